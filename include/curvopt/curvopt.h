@@ -1,0 +1,22 @@
+#pragma once
+/// Umbrella header: everything a user of curvopt needs.
+
+#include "curvopt/core/errors.h"
+#include "curvopt/core/random.h"
+#include "curvopt/core/shape.h"
+#include "curvopt/core/threads.h"
+#include "curvopt/core/types.h"
+#include "curvopt/loss/loss.h"
+#include "curvopt/loss/sigmoid_cross_entropy.h"
+#include "curvopt/loss/softmax_cross_entropy.h"
+#include "curvopt/loss/squared_error.h"
+#include "curvopt/nn/activation.h"
+#include "curvopt/nn/conv2d.h"
+#include "curvopt/nn/dense.h"
+#include "curvopt/nn/embedding.h"
+#include "curvopt/nn/flatten.h"
+#include "curvopt/nn/initializer.h"
+#include "curvopt/nn/layer.h"
+#include "curvopt/nn/max_pool2d.h"
+#include "curvopt/nn/sequential.h"
+#include "curvopt/problem/objective.h"

@@ -1,0 +1,82 @@
+#pragma once
+/// The Loss interface: a scalar loss of the network outputs in two faces.
+///
+/// First-order face: value, gradient and Hessian-vector products with respect to the outputs Z
+/// (outputs × batch). Least-squares face (spec §3.2): a per-example factor Q_s with
+/// Q_s Q_sᵀ = ∂²loss/∂z_s² and pseudo-residuals r̂_s with Q_s r̂_s = ∂loss/∂z_s, so that
+/// Gauss-Newton on any of these losses is an exact least-squares problem in (Qᵀ J, r̂).
+/// For squared error r̂ is the true residual and loss = ½‖r̂‖².
+///
+/// Reductions: the loss is scale · Σ_examples ℓ(z_s, y_s), where ℓ sums over a sample's outputs;
+/// every face already includes the scale.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "curvopt/core/random.h"
+#include "curvopt/core/types.h"
+
+namespace curvopt {
+
+enum class Reduction {
+  kMean,     ///< mean: over all elements for element-wise losses, over examples for softmax CE
+  kSum,      ///< plain sum
+  kHalfSum,  ///< ½ · sum (the classic ½‖r‖² of Gauss-Newton)
+};
+
+std::string to_string(Reduction reduction);
+std::optional<Reduction> parse_reduction(std::string_view name);
+
+template <class Scalar>
+class Loss {
+ public:
+  using ConstRef = ConstMatrixRef<Scalar>;
+  using Ref = MatrixRef<Scalar>;
+
+  virtual ~Loss() = default;
+  virtual std::string type() const = 0;
+  Reduction reduction() const { return reduction_; }
+
+  /// Throws ShapeError/ValueError naming the loss when targets Y do not fit outputs of size
+  /// `outputs` over `batch` examples, or hold values outside the loss's domain.
+  virtual void check_targets(Index outputs, ConstRef Y) const = 0;
+  /// The factor applied to Σ ℓ for a batch of b examples with c outputs each.
+  virtual Scalar scale(Index b, Index c) const;
+
+  virtual Scalar value(ConstRef Z, ConstRef Y) const = 0;
+  /// dZ = ∂loss/∂Z.
+  virtual void gradient(ConstRef Z, ConstRef Y, Ref dZ) const = 0;
+  /// HV_s = (∂²loss/∂z_s²) V_s for every example s.
+  virtual void hessian_product(ConstRef Z, ConstRef Y, ConstRef V, Ref HV) const = 0;
+
+  /// Pseudo-residuals r̂ (outputs × batch), Q_s r̂_s = ∂loss/∂z_s.
+  virtual void residuals(ConstRef Z, ConstRef Y, Ref R) const = 0;
+  /// U(:, s) = Q_s e_k: the output cotangents whose back-propagation gives Jacobian row block k.
+  virtual void factor_column(ConstRef Z, Index k, Ref U) const = 0;
+  /// Out_s = Q_sᵀ V_s (maps an output tangent J_z v to residual space).
+  virtual void factor_transpose_product(ConstRef Z, ConstRef V, Ref Out) const = 0;
+  /// Out_s = Q_s U_s (maps residual-space cotangents to output cotangents).
+  virtual void factor_product(ConstRef Z, ConstRef U, Ref Out) const = 0;
+
+  /// Draws targets from the model's predictive distribution at Z (K-FAC's sampled Fisher):
+  /// Gaussian N(z, I) for squared error, Categorical(softmax z) as one-hot for softmax CE,
+  /// Bernoulli(σ(z)) for sigmoid CE. Y is outputs × batch.
+  virtual void sample_targets(ConstRef Z, Rng& rng, Ref Y) const = 0;
+
+ protected:
+  explicit Loss(Reduction reduction) : reduction_(reduction) {}
+  /// Denominator of kMean for b examples with c outputs.
+  virtual Scalar mean_count(Index b, Index c) const = 0;
+  /// ShapeError "<type>: <what> is <received>, expected <expected>".
+  [[noreturn]] void target_error(const std::string& what, const std::string& received,
+                                 const std::string& expected, bool shape) const;
+
+ private:
+  Reduction reduction_;
+};
+
+extern template class Loss<float>;
+extern template class Loss<double>;
+
+}  // namespace curvopt

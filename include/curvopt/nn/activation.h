@@ -1,0 +1,181 @@
+#pragma once
+/// Element-wise activation layers. The base class implements every pass from three element-wise
+/// functions (φ, φ', φ''), so each activation only states its formulas.
+
+#include "curvopt/nn/layer.h"
+
+namespace curvopt {
+
+template <class Scalar>
+class Activation : public Layer<Scalar> {
+ public:
+  using typename Layer<Scalar>::Mat;
+  using typename Layer<Scalar>::ConstRef;
+  using typename Layer<Scalar>::Ref;
+
+  void forward(ConstRef X, Ref Y) override;
+  void backward(ConstRef X, ConstRef Y, ConstRef dY, Mat* dX, Scalar* grad) override;
+  void jvp(ConstRef X, ConstRef Y, const Mat* dX, const Scalar* v, Ref dY) override;
+  void hvp_backward(ConstRef X, ConstRef Y, ConstRef dY, const Mat* RX, ConstRef RdY,
+                    const Scalar* v, Mat* RdX, Scalar* Rgrad) override;
+
+ protected:
+  Shape do_configure(const Shape& input) override { return input; }
+  /// Y = φ(X).
+  virtual void apply(ConstRef X, Ref Y) const = 0;
+  /// D = φ'(X); Y = φ(X) is given because some derivatives are cheapest from it.
+  virtual void derivative(ConstRef X, ConstRef Y, Ref D) const = 0;
+  /// D2 = φ''(X). Piecewise-linear activations leave the default (zero).
+  virtual void second_derivative(ConstRef /*X*/, ConstRef /*Y*/, Ref D2) const { D2.setZero(); }
+  virtual bool is_piecewise_linear() const { return false; }
+
+ private:
+  Mat d_;   // φ'(X) scratch
+  Mat d2_;  // φ''(X) scratch
+};
+
+/// max(x, 0).
+template <class Scalar>
+class Relu final : public Activation<Scalar> {
+ public:
+  using typename Layer<Scalar>::ConstRef;
+  using typename Layer<Scalar>::Ref;
+  std::string type() const override { return "ReLU"; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Relu>(*this); }
+
+ protected:
+  void apply(ConstRef X, Ref Y) const override;
+  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
+  bool is_piecewise_linear() const override { return true; }
+};
+
+/// x for x > 0, slope·x otherwise (PyTorch default slope 0.01).
+template <class Scalar>
+class LeakyRelu final : public Activation<Scalar> {
+ public:
+  using typename Layer<Scalar>::ConstRef;
+  using typename Layer<Scalar>::Ref;
+  explicit LeakyRelu(double negative_slope = 0.01);
+  std::string type() const override { return "LeakyReLU"; }
+  std::unique_ptr<Layer<Scalar>> clone() const override {
+    return std::make_unique<LeakyRelu>(*this);
+  }
+  double negative_slope() const { return slope_; }
+
+ protected:
+  void apply(ConstRef X, Ref Y) const override;
+  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
+  bool is_piecewise_linear() const override { return true; }
+
+ private:
+  double slope_;
+};
+
+/// Randomized leaky ReLU (Xu et al. 2015; PyTorch nn.RReLU): in training mode each element of
+/// each example gets a slope a ~ U[lower, upper) drawn by resample_noise() and kept fixed until
+/// the next draw; in evaluation mode a = (lower + upper)/2. Defaults lower = 1/8, upper = 1/3.
+template <class Scalar>
+class Rrelu final : public Activation<Scalar> {
+ public:
+  using typename Layer<Scalar>::Mat;
+  using typename Layer<Scalar>::ConstRef;
+  using typename Layer<Scalar>::Ref;
+  explicit Rrelu(double lower = 1.0 / 8.0, double upper = 1.0 / 3.0);
+  std::string type() const override { return "RReLU"; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Rrelu>(*this); }
+  void resample_noise(Index batch_size, Rng& rng) override;
+  /// The slopes in force for the last batch (input_size × batch), training mode only.
+  const Mat& slopes() const { return slopes_; }
+
+ protected:
+  void apply(ConstRef X, Ref Y) const override;
+  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
+  bool is_piecewise_linear() const override { return true; }
+
+ private:
+  void check_slopes(Index batch_size) const;
+  double lower_;
+  double upper_;
+  Mat slopes_;
+};
+
+/// x for x > 0, α(eˣ − 1) otherwise (α = 1).
+template <class Scalar>
+class Elu final : public Activation<Scalar> {
+ public:
+  using typename Layer<Scalar>::ConstRef;
+  using typename Layer<Scalar>::Ref;
+  explicit Elu(double alpha = 1.0);
+  std::string type() const override { return "ELU"; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Elu>(*this); }
+
+ protected:
+  void apply(ConstRef X, Ref Y) const override;
+  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
+  void second_derivative(ConstRef X, ConstRef Y, Ref D2) const override;
+
+ private:
+  double alpha_;
+};
+
+/// 1 / (1 + e⁻ˣ).
+template <class Scalar>
+class Sigmoid final : public Activation<Scalar> {
+ public:
+  using typename Layer<Scalar>::ConstRef;
+  using typename Layer<Scalar>::Ref;
+  std::string type() const override { return "Sigmoid"; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Sigmoid>(*this); }
+
+ protected:
+  void apply(ConstRef X, Ref Y) const override;
+  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
+  void second_derivative(ConstRef X, ConstRef Y, Ref D2) const override;
+};
+
+/// tanh x.
+template <class Scalar>
+class Tanh final : public Activation<Scalar> {
+ public:
+  using typename Layer<Scalar>::ConstRef;
+  using typename Layer<Scalar>::Ref;
+  std::string type() const override { return "Tanh"; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Tanh>(*this); }
+
+ protected:
+  void apply(ConstRef X, Ref Y) const override;
+  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
+  void second_derivative(ConstRef X, ConstRef Y, Ref D2) const override;
+};
+
+/// log(1 + eˣ), computed stably.
+template <class Scalar>
+class Softplus final : public Activation<Scalar> {
+ public:
+  using typename Layer<Scalar>::ConstRef;
+  using typename Layer<Scalar>::Ref;
+  std::string type() const override { return "Softplus"; }
+  std::unique_ptr<Layer<Scalar>> clone() const override {
+    return std::make_unique<Softplus>(*this);
+  }
+
+ protected:
+  void apply(ConstRef X, Ref Y) const override;
+  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
+  void second_derivative(ConstRef X, ConstRef Y, Ref D2) const override;
+};
+
+#define CURVOPT_EXTERN_ACTIVATIONS(S)  \
+  extern template class Activation<S>; \
+  extern template class Relu<S>;       \
+  extern template class LeakyRelu<S>;  \
+  extern template class Rrelu<S>;      \
+  extern template class Elu<S>;        \
+  extern template class Sigmoid<S>;    \
+  extern template class Tanh<S>;       \
+  extern template class Softplus<S>;
+CURVOPT_EXTERN_ACTIVATIONS(float)
+CURVOPT_EXTERN_ACTIVATIONS(double)
+#undef CURVOPT_EXTERN_ACTIVATIONS
+
+}  // namespace curvopt

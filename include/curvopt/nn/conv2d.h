@@ -1,0 +1,91 @@
+#pragma once
+/// 2-D convolution (cross-correlation, as in PyTorch) by im2col + GEMM.
+
+#include "curvopt/nn/layer.h"
+
+namespace curvopt {
+
+struct Conv2dOptions {
+  Index out_channels = 1;  ///< number of filters, >= 1
+  Index kernel_h = 3;      ///< kernel height, >= 1
+  Index kernel_w = 3;      ///< kernel width, >= 1
+  Index stride = 1;        ///< stride in both directions, >= 1
+  Index padding = 0;       ///< zero padding on every side, >= 0
+};
+
+/// Conv2d over inputs of shape C × H × W (channel-major), output out_channels × OH × OW with
+/// OH = (H + 2·padding − kernel_h)/stride + 1.
+///
+/// Parameters: W (out_channels × C·kh·kw, column-major; column index (c·kh + i)·kw + j), then the
+/// bias (out_channels). Patches are unfolded (im2col) for up to a fixed memory budget of examples
+/// at a time, so large batches do not need batch-sized patch matrices. K-FAC factors follow KFC
+/// (Grosse & Martens 2016): A = (1/b) Σ_examples Σ_positions p̄p̄ᵀ over patches p̄ = [p; 1],
+/// G = (1/(b·|T|)) Σ Σ δ_t δ_tᵀ.
+template <class Scalar>
+class Conv2d final : public Layer<Scalar> {
+ public:
+  using typename Layer<Scalar>::Mat;
+  using typename Layer<Scalar>::ConstRef;
+  using typename Layer<Scalar>::Ref;
+
+  explicit Conv2d(const Conv2dOptions& options);
+  /// Square kernel shorthand.
+  Conv2d(Index out_channels, Index kernel, Index stride = 1, Index padding = 0);
+
+  std::string type() const override { return "Conv2d"; }
+  std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Conv2d>(*this); }
+  Index num_parameters() const override { return opt_.out_channels * (patch_size_ + 1); }
+  void initialize(Scalar* params, Initializer init, Rng& rng) const override;
+
+  void forward(ConstRef X, Ref Y) override;
+  void backward(ConstRef X, ConstRef Y, ConstRef dY, Mat* dX, Scalar* grad) override;
+  void jvp(ConstRef X, ConstRef Y, const Mat* dX, const Scalar* v, Ref dY) override;
+  void hvp_backward(ConstRef X, ConstRef Y, ConstRef dY, const Mat* RX, ConstRef RdY,
+                    const Scalar* v, Mat* RdX, Scalar* Rgrad) override;
+  void per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) override;
+  bool kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& out) override;
+
+  const Conv2dOptions& options() const { return opt_; }
+
+ protected:
+  Shape do_configure(const Shape& input) override;
+
+ private:
+  using Block = Eigen::Block<Mat>;
+  ConstMatrixMap<Scalar> weight(const Scalar* p) const {
+    return ConstMatrixMap<Scalar>(p, opt_.out_channels, patch_size_);
+  }
+  ConstVectorMap<Scalar> bias(const Scalar* p) const {
+    return ConstVectorMap<Scalar>(p + opt_.out_channels * patch_size_, opt_.out_channels);
+  }
+  /// Examples per im2col chunk for a batch of b.
+  Index chunk_size(Index b) const;
+  /// Unfolds examples [first, first + count) of X into dst (count·P × K).
+  void im2col(ConstRef X, Index first, Index count, Mat& dst) const;
+  /// Patches of X's chunk in cols_, recomputed unless forward() left them there.
+  void primal_patches(ConstRef X, Index first, Index count);
+  /// Folds src (count·P × K) back, adding into examples [first, first + count) of dX.
+  void col2im(const Mat& src, Index first, Index count, Mat& dX) const;
+  /// dst(s·P + p, o) = Y(o·P + p, first + s): one example's output map as rows of positions.
+  void gather_positions(ConstRef Y, Index first, Index count, Mat& dst) const;
+  /// Y(o·P + p, first + s) = src(s·P + p, o) + bias(o).
+  void scatter_positions(const Mat& src, const Scalar* bias_or_null, Index first, Index count,
+                         Ref Y) const;
+
+  Conv2dOptions opt_;
+  Index in_c_ = 0, in_h_ = 0, in_w_ = 0, out_h_ = 0, out_w_ = 0;
+  Index positions_ = 0;       // P = OH·OW
+  Index patch_size_ = 0;      // K = C·kh·kw
+  Mat cols_;                  // im2col of the primal input
+  Mat tcols_;                 // im2col of a tangent input
+  Mat pos_;                   // gathered output cotangent / result, (count·P) × out_channels
+  Mat rpos_;                  // a second one for R-passes
+  Mat dcols_;                 // patch-space gradient before col2im
+  Mat gw_;                    // one example's weight gradient
+  bool cols_cached_ = false;  // cols_ holds the whole batch's patches from the last forward
+};
+
+extern template class Conv2d<float>;
+extern template class Conv2d<double>;
+
+}  // namespace curvopt

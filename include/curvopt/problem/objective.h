@@ -1,0 +1,108 @@
+#pragma once
+/// Objective = model + loss + batch: every oracle the optimizers consume (spec §0.1).
+
+#include <cstdint>
+#include <vector>
+
+#include "curvopt/loss/loss.h"
+#include "curvopt/nn/sequential.h"
+
+namespace curvopt {
+
+/// Which targets K-FAC's output-side factor is built from (spec §7).
+enum class KfacTargets {
+  kSampled,    ///< drawn from the model's predictive distribution: the true Fisher (default)
+  kEmpirical,  ///< the data labels: the empirical Fisher
+};
+
+/// The training objective on one batch, as a function of a flat parameter vector θ.
+///
+/// Residual face: m = b·c rows (c = model outputs), ordered output-major, row k·b + s belongs to
+/// output k of example s. r̂ and J = Qᵀ ∂z/∂θ come from the loss's factor (Loss), so that the
+/// Gauss-Newton matrix JᵀJ equals the generalized Gauss-Newton matrix Σ_s J_sᵀ H_s J_s and
+/// Jᵀr̂ equals the gradient for every loss; for squared error r̂ is the residual and
+/// loss = ½‖r̂‖².
+///
+/// The forward pass is cached: consecutive oracles at bit-identical θ on the same batch run it
+/// once. Oracles write into caller-provided outputs and allocate nothing after their first call
+/// at a given batch size. The model and loss are referenced, not owned, and must outlive this.
+/// @tparam Scalar float or double
+template <class Scalar>
+class Objective {
+ public:
+  using Vec = Vector<Scalar>;
+  using Mat = Matrix<Scalar>;
+
+  Objective(Sequential<Scalar>& model, const Loss<Scalar>& loss);
+
+  /// Sets the batch: inputs (model input size × b) and targets (as the loss expects). Both are
+  /// referenced and must stay alive while oracles run. Validates shapes, finiteness and target
+  /// domains (throwing errors that name the layer or loss), and draws the stochastic layers'
+  /// noise for this batch, which stays fixed until the next set_batch().
+  void set_batch(ConstMatrixRef<Scalar> inputs, ConstMatrixRef<Scalar> targets);
+  /// Switches the model between training and evaluation behaviour (RReLU).
+  void set_training(bool training);
+
+  Index batch_size() const { return batch_; }
+  Index num_parameters() const { return model_.num_parameters(); }
+  Index num_outputs() const { return model_.output_size(); }
+  /// m = batch_size() · num_outputs().
+  Index num_residuals() const { return batch_ * num_outputs(); }
+  Sequential<Scalar>& model() { return model_; }
+  const Loss<Scalar>& loss() const { return loss_; }
+
+  /// f(θ).
+  Scalar value(ConstVectorRef<Scalar> params);
+  /// ∇f(θ) into grad; returns f(θ).
+  Scalar gradient(ConstVectorRef<Scalar> params, VectorRef<Scalar> grad);
+  /// r̂(θ) (m).
+  void residuals(ConstVectorRef<Scalar> params, VectorRef<Scalar> r);
+  /// J (m × n).
+  void jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> J);
+  /// J v (m).
+  void jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v, VectorRef<Scalar> out);
+  /// Jᵀ u (n).
+  void vjp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> u, VectorRef<Scalar> out);
+  /// J Jᵀ (m × m, both triangles), from the layers' Gram identities where they exist.
+  void gram(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G);
+  /// G v = Jᵀ J v: the generalized Gauss-Newton product (one JVP, one loss-Hessian product, one
+  /// VJP; J never formed).
+  void ggn_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
+                          VectorRef<Scalar> out);
+  /// ∇²f v, exact (Pearlmutter's R-backprop).
+  void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
+                              VectorRef<Scalar> out);
+  /// Row s = the gradient of example s's term of f (b × n); rows sum to ∇f.
+  void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G);
+  /// K-FAC factors of every Dense and Conv2d layer. The output-side statistics use per-example
+  /// gradients of the unreduced per-example loss ℓ_s at sampled or data targets.
+  void kfac_statistics(ConstVectorRef<Scalar> params, KfacTargets targets, Rng& rng,
+                       std::vector<KfacFactors<Scalar>>& out);
+
+ private:
+  /// Runs the forward pass unless the cached one was at bit-identical parameters.
+  void ensure_forward(ConstVectorRef<Scalar> params);
+  void check_size(const char* oracle, const char* what, Index received, Index expected) const;
+  ConstMatrixRef<Scalar> targets() const;
+  /// Fills ublocks_ with the factor columns of every output (c × m).
+  void factor_cotangents();
+
+  Sequential<Scalar>& model_;
+  const Loss<Scalar>& loss_;
+  const Scalar* inputs_ = nullptr;
+  Index input_stride_ = 0;
+  const Scalar* targets_ = nullptr;
+  Index target_rows_ = 0;
+  Index target_stride_ = 0;
+  Index batch_ = 0;
+
+  bool forward_valid_ = false;
+  Vec cached_params_;
+  Mat dz_, rz_, out_, ublocks_, sampled_;
+  Vec scratch_;
+};
+
+extern template class Objective<float>;
+extern template class Objective<double>;
+
+}  // namespace curvopt

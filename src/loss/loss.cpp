@@ -1,0 +1,50 @@
+#include "curvopt/loss/loss.h"
+
+#include "curvopt/core/errors.h"
+
+namespace curvopt {
+
+std::string to_string(Reduction reduction) {
+  switch (reduction) {
+    case Reduction::kMean:
+      return "mean";
+    case Reduction::kSum:
+      return "sum";
+    case Reduction::kHalfSum:
+      return "half_sum";
+  }
+  return "unknown";
+}
+
+std::optional<Reduction> parse_reduction(std::string_view name) {
+  if (name == "mean") return Reduction::kMean;
+  if (name == "sum") return Reduction::kSum;
+  if (name == "half_sum") return Reduction::kHalfSum;
+  return std::nullopt;
+}
+
+template <class Scalar>
+Scalar Loss<Scalar>::scale(Index b, Index c) const {
+  switch (reduction_) {
+    case Reduction::kMean:
+      return Scalar(1) / mean_count(b, c);
+    case Reduction::kSum:
+      return Scalar(1);
+    case Reduction::kHalfSum:
+      return Scalar(0.5);
+  }
+  return Scalar(1);
+}
+
+template <class Scalar>
+void Loss<Scalar>::target_error(const std::string& what, const std::string& received,
+                                const std::string& expected, bool shape) const {
+  const std::string message = type() + ": " + what + " is " + received + ", expected " + expected;
+  if (shape) throw ShapeError(message);
+  throw ValueError(message);
+}
+
+template class Loss<float>;
+template class Loss<double>;
+
+}  // namespace curvopt

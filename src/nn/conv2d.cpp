@@ -1,0 +1,292 @@
+#include "curvopt/nn/conv2d.h"
+
+#include <algorithm>
+#include <string>
+
+#include "curvopt/core/errors.h"
+
+namespace curvopt {
+namespace {
+
+// Patch matrices of at most this many scalars per chunk (32 MiB in float) keep memory bounded
+// for evaluation on large batches while leaving GEMMs large enough to run at full speed.
+constexpr Index kMaxPatchScalars = Index(8) << 20;
+
+void check_option(bool ok, const char* field, Index value, const char* rule) {
+  if (!ok)
+    throw ConfigError(std::string("Conv2dOptions::") + field + " = " + std::to_string(value) +
+                      ": must be " + rule);
+}
+
+}  // namespace
+
+template <class Scalar>
+Conv2d<Scalar>::Conv2d(const Conv2dOptions& options) : opt_(options) {
+  check_option(opt_.out_channels >= 1, "out_channels", opt_.out_channels, ">= 1");
+  check_option(opt_.kernel_h >= 1, "kernel_h", opt_.kernel_h, ">= 1");
+  check_option(opt_.kernel_w >= 1, "kernel_w", opt_.kernel_w, ">= 1");
+  check_option(opt_.stride >= 1, "stride", opt_.stride, ">= 1");
+  check_option(opt_.padding >= 0, "padding", opt_.padding, ">= 0");
+}
+
+template <class Scalar>
+Conv2d<Scalar>::Conv2d(Index out_channels, Index kernel, Index stride, Index padding)
+    : Conv2d(Conv2dOptions{out_channels, kernel, kernel, stride, padding}) {}
+
+template <class Scalar>
+Shape Conv2d<Scalar>::do_configure(const Shape& input) {
+  in_c_ = input.channels;
+  in_h_ = input.height;
+  in_w_ = input.width;
+  const Index span_h = in_h_ + 2 * opt_.padding - opt_.kernel_h;
+  const Index span_w = in_w_ + 2 * opt_.padding - opt_.kernel_w;
+  if (span_h < 0 || span_w < 0)
+    this->shape_error("input shape", to_string(input),
+                      "at least the kernel " + std::to_string(opt_.kernel_h) + "x" +
+                          std::to_string(opt_.kernel_w) + " after padding");
+  out_h_ = span_h / opt_.stride + 1;
+  out_w_ = span_w / opt_.stride + 1;
+  positions_ = out_h_ * out_w_;
+  patch_size_ = in_c_ * opt_.kernel_h * opt_.kernel_w;
+  return Shape::image(opt_.out_channels, out_h_, out_w_);
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::initialize(Scalar* params, Initializer init, Rng& rng) const {
+  VectorMap<Scalar> all(params, num_parameters());
+  const Index nw = opt_.out_channels * patch_size_;
+  const Index fan_out = opt_.out_channels * opt_.kernel_h * opt_.kernel_w;
+  initialize_weights<Scalar>(init, patch_size_, fan_out, all.head(nw), all.tail(opt_.out_channels),
+                             rng);
+}
+
+template <class Scalar>
+Index Conv2d<Scalar>::chunk_size(Index b) const {
+  return std::clamp<Index>(kMaxPatchScalars / std::max<Index>(1, positions_ * patch_size_), 1, b);
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::im2col(ConstRef X, Index first, Index count, Mat& dst) const {
+  dst.resize(count * positions_, patch_size_);
+  const Index kh = opt_.kernel_h, kw = opt_.kernel_w, st = opt_.stride, pad = opt_.padding;
+  for (Index c = 0; c < in_c_; ++c) {
+    for (Index ki = 0; ki < kh; ++ki) {
+      for (Index kj = 0; kj < kw; ++kj) {
+        Scalar* out = dst.col((c * kh + ki) * kw + kj).data();
+        for (Index s = 0; s < count; ++s) {
+          const Scalar* image = X.col(first + s).data() + c * in_h_ * in_w_;
+          for (Index oh = 0; oh < out_h_; ++oh) {
+            const Index ih = oh * st + ki - pad;
+            if (ih < 0 || ih >= in_h_) {
+              std::fill(out, out + out_w_, Scalar(0));
+              out += out_w_;
+              continue;
+            }
+            const Scalar* row = image + ih * in_w_;
+            for (Index ow = 0; ow < out_w_; ++ow) {
+              const Index iw = ow * st + kj - pad;
+              *out++ = (iw >= 0 && iw < in_w_) ? row[iw] : Scalar(0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::primal_patches(ConstRef X, Index first, Index count) {
+  if (cols_cached_ && first == 0 && count == X.cols() && cols_.rows() == count * positions_) return;
+  im2col(X, first, count, cols_);
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::col2im(const Mat& src, Index first, Index count, Mat& dX) const {
+  const Index kh = opt_.kernel_h, kw = opt_.kernel_w, st = opt_.stride, pad = opt_.padding;
+  for (Index c = 0; c < in_c_; ++c) {
+    for (Index ki = 0; ki < kh; ++ki) {
+      for (Index kj = 0; kj < kw; ++kj) {
+        const Scalar* in = src.col((c * kh + ki) * kw + kj).data();
+        for (Index s = 0; s < count; ++s) {
+          Scalar* image = dX.col(first + s).data() + c * in_h_ * in_w_;
+          for (Index oh = 0; oh < out_h_; ++oh) {
+            const Index ih = oh * st + ki - pad;
+            if (ih < 0 || ih >= in_h_) {
+              in += out_w_;
+              continue;
+            }
+            Scalar* row = image + ih * in_w_;
+            for (Index ow = 0; ow < out_w_; ++ow, ++in) {
+              const Index iw = ow * st + kj - pad;
+              if (iw >= 0 && iw < in_w_) row[iw] += *in;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::gather_positions(ConstRef Y, Index first, Index count, Mat& dst) const {
+  const Index oc = opt_.out_channels, P = positions_;
+  dst.resize(count * P, oc);
+  for (Index o = 0; o < oc; ++o)
+    for (Index s = 0; s < count; ++s)
+      dst.col(o).segment(s * P, P) = Y.col(first + s).segment(o * P, P);
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::scatter_positions(const Mat& src, const Scalar* bias_or_null, Index first,
+                                       Index count, Ref Y) const {
+  const Index oc = opt_.out_channels, P = positions_;
+  for (Index o = 0; o < oc; ++o) {
+    const Scalar b = bias_or_null ? bias_or_null[o] : Scalar(0);
+    for (Index s = 0; s < count; ++s)
+      Y.col(first + s).segment(o * P, P) = src.col(o).segment(s * P, P).array() + b;
+  }
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::forward(ConstRef X, Ref Y) {
+  const Index b = X.cols(), chunk = chunk_size(b);
+  const Scalar* bias_ptr = this->params_ + opt_.out_channels * patch_size_;
+  cols_cached_ = false;
+  for (Index first = 0; first < b; first += chunk) {
+    const Index count = std::min(chunk, b - first);
+    im2col(X, first, count, cols_);
+    pos_.noalias() = cols_ * weight(this->params_).transpose();
+    scatter_positions(pos_, bias_ptr, first, count, Y);
+  }
+  cols_cached_ = chunk >= b;
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::backward(ConstRef X, ConstRef, ConstRef dY, Mat* dX, Scalar* grad) {
+  const Index b = X.cols(), chunk = chunk_size(b), oc = opt_.out_channels;
+  MatrixMap<Scalar> gW(grad, grad ? oc : 0, grad ? patch_size_ : 0);
+  if (grad) VectorMap<Scalar>(grad, num_parameters()).setZero();
+  if (dX) {
+    dX->resize(this->input_size(), b);
+    dX->setZero();
+  }
+  for (Index first = 0; first < b; first += chunk) {
+    const Index count = std::min(chunk, b - first);
+    gather_positions(dY, first, count, pos_);
+    if (grad) {
+      primal_patches(X, first, count);
+      gW.noalias() += pos_.transpose() * cols_;
+      VectorMap<Scalar>(grad + oc * patch_size_, oc) += pos_.colwise().sum().transpose();
+    }
+    if (dX) {
+      dcols_.noalias() = pos_ * weight(this->params_);
+      col2im(dcols_, first, count, *dX);
+    }
+  }
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::jvp(ConstRef X, ConstRef, const Mat* dX, const Scalar* v, Ref dY) {
+  const Index b = X.cols(), chunk = chunk_size(b);
+  if (!dX && !v) {
+    dY.setZero();
+    return;
+  }
+  const Scalar* bias_ptr = v ? v + opt_.out_channels * patch_size_ : nullptr;
+  for (Index first = 0; first < b; first += chunk) {
+    const Index count = std::min(chunk, b - first);
+    pos_.resize(count * positions_, opt_.out_channels);
+    pos_.setZero();
+    if (v) {
+      primal_patches(X, first, count);
+      pos_.noalias() += cols_ * weight(v).transpose();
+    }
+    if (dX) {
+      im2col(*dX, first, count, tcols_);
+      pos_.noalias() += tcols_ * weight(this->params_).transpose();
+    }
+    scatter_positions(pos_, bias_ptr, first, count, dY);
+  }
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::hvp_backward(ConstRef X, ConstRef, ConstRef dY, const Mat* RX, ConstRef RdY,
+                                  const Scalar* v, Mat* RdX, Scalar* Rgrad) {
+  // backward() is bilinear in (weights, patches of X, dY); differentiate each factor in turn.
+  const Index b = X.cols(), chunk = chunk_size(b), oc = opt_.out_channels;
+  MatrixMap<Scalar> gW(Rgrad, Rgrad ? oc : 0, Rgrad ? patch_size_ : 0);
+  if (Rgrad) VectorMap<Scalar>(Rgrad, num_parameters()).setZero();
+  if (RdX) {
+    RdX->resize(this->input_size(), b);
+    RdX->setZero();
+  }
+  for (Index first = 0; first < b; first += chunk) {
+    const Index count = std::min(chunk, b - first);
+    gather_positions(RdY, first, count, rpos_);
+    gather_positions(dY, first, count, pos_);
+    if (Rgrad) {
+      primal_patches(X, first, count);
+      gW.noalias() += rpos_.transpose() * cols_;
+      if (RX) {
+        im2col(*RX, first, count, tcols_);
+        gW.noalias() += pos_.transpose() * tcols_;
+      }
+      VectorMap<Scalar>(Rgrad + oc * patch_size_, oc) += rpos_.colwise().sum().transpose();
+    }
+    if (RdX) {
+      dcols_.noalias() = rpos_ * weight(this->params_);
+      if (v) dcols_.noalias() += pos_ * weight(v);
+      col2im(dcols_, first, count, *RdX);
+    }
+  }
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) {
+  const Index b = X.cols(), chunk = chunk_size(b), oc = opt_.out_channels, P = positions_;
+  const Index blocks = dY.cols() / b, nw = oc * patch_size_;
+  for (Index first = 0; first < b; first += chunk) {
+    const Index count = std::min(chunk, b - first);
+    primal_patches(X, first, count);
+    for (Index s = 0; s < count; ++s) {
+      const auto patches = cols_.middleRows(s * P, P);
+      for (Index k = 0; k < blocks; ++k) {
+        const Index j = k * b + first + s;
+        // One example's output cotangent, channel-major, is a P × out_channels matrix.
+        ConstMatrixMap<Scalar> delta(dY.col(j).data(), P, oc);
+        gw_.noalias() = delta.transpose() * patches;
+        rows.row(j).head(nw) = ConstVectorMap<Scalar>(gw_.data(), nw).transpose();
+        rows.row(j).tail(oc) = delta.colwise().sum();
+      }
+    }
+  }
+}
+
+template <class Scalar>
+bool Conv2d<Scalar>::kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& out) {
+  const Index b = X.cols(), chunk = chunk_size(b), K = patch_size_;
+  out.A.setZero(K + 1, K + 1);
+  out.G.setZero(opt_.out_channels, opt_.out_channels);
+  for (Index first = 0; first < b; first += chunk) {
+    const Index count = std::min(chunk, b - first);
+    primal_patches(X, first, count);
+    out.A.topLeftCorner(K, K).template selfadjointView<Eigen::Lower>().rankUpdate(
+        cols_.transpose());
+    out.A.col(K).head(K) += cols_.colwise().sum().transpose();
+    gather_positions(dY, first, count, pos_);
+    out.G.template selfadjointView<Eigen::Lower>().rankUpdate(pos_.transpose());
+  }
+  out.A.topLeftCorner(K, K).template triangularView<Eigen::StrictlyUpper>() =
+      out.A.topLeftCorner(K, K).transpose();
+  out.A.row(K).head(K) = out.A.col(K).head(K).transpose();
+  out.A(K, K) = static_cast<Scalar>(b * positions_);
+  out.A /= static_cast<Scalar>(b);
+  out.G.template triangularView<Eigen::StrictlyUpper>() = out.G.transpose();
+  out.G /= static_cast<Scalar>(b * positions_);
+  return true;
+}
+
+template class Conv2d<float>;
+template class Conv2d<double>;
+
+}  // namespace curvopt

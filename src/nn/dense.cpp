@@ -1,0 +1,136 @@
+#include "curvopt/nn/dense.h"
+
+#include <string>
+
+#include "curvopt/core/errors.h"
+
+namespace curvopt {
+
+template <class Scalar>
+Dense<Scalar>::Dense(Index units) : units_(units) {
+  if (units < 1) throw ConfigError("Dense::units = " + std::to_string(units) + ": must be >= 1");
+}
+
+template <class Scalar>
+Shape Dense<Scalar>::do_configure(const Shape& input) {
+  fan_in_ = input.size();
+  return Shape::flat(units_);
+}
+
+template <class Scalar>
+void Dense<Scalar>::initialize(Scalar* params, Initializer init, Rng& rng) const {
+  VectorMap<Scalar> all(params, num_parameters());
+  initialize_weights<Scalar>(init, fan_in_, units_, all.head(units_ * fan_in_), all.tail(units_),
+                             rng);
+}
+
+template <class Scalar>
+void Dense<Scalar>::forward(ConstRef X, Ref Y) {
+  Y.noalias() = weight(this->params_) * X;
+  Y.colwise() += bias(this->params_);
+}
+
+template <class Scalar>
+void Dense<Scalar>::backward(ConstRef X, ConstRef, ConstRef dY, Mat* dX, Scalar* grad) {
+  if (grad) {
+    MatrixMap<Scalar> gW(grad, units_, fan_in_);
+    gW.noalias() = dY * X.transpose();
+    VectorMap<Scalar>(grad + units_ * fan_in_, units_) = dY.rowwise().sum();
+  }
+  if (dX) {
+    dX->resize(fan_in_, dY.cols());
+    dX->noalias() = weight(this->params_).transpose() * dY;
+  }
+}
+
+template <class Scalar>
+void Dense<Scalar>::jvp(ConstRef X, ConstRef, const Mat* dX, const Scalar* v, Ref dY) {
+  if (dX)
+    dY.noalias() = weight(this->params_) * (*dX);
+  else
+    dY.setZero();
+  if (v) {
+    dY.noalias() += weight(v) * X;
+    dY.colwise() += bias(v);
+  }
+}
+
+template <class Scalar>
+void Dense<Scalar>::hvp_backward(ConstRef X, ConstRef, ConstRef dY, const Mat* RX, ConstRef RdY,
+                                 const Scalar* v, Mat* RdX, Scalar* Rgrad) {
+  // backward() is bilinear: grad_W = dY Xᵀ, grad_b = dY 1, dX = Wᵀ dY.
+  if (Rgrad) {
+    MatrixMap<Scalar> gW(Rgrad, units_, fan_in_);
+    gW.noalias() = RdY * X.transpose();
+    if (RX) gW.noalias() += dY * RX->transpose();
+    VectorMap<Scalar>(Rgrad + units_ * fan_in_, units_) = RdY.rowwise().sum();
+  }
+  if (RdX) {
+    RdX->resize(fan_in_, dY.cols());
+    RdX->noalias() = weight(this->params_).transpose() * RdY;
+    if (v) RdX->noalias() += weight(v).transpose() * dY;
+  }
+}
+
+template <class Scalar>
+void Dense<Scalar>::per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) {
+  const Index b = X.cols();
+  const Index blocks = dY.cols() / b;
+  xt_ = X.transpose();
+  dyt_ = dY.transpose();
+  // Row j, weight (o, i): dY(o, j) · X(i, j mod b). Column-major rows: each (o, i) column is a
+  // contiguous Hadamard product of two contiguous columns, which streams at memory speed.
+  for (Index i = 0; i < fan_in_; ++i) {
+    for (Index o = 0; o < units_; ++o) {
+      auto column = rows.col(o + units_ * i);
+      for (Index k = 0; k < blocks; ++k)
+        column.segment(k * b, b) = dyt_.col(o).segment(k * b, b).cwiseProduct(xt_.col(i));
+    }
+  }
+  rows.middleCols(units_ * fan_in_, units_) = dyt_;
+}
+
+template <class Scalar>
+void Dense<Scalar>::accumulate_gram(ConstRef X, ConstRef dY, Ref G) {
+  const Index b = X.cols();
+  const Index m = dY.cols();
+  const Index blocks = m / b;
+  // (J Jᵀ)_{jl} = (δ_j · δ_l)(x̄_j · x̄_l), x̄ = [x; 1].
+  x_gram_.noalias() = X.transpose() * X;
+  x_gram_.array() += Scalar(1);
+  d_gram_.resize(m, m);
+  d_gram_.setZero();
+  d_gram_.template selfadjointView<Eigen::Lower>().rankUpdate(dY.transpose());
+  for (Index kc = 0; kc < blocks; ++kc) {
+    for (Index kr = kc; kr < blocks; ++kr) {
+      auto target = G.block(kr * b, kc * b, b, b);
+      auto d = d_gram_.block(kr * b, kc * b, b, b);
+      if (kr == kc) {
+        // Diagonal blocks: only the lower triangle of d is filled (and of G is wanted).
+        for (Index c = 0; c < b; ++c)
+          target.col(c).tail(b - c) +=
+              d.col(c).tail(b - c).cwiseProduct(x_gram_.col(c).tail(b - c));
+      } else {
+        target += d.cwiseProduct(x_gram_);
+      }
+    }
+  }
+}
+
+template <class Scalar>
+bool Dense<Scalar>::kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& out) {
+  const Index b = X.cols();
+  const Scalar inv_b = Scalar(1) / static_cast<Scalar>(b);
+  out.A.resize(fan_in_ + 1, fan_in_ + 1);
+  out.A.topLeftCorner(fan_in_, fan_in_).noalias() = inv_b * X * X.transpose();
+  out.A.col(fan_in_).head(fan_in_) = inv_b * X.rowwise().sum();
+  out.A.row(fan_in_).head(fan_in_) = out.A.col(fan_in_).head(fan_in_).transpose();
+  out.A(fan_in_, fan_in_) = Scalar(1);
+  out.G.noalias() = inv_b * dY * dY.transpose();
+  return true;
+}
+
+template class Dense<float>;
+template class Dense<double>;
+
+}  // namespace curvopt

@@ -1,0 +1,259 @@
+#include "curvopt/nn/sequential.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <string>
+
+#include "curvopt/core/errors.h"
+
+namespace curvopt {
+
+template <class Scalar>
+Sequential<Scalar>::Sequential(Shape input_shape) : input_shape_(input_shape) {
+  if (input_shape.size() <= 0)
+    throw ShapeError("Sequential: input shape " + to_string(input_shape) + " is empty");
+}
+
+template <class Scalar>
+Sequential<Scalar>::Sequential(const Sequential& other)
+    : input_shape_(other.input_shape_),
+      offsets_(other.offsets_),
+      first_parameterized_(other.first_parameterized_),
+      params_(other.params_),
+      training_(other.training_),
+      noise_rng_(other.noise_rng_) {
+  for (const auto& layer : other.layers_) layers_.push_back(layer->clone());
+  acts_.resize(layers_.size());
+  grads_.resize(layers_.size());
+  tangents_.resize(layers_.size());
+  rgrads_.resize(layers_.size());
+  row_cots_.resize(layers_.size());
+}
+
+template <class Scalar>
+Sequential<Scalar>& Sequential<Scalar>::operator=(const Sequential& other) {
+  if (this != &other) *this = Sequential(other);
+  return *this;
+}
+
+template <class Scalar>
+Layer<Scalar>& Sequential<Scalar>::add(std::unique_ptr<Layer<Scalar>> layer) {
+  if (!layer) throw ConfigError("Sequential::add: null layer");
+  const Index position = num_layers();
+  if (layer->name().empty()) {
+    std::string name = layer->type();
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    layer->set_name(name + "_" + std::to_string(position));
+  }
+  layer->configure(layers_.empty() ? input_shape_ : output_shape());
+  layer->set_training(training_);
+  const Index n = layer->num_parameters();
+  if (n > 0 && first_parameterized_ < 0) first_parameterized_ = position;
+  offsets_.push_back(offsets_.back() + n);
+  params_.conservativeResize(offsets_.back());
+  params_.tail(n).setZero();
+  layers_.push_back(std::move(layer));
+  acts_.emplace_back();
+  grads_.emplace_back();
+  tangents_.emplace_back();
+  rgrads_.emplace_back();
+  row_cots_.emplace_back();
+  return *layers_.back();
+}
+
+template <class Scalar>
+const Shape& Sequential<Scalar>::output_shape() const {
+  return layers_.empty() ? input_shape_ : layers_.back()->output_shape();
+}
+
+template <class Scalar>
+void Sequential<Scalar>::initialize(Initializer init, std::uint64_t seed) {
+  Rng rng(seed);
+  for (Index l = 0; l < num_layers(); ++l) {
+    Rng layer_rng = rng.split();  // one stream per layer: adding a layer keeps the others' draws
+    if (has_parameters(l)) layers_[l]->initialize(params_.data() + offsets_[l], init, layer_rng);
+  }
+}
+
+template <class Scalar>
+void Sequential<Scalar>::set_training(bool training) {
+  training_ = training;
+  for (auto& layer : layers_) layer->set_training(training);
+}
+
+template <class Scalar>
+void Sequential<Scalar>::resample_noise(Index batch_size) {
+  for (auto& layer : layers_) layer->resample_noise(batch_size, noise_rng_);
+}
+
+template <class Scalar>
+void Sequential<Scalar>::bind_parameters(const Scalar* params, Index size) {
+  if (size != num_parameters())
+    throw ShapeError("Sequential: parameter vector has " + std::to_string(size) +
+                     " entries, expected " + std::to_string(num_parameters()) + " (" +
+                     std::to_string(num_layers()) + " layers)");
+  bound_ = params;
+}
+
+template <class Scalar>
+void Sequential<Scalar>::bind_own_parameters() {
+  bound_ = nullptr;
+}
+
+template <class Scalar>
+typename Sequential<Scalar>::InputMap Sequential<Scalar>::input_of(Index layer) const {
+  if (layer == 0)
+    return InputMap(input_data_, input_size(), batch_, Eigen::OuterStride<>(input_stride_));
+  const Mat& a = acts_[layer - 1];
+  return InputMap(a.data(), a.rows(), a.cols(), Eigen::OuterStride<>(a.rows()));
+}
+
+template <class Scalar>
+void Sequential<Scalar>::require_forward(const char* pass) const {
+  if (!input_data_) throw Error(std::string("Sequential::") + pass + " called before forward()");
+}
+
+template <class Scalar>
+void Sequential<Scalar>::check_input(ConstMatrixRef<Scalar> X) const {
+  if (layers_.empty()) throw Error("Sequential: the model has no layers");
+  const std::string first = layers_.front()->label();
+  if (X.rows() != input_size())
+    throw ShapeError(first + ": input has " + std::to_string(X.rows()) +
+                     " features per example, expected " + std::to_string(input_size()) +
+                     " (shape " + to_string(input_shape_) + ")");
+  if (X.cols() < 1) throw ShapeError(first + ": input batch is empty, expected >= 1 example");
+  if (X.allFinite()) return;
+  for (Index s = 0; s < X.cols(); ++s)
+    for (Index i = 0; i < X.rows(); ++i)
+      if (!std::isfinite(static_cast<double>(X(i, s))))
+        throw ValueError(first + ": input value at feature " + std::to_string(i) + " of example " +
+                         std::to_string(s) + " is " + std::to_string(static_cast<double>(X(i, s))) +
+                         ", expected a finite number");
+}
+
+template <class Scalar>
+const typename Sequential<Scalar>::Mat& Sequential<Scalar>::forward(ConstMatrixRef<Scalar> X) {
+  check_input(X);
+  const Scalar* params = bound_ ? bound_ : params_.data();
+  for (Index l = 0; l < num_layers(); ++l) layers_[l]->bind_parameters(params + offsets_[l]);
+  input_data_ = X.data();
+  input_stride_ = X.outerStride();
+  batch_ = X.cols();
+  for (Index l = 0; l < num_layers(); ++l) {
+    acts_[l].resize(layers_[l]->output_size(), batch_);
+    layers_[l]->forward(input_of(l), acts_[l]);
+  }
+  return acts_.back();
+}
+
+template <class Scalar>
+const typename Sequential<Scalar>::Mat& Sequential<Scalar>::output() const {
+  require_forward("output");
+  return acts_.back();
+}
+
+template <class Scalar>
+void Sequential<Scalar>::backward(ConstMatrixRef<Scalar> dZ, Scalar* grad) {
+  require_forward("backward");
+  if (first_parameterized_ < 0) return;  // nothing to differentiate
+  grads_.back() = dZ;
+  for (Index l = num_layers() - 1; l >= std::max<Index>(first_parameterized_, 0); --l) {
+    Mat* dX = l > first_parameterized_ ? &grads_[l - 1] : nullptr;
+    Scalar* g = has_parameters(l) && grad ? grad + offsets_[l] : nullptr;
+    layers_[l]->backward(input_of(l), acts_[l], grads_[l], dX, g);
+  }
+}
+
+template <class Scalar>
+const typename Sequential<Scalar>::Mat& Sequential<Scalar>::jvp(const Scalar* v) {
+  require_forward("jvp");
+  for (Index l = 0; l < num_layers(); ++l) {
+    tangents_[l].resize(layers_[l]->output_size(), batch_);
+    // Before the first parameterized layer every tangent is zero.
+    const Mat* dX = (l > 0 && l > first_parameterized_) ? &tangents_[l - 1] : nullptr;
+    const Scalar* vl = has_parameters(l) ? v + offsets_[l] : nullptr;
+    layers_[l]->jvp(input_of(l), acts_[l], dX, vl, tangents_[l]);
+  }
+  return tangents_.back();
+}
+
+template <class Scalar>
+void Sequential<Scalar>::hvp_backward(const Scalar* v, ConstMatrixRef<Scalar> RdZ, Scalar* Rgrad) {
+  require_forward("hvp_backward");
+  if (first_parameterized_ < 0) return;
+  rgrads_.back() = RdZ;
+  for (Index l = num_layers() - 1; l >= std::max<Index>(first_parameterized_, 0); --l) {
+    const bool inner = l > first_parameterized_;
+    const Mat* RX = inner ? &tangents_[l - 1] : nullptr;
+    Mat* RdX = inner ? &rgrads_[l - 1] : nullptr;
+    const Scalar* vl = has_parameters(l) ? v + offsets_[l] : nullptr;
+    Scalar* rg = has_parameters(l) ? Rgrad + offsets_[l] : nullptr;
+    layers_[l]->hvp_backward(input_of(l), acts_[l], grads_[l], RX, rgrads_[l], vl, RdX, rg);
+  }
+}
+
+template <class Scalar>
+void Sequential<Scalar>::row_cotangents(ConstMatrixRef<Scalar> U) {
+  require_forward("row_cotangents");
+  if (U.rows() != output_size() || U.cols() % batch_ != 0)
+    throw ShapeError("Sequential::row_cotangents: cotangents are " + std::to_string(U.rows()) +
+                     "x" + std::to_string(U.cols()) + ", expected " +
+                     std::to_string(output_size()) + " x (a multiple of the batch " +
+                     std::to_string(batch_) + ")");
+  num_rows_ = U.cols();
+  const Index blocks = first_parameterized_ < 0 ? 0 : num_rows_ / batch_;
+  for (Index l = 0; l < num_layers(); ++l)
+    if (has_parameters(l)) row_cots_[l].resize(layers_[l]->output_size(), num_rows_);
+  // Rows are independent across examples, so each block of b rows is one batched backward pass.
+  for (Index k = 0; k < blocks; ++k) {
+    grads_.back() = U.middleCols(k * batch_, batch_);
+    for (Index l = num_layers() - 1; l >= std::max<Index>(first_parameterized_, 0); --l) {
+      if (has_parameters(l)) row_cots_[l].middleCols(k * batch_, batch_) = grads_[l];
+      if (l > first_parameterized_)
+        layers_[l]->backward(input_of(l), acts_[l], grads_[l], &grads_[l - 1], nullptr);
+    }
+  }
+}
+
+template <class Scalar>
+void Sequential<Scalar>::jacobian_rows(MatrixRef<Scalar> J) {
+  if (J.rows() != num_rows_ || J.cols() != num_parameters())
+    throw ShapeError("Sequential::jacobian_rows: output is " + std::to_string(J.rows()) + "x" +
+                     std::to_string(J.cols()) + ", expected " + std::to_string(num_rows_) + "x" +
+                     std::to_string(num_parameters()));
+  for (Index l = 0; l < num_layers(); ++l)
+    if (has_parameters(l))
+      layers_[l]->per_sample_gradients(input_of(l), row_cots_[l],
+                                       J.middleCols(offsets_[l], layer_parameters(l)));
+}
+
+template <class Scalar>
+void Sequential<Scalar>::accumulate_gram(MatrixRef<Scalar> G) {
+  if (G.rows() != num_rows_ || G.cols() != num_rows_)
+    throw ShapeError("Sequential::accumulate_gram: output is " + std::to_string(G.rows()) + "x" +
+                     std::to_string(G.cols()) + ", expected " + std::to_string(num_rows_) +
+                     " square");
+  for (Index l = 0; l < num_layers(); ++l)
+    if (has_parameters(l)) layers_[l]->accumulate_gram(input_of(l), row_cots_[l], G);
+}
+
+template <class Scalar>
+void Sequential<Scalar>::kfac_factors(std::vector<KfacFactors<Scalar>>& out) {
+  if (num_rows_ != batch_)
+    throw ShapeError("Sequential::kfac_factors: needs one cotangent per example (" +
+                     std::to_string(batch_) + "), got " + std::to_string(num_rows_));
+  std::size_t used = 0;
+  for (Index l = 0; l < num_layers(); ++l) {
+    if (!has_parameters(l)) continue;
+    if (used == out.size()) out.emplace_back();
+    if (layers_[l]->kfac_factors(input_of(l), row_cots_[l], out[used])) out[used++].layer = l;
+  }
+  out.resize(used);
+}
+
+template class Sequential<float>;
+template class Sequential<double>;
+
+}  // namespace curvopt

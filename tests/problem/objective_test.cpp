@@ -1,0 +1,360 @@
+#include "curvopt/problem/objective.h"
+
+#include <gtest/gtest.h>
+
+#include <Eigen/Eigenvalues>
+
+#include <cmath>
+#include <functional>
+#include <memory>
+
+#include "curvopt/core/errors.h"
+#include "curvopt/loss/sigmoid_cross_entropy.h"
+#include "curvopt/loss/softmax_cross_entropy.h"
+#include "curvopt/loss/squared_error.h"
+#include "curvopt/nn/activation.h"
+#include "curvopt/nn/conv2d.h"
+#include "curvopt/nn/dense.h"
+#include "curvopt/nn/embedding.h"
+#include "curvopt/nn/flatten.h"
+#include "curvopt/nn/max_pool2d.h"
+#include "testing/helpers.h"
+#include "testing/tolerances.h"
+
+namespace curvopt {
+namespace {
+
+using Mat = Matrix<double>;
+using Vec = Vector<double>;
+using testing::random_matrix;
+using testing::random_vector;
+using testing::relative_error;
+
+constexpr Index kOutputs = 3;
+
+template <class S>
+Sequential<S> mlp() {
+  Sequential<S> m(Shape::flat(3));
+  m.template add<Dense>(Index(4));
+  m.template add<Tanh>();
+  m.template add<Dense>(Index(4));
+  m.template add<Elu>();
+  m.template add<Dense>(kOutputs);
+  return m;
+}
+
+template <class S>
+Sequential<S> cnn() {
+  Sequential<S> m(Shape::image(2, 6, 6));
+  m.template add<Conv2d>(Conv2dOptions{3, 3, 3, 1, 1});
+  m.template add<Softplus>();
+  m.template add<MaxPool2d>(Index(2));
+  m.template add<Conv2d>(Conv2dOptions{2, 2, 2, 1, 0});
+  m.template add<Rrelu>();
+  m.template add<Flatten>();
+  m.template add<Dense>(kOutputs);
+  return m;
+}
+
+template <class S>
+Sequential<S> recommender() {
+  Sequential<S> m(Shape::flat(2));
+  m.template add<Embedding>(std::vector<Index>{5, 4}, Index(3));
+  m.template add<Dense>(Index(6));
+  m.template add<LeakyRelu>(0.1);
+  m.template add<Sigmoid>();
+  m.template add<Dense>(kOutputs);
+  return m;
+}
+
+struct Network {
+  std::string name;
+  std::function<Sequential<double>()> make;
+  std::function<Sequential<float>()> make_float;
+  std::function<Mat(Index, Rng&)> inputs;
+};
+
+std::vector<Network> networks() {
+  auto normal = [](Index in) {
+    return [in](Index b, Rng& rng) { return random_matrix(in, b, rng); };
+  };
+  return {
+      {"mlp", mlp<double>, mlp<float>, normal(3)},
+      {"cnn", cnn<double>, cnn<float>, normal(72)},
+      {"recommender", recommender<double>, recommender<float>,
+       [](Index b, Rng& rng) {
+         Mat X(2, b);
+         for (Index s = 0; s < b; ++s) {
+           X(0, s) = static_cast<double>(rng.uniform_int(5));
+           X(1, s) = static_cast<double>(rng.uniform_int(4));
+         }
+         return X;
+       }},
+  };
+}
+
+struct LossCase {
+  std::string name;
+  std::function<std::unique_ptr<Loss<double>>()> make;
+  std::function<std::unique_ptr<Loss<float>>()> make_float;
+  std::function<Mat(Index, Rng&)> targets;
+};
+
+std::vector<LossCase> losses() {
+  return {
+      {"squared_error", [] { return std::make_unique<SquaredError<double>>(Reduction::kMean); },
+       [] { return std::make_unique<SquaredError<float>>(Reduction::kMean); },
+       [](Index b, Rng& rng) { return random_matrix(kOutputs, b, rng); }},
+      {"softmax_ce", [] { return std::make_unique<SoftmaxCrossEntropy<double>>(Reduction::kMean); },
+       [] { return std::make_unique<SoftmaxCrossEntropy<float>>(Reduction::kMean); },
+       [](Index b, Rng& rng) {
+         Mat y(1, b);
+         for (Index s = 0; s < b; ++s) y(0, s) = static_cast<double>(rng.uniform_int(kOutputs));
+         return y;
+       }},
+      {"sigmoid_ce", [] { return std::make_unique<SigmoidCrossEntropy<double>>(Reduction::kSum); },
+       [] { return std::make_unique<SigmoidCrossEntropy<float>>(Reduction::kSum); },
+       [](Index b, Rng& rng) {
+         Mat y(kOutputs, b);
+         for (Index i = 0; i < y.size(); ++i) y.data()[i] = rng.uniform() < 0.5 ? 0.0 : 1.0;
+         return y;
+       }},
+  };
+}
+
+/// Every oracle of one (network, loss, seed) against finite differences and against each other.
+void check_oracles(const Network& net, const LossCase& lc, std::uint64_t seed) {
+  SCOPED_TRACE(net.name + " / " + lc.name + " / seed " + std::to_string(seed));
+  constexpr double fd_tol = testing::Tolerance<double>::kFiniteDifference;
+  constexpr double exact = testing::Tolerance<double>::kExact;
+  constexpr double h = 1e-6;
+  Rng rng(seed);
+  Sequential<double> model = net.make();
+  model.initialize(Initializer::kPyTorchDefault, seed);
+  model.set_noise_seed(seed);
+  const auto loss = lc.make();
+  Objective<double> obj(model, *loss);
+  const Index b = 3, n = model.num_parameters(), m = b * kOutputs;
+  const Mat X = net.inputs(b, rng);
+  const Mat Y = lc.targets(b, rng);
+  obj.set_batch(X, Y);
+  Vec theta = model.parameters() + random_vector(n, rng, 0.1);
+  ASSERT_EQ(obj.num_residuals(), m);
+
+  // Gradient against per-coordinate central differences of the value.
+  Vec grad(n), grad_fd(n);
+  const double f = obj.gradient(theta, grad);
+  EXPECT_DOUBLE_EQ(f, obj.value(theta));
+  for (Index i = 0; i < n; ++i) {
+    Vec tp = theta, tm = theta;
+    tp[i] += h;
+    tm[i] -= h;
+    grad_fd[i] = (obj.value(tp) - obj.value(tm)) / (2 * h);
+  }
+  EXPECT_LT(relative_error(grad, grad_fd), fd_tol) << "gradient";
+
+  // Exact Hessian-vector product against finite differences of the gradient.
+  const Vec v = random_vector(n, rng);
+  Vec hv(n), gp(n), gm(n);
+  obj.hessian_vector_product(theta, v, hv);
+  obj.gradient(theta + h * v, gp);
+  obj.gradient(theta - h * v, gm);
+  EXPECT_LT(relative_error(hv, ((gp - gm) / (2 * h)).eval()), fd_tol) << "Hv";
+
+  // Residual face: J, jvp, vjp, Gram and Jᵀr̂ = ∇f.
+  Mat J(m, n);
+  obj.jacobian(theta, J);
+  Vec r(m), jv(m), jtu(n), jtr(n);
+  obj.residuals(theta, r);
+  obj.jvp(theta, v, jv);
+  EXPECT_LT(relative_error(jv, (J * v).eval()), exact) << "J v = jvp";
+  const Vec u = random_vector(m, rng);
+  obj.vjp(theta, u, jtu);
+  EXPECT_LT(relative_error(jtu, (J.transpose() * u).eval()), exact) << "Jᵀu = vjp";
+  obj.vjp(theta, r, jtr);
+  EXPECT_LT(relative_error(jtr, grad), exact) << "Jᵀ r̂ = gradient";
+  Mat G(m, m);
+  obj.gram(theta, G);
+  EXPECT_LT(relative_error(G, (J * J.transpose()).eval()), exact) << "Gram = J Jᵀ";
+  if (lc.name == "squared_error") {
+    EXPECT_NEAR(0.5 * r.squaredNorm(), f, 1e-12) << "½‖r‖² = f";
+    Vec rp(m), rm(m);
+    obj.residuals(theta + h * v, rp);
+    obj.residuals(theta - h * v, rm);
+    EXPECT_LT(relative_error(jv, ((rp - rm) / (2 * h)).eval()), fd_tol) << "J v vs residual FD";
+  }
+
+  // Per-example gradients: rows sum to ∇f and row s = Σ_k r̂_{k,s} J_{k,s}.
+  Mat P(b, n);
+  obj.per_example_gradients(theta, P);
+  EXPECT_LT(relative_error(P.colwise().sum().transpose().eval(), grad), exact);
+  for (Index s = 0; s < b; ++s) {
+    Vec expected = Vec::Zero(n);
+    for (Index k = 0; k < kOutputs; ++k) expected += r[k * b + s] * J.row(k * b + s).transpose();
+    EXPECT_LT(relative_error(P.row(s).transpose().eval(), expected), exact) << "row " << s;
+  }
+
+  // GGN product against J_zᵀ H J_z v with J_z by finite differences of the outputs and H from
+  // the loss's Hessian blocks: independent of every reverse-mode pass.
+  Vec ggn(n);
+  obj.ggn_vector_product(theta, v, ggn);
+  EXPECT_LT(relative_error(ggn, (J.transpose() * (J * v)).eval()), exact) << "Gv = JᵀJv";
+  Mat Jz(m, n);  // rows ordered like the residuals: k·b + s
+  Vec th_eval = theta;
+  auto outputs_at = [&](const Vec& th) {
+    th_eval = th;
+    model.bind_parameters(th_eval.data(), n);
+    return Mat(model.forward(X));
+  };
+  for (Index i = 0; i < n; ++i) {
+    Vec tp = theta, tm = theta;
+    tp[i] += h;
+    tm[i] -= h;
+    const Mat d = (outputs_at(tp) - outputs_at(tm)) / (2 * h);
+    for (Index k = 0; k < kOutputs; ++k) Jz.col(i).segment(k * b, b) = d.row(k).transpose();
+  }
+  const Mat Z = outputs_at(theta);
+  const Vec jzv = Jz * v;
+  Mat jzv_mat(kOutputs, b), hjzv(kOutputs, b);
+  for (Index k = 0; k < kOutputs; ++k) jzv_mat.row(k) = jzv.segment(k * b, b).transpose();
+  loss->hessian_product(Z, Y, jzv_mat, hjzv);
+  Vec hjzv_vec(m);
+  for (Index k = 0; k < kOutputs; ++k) hjzv_vec.segment(k * b, b) = hjzv.row(k).transpose();
+  EXPECT_LT(relative_error(ggn, (Jz.transpose() * hjzv_vec).eval()), fd_tol) << "Gv = JzᵀHJzv";
+
+  // K-FAC: one factor pair per Dense/Conv2d layer; the last layer's G is the mean outer product
+  // of the unreduced per-example output gradients (the bias part of the per-example gradients).
+  std::vector<KfacFactors<double>> factors;
+  Rng kfac_rng(seed);
+  obj.kfac_statistics(theta, KfacTargets::kEmpirical, kfac_rng, factors);
+  Index expected_layers = 0;
+  for (Index l = 0; l < model.num_layers(); ++l)
+    expected_layers += (model.layer(l).type() == "Dense" || model.layer(l).type() == "Conv2d");
+  ASSERT_EQ(static_cast<Index>(factors.size()), expected_layers);
+  const Mat bias_grads = P.rightCols(kOutputs) / loss->scale(b, kOutputs);
+  EXPECT_LT(relative_error(factors.back().G, (bias_grads.transpose() * bias_grads / b).eval()),
+            exact);
+  std::vector<KfacFactors<double>> sampled;
+  obj.kfac_statistics(theta, KfacTargets::kSampled, kfac_rng, sampled);
+  ASSERT_EQ(sampled.size(), factors.size());
+  EXPECT_GE(Eigen::SelfAdjointEigenSolver<Mat>(sampled.back().G).eigenvalues().minCoeff(), -1e-12);
+
+  // float32 agrees with float64 to float precision.
+  Sequential<float> model_f = net.make_float();
+  model_f.set_noise_seed(seed);
+  const auto loss_f = lc.make_float();
+  Objective<float> obj_f(model_f, *loss_f);
+  const Matrix<float> Xf = X.cast<float>(), Yf = Y.cast<float>();
+  obj_f.set_batch(Xf, Yf);
+  const Vector<float> theta_f = theta.cast<float>();
+  Vector<float> grad_f(n);
+  const float f_f = obj_f.gradient(theta_f, grad_f);
+  EXPECT_NEAR(f_f, f, testing::kFloatVsDouble * std::max(1.0, std::abs(f)));
+  EXPECT_LT(relative_error(grad_f, grad), testing::kFloatVsDouble) << "float gradient";
+  Matrix<float> G_f(m, m);
+  obj_f.gram(theta_f, G_f);
+  EXPECT_LT(relative_error(G_f, G), testing::kFloatVsDouble) << "float Gram";
+}
+
+TEST(Objective, OraclesAgreeWithFiniteDifferencesAndEachOther) {
+  for (const Network& net : networks())
+    for (const LossCase& lc : losses())
+      for (std::uint64_t seed : {1u, 2u}) check_oracles(net, lc, seed);
+}
+
+TEST(Objective, GaussNewtonEqualsHessianForLinearModelWithSquaredError) {
+  Rng rng(3);
+  Sequential<double> model(Shape::flat(4));
+  model.add<Dense>(Index(2));
+  model.initialize(Initializer::kGlorotUniform, 1);
+  SquaredError<double> loss(Reduction::kHalfSum);
+  Objective<double> obj(model, loss);
+  const Mat X = random_matrix(4, 5, rng), Y = random_matrix(2, 5, rng);
+  obj.set_batch(X, Y);
+  const Vec theta = random_vector(model.num_parameters(), rng);
+  const Vec v = random_vector(model.num_parameters(), rng);
+  Vec hv(v.size()), gv(v.size());
+  obj.hessian_vector_product(theta, v, hv);
+  obj.ggn_vector_product(theta, v, gv);
+  EXPECT_LT(relative_error(hv, gv), 1e-12);
+}
+
+TEST(Objective, ForwardCacheFollowsParameterChanges) {
+  Rng rng(4);
+  Sequential<double> model = mlp<double>();
+  model.initialize(Initializer::kPyTorchDefault, 2);
+  SquaredError<double> loss;
+  Objective<double> obj(model, loss);
+  const Mat X = random_matrix(3, 4, rng), Y = random_matrix(kOutputs, 4, rng);
+  obj.set_batch(X, Y);
+  Vec theta = model.parameters();
+  const double f0 = obj.value(theta);
+  EXPECT_EQ(obj.value(theta), f0);
+  theta[3] += 0.5;  // same vector, changed in place: must not reuse the cached forward pass
+  const double f1 = obj.value(theta);
+  EXPECT_NE(f1, f0);
+  theta[3] -= 0.5;
+  EXPECT_EQ(obj.value(theta), f0);
+  const Mat X2 = random_matrix(3, 4, rng);
+  obj.set_batch(X2, Y);
+  EXPECT_NE(obj.value(theta), f0);
+}
+
+TEST(Objective, RreluSlopesStayFixedWithinABatchAndChangeWithTheNext) {
+  Rng rng(5);
+  Sequential<double> model = cnn<double>();
+  model.initialize(Initializer::kPyTorchDefault, 3);
+  SquaredError<double> loss;
+  Objective<double> obj(model, loss);
+  const Mat X = random_matrix(72, 4, rng), Y = random_matrix(kOutputs, 4, rng);
+  obj.set_batch(X, Y);
+  const Vec theta = model.parameters(), other = theta * 1.01;
+  const double f0 = obj.value(theta);
+  obj.value(other);
+  EXPECT_EQ(obj.value(theta), f0);  // same slopes after evaluating elsewhere
+  obj.set_batch(X, Y);              // a new step: fresh slopes
+  EXPECT_NE(obj.value(theta), f0);
+  obj.set_training(false);
+  const double eval0 = obj.value(theta);
+  obj.set_batch(X, Y);
+  EXPECT_EQ(obj.value(theta), eval0);  // evaluation mode is deterministic
+}
+
+TEST(Objective, BadInputsGiveErrorsNamingTheProblem) {
+  Sequential<float> model = recommender<float>();
+  model.initialize(Initializer::kPyTorchDefault, 1);
+  SoftmaxCrossEntropy<float> loss;
+  Objective<float> obj(model, loss);
+  Vector<float> theta = model.parameters();
+  EXPECT_THROW(obj.value(theta), Error);  // no batch yet
+  Matrix<float> X(2, 2), Y(1, 2);
+  X << 1, 4, 2, 3;  // field 0: 1, 4; field 1: 2, 3
+  Y << 0, 2;
+  obj.set_batch(X, Y);
+  EXPECT_NO_THROW(obj.value(theta));
+  Vector<float> short_theta = theta.head(theta.size() - 1);
+  EXPECT_THROW(obj.value(short_theta), ShapeError);
+  Vector<float> bad_grad(3);
+  EXPECT_THROW(obj.gradient(theta, bad_grad), ShapeError);
+  Matrix<float> X_out(2, 2);
+  X_out << 1, 5, 2, 3;  // index 5 in a vocabulary of 5
+  obj.set_batch(X_out, Y);
+  try {
+    obj.value(theta);
+    FAIL();
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("Embedding 'embedding_0'"), std::string::npos);
+  }
+  Matrix<float> Y_wrong(1, 3);
+  Y_wrong << 0, 1, 2;
+  EXPECT_THROW(obj.set_batch(X, Y_wrong), ShapeError);
+  Matrix<float> X_nan = X;
+  X_nan(1, 0) = NAN;
+  EXPECT_THROW(obj.set_batch(X_nan, Y), ValueError);
+  Matrix<float> X_wide(3, 2);
+  X_wide.setZero();
+  EXPECT_THROW(obj.set_batch(X_wide, Y), ShapeError);
+}
+
+}  // namespace
+}  // namespace curvopt
