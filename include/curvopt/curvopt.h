@@ -19,4 +19,5 @@
 #include "curvopt/nn/layer.h"
 #include "curvopt/nn/max_pool2d.h"
 #include "curvopt/nn/sequential.h"
+#include "curvopt/problem/derivative_checker.h"
 #include "curvopt/problem/objective.h"

@@ -36,6 +36,8 @@ class Loss {
 
   virtual ~Loss() = default;
   virtual std::string type() const = 0;
+  /// True when r̂ is a true residual vector (loss = ½‖r̂‖² and J = ∂r̂/∂θ): squared error.
+  virtual bool residuals_are_exact() const { return false; }
   Reduction reduction() const { return reduction_; }
 
   /// Throws ShapeError/ValueError naming the loss when targets Y do not fit outputs of size

@@ -16,6 +16,7 @@ class SquaredError final : public Loss<Scalar> {
 
   explicit SquaredError(Reduction reduction = Reduction::kMean) : Loss<Scalar>(reduction) {}
   std::string type() const override { return "SquaredError"; }
+  bool residuals_are_exact() const override { return true; }
 
   void check_targets(Index outputs, ConstRef Y) const override;
   Scalar value(ConstRef Z, ConstRef Y) const override;
