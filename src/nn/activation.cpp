@@ -7,6 +7,25 @@
 
 namespace curvopt {
 
+namespace {
+
+/// Out(i, j) = f(X(i, j), A(i, j), B(i, j)) column by column over raw pointers, so that the
+/// branchy element-wise derivatives vectorize (Eigen 3.4's select() does not).
+template <class Scalar, class Ref, class ConstRef, class F>
+void map_elements(ConstRef X, ConstRef A, ConstRef B, Ref Out, F f) {
+  const Index rows = X.rows();
+  for (Index c = 0; c < X.cols(); ++c) {
+    const Scalar* x = X.col(c).data();
+    const Scalar* a = A.col(c).data();
+    const Scalar* b = B.col(c).data();
+    Scalar* o = Out.col(c).data();
+#pragma omp simd
+    for (Index i = 0; i < rows; ++i) o[i] = f(x[i], a[i], b[i]);
+  }
+}
+
+}  // namespace
+
 // ---- Shared passes -----------------------------------------------------------------------------
 
 template <class Scalar>
@@ -18,33 +37,25 @@ template <class Scalar>
 void Activation<Scalar>::backward(ConstRef X, ConstRef Y, ConstRef dY, Mat* dX, Scalar*) {
   if (!dX) return;
   dX->resize(X.rows(), X.cols());
-  derivative(X, Y, *dX);
-  dX->array() *= dY.array();
+  derivative_product(X, Y, dY, *dX);
 }
 
 template <class Scalar>
 void Activation<Scalar>::jvp(ConstRef X, ConstRef Y, const Mat* dX, const Scalar*, Ref dY) {
-  if (!dX) {
+  if (dX)
+    derivative_product(X, Y, *dX, dY);
+  else
     dY.setZero();
-    return;
-  }
-  derivative(X, Y, dY);
-  dY.array() *= dX->array();
 }
 
 template <class Scalar>
 void Activation<Scalar>::hvp_backward(ConstRef X, ConstRef Y, ConstRef dY, const Mat* RX,
                                       ConstRef RdY, const Scalar*, Mat* RdX, Scalar*) {
   if (!RdX) return;
-  // d/dε [φ'(X + ε RX) ⊙ (dY + ε RdY)] = φ''(X) ⊙ RX ⊙ dY + φ'(X) ⊙ RdY.
+  // d/dε [φ'(X + ε RX) ⊙ (dY + ε RdY)] = φ'(X) ⊙ RdY + φ''(X) ⊙ RX ⊙ dY.
   RdX->resize(X.rows(), X.cols());
-  derivative(X, Y, *RdX);
-  RdX->array() *= RdY.array();
-  if (RX && !is_piecewise_linear()) {
-    d2_.resize(X.rows(), X.cols());
-    second_derivative(X, Y, d2_);
-    RdX->array() += d2_.array() * RX->array() * dY.array();
-  }
+  derivative_product(X, Y, RdY, *RdX);
+  if (RX) add_second_derivative_product(X, Y, *RX, dY, *RdX);
 }
 
 // ---- ReLU family -------------------------------------------------------------------------------
@@ -55,8 +66,9 @@ void Relu<Scalar>::apply(ConstRef X, Ref Y) const {
 }
 
 template <class Scalar>
-void Relu<Scalar>::derivative(ConstRef X, ConstRef, Ref D) const {
-  D = (X.array() > Scalar(0)).template cast<Scalar>();
+void Relu<Scalar>::derivative_product(ConstRef X, ConstRef, ConstRef V, Ref Out) const {
+  map_elements<Scalar, Ref, ConstRef>(
+      X, V, V, Out, [](Scalar x, Scalar v, Scalar) { return x > Scalar(0) ? v : Scalar(0); });
 }
 
 template <class Scalar>
@@ -69,13 +81,14 @@ LeakyRelu<Scalar>::LeakyRelu(double negative_slope) : slope_(negative_slope) {
 template <class Scalar>
 void LeakyRelu<Scalar>::apply(ConstRef X, Ref Y) const {
   const Scalar a = static_cast<Scalar>(slope_);
-  Y = (X.array() > Scalar(0)).select(X, a * X.array());
+  Y = X.array().max(Scalar(0)) + a * X.array().min(Scalar(0));
 }
 
 template <class Scalar>
-void LeakyRelu<Scalar>::derivative(ConstRef X, ConstRef, Ref D) const {
+void LeakyRelu<Scalar>::derivative_product(ConstRef X, ConstRef, ConstRef V, Ref Out) const {
   const Scalar a = static_cast<Scalar>(slope_);
-  D = (X.array() > Scalar(0)).select(Matrix<Scalar>::Ones(X.rows(), X.cols()), a);
+  map_elements<Scalar, Ref, ConstRef>(
+      X, V, V, Out, [a](Scalar x, Scalar v, Scalar) { return x > Scalar(0) ? v : a * v; });
 }
 
 template <class Scalar>
@@ -104,21 +117,23 @@ template <class Scalar>
 void Rrelu<Scalar>::apply(ConstRef X, Ref Y) const {
   if (this->training()) {
     check_slopes(X.cols());
-    Y = (X.array() > Scalar(0)).select(X, slopes_.array() * X.array());
+    Y = X.array().max(Scalar(0)) + slopes_.array() * X.array().min(Scalar(0));
   } else {
     const Scalar a = static_cast<Scalar>((lower_ + upper_) / 2);
-    Y = (X.array() > Scalar(0)).select(X, a * X.array());
+    Y = X.array().max(Scalar(0)) + a * X.array().min(Scalar(0));
   }
 }
 
 template <class Scalar>
-void Rrelu<Scalar>::derivative(ConstRef X, ConstRef, Ref D) const {
+void Rrelu<Scalar>::derivative_product(ConstRef X, ConstRef, ConstRef V, Ref Out) const {
   if (this->training()) {
     check_slopes(X.cols());
-    D = (X.array() > Scalar(0)).select(Matrix<Scalar>::Ones(X.rows(), X.cols()), slopes_);
+    map_elements<Scalar, Ref, ConstRef>(
+        X, V, slopes_, Out, [](Scalar x, Scalar v, Scalar a) { return x > Scalar(0) ? v : a * v; });
   } else {
     const Scalar a = static_cast<Scalar>((lower_ + upper_) / 2);
-    D = (X.array() > Scalar(0)).select(Matrix<Scalar>::Ones(X.rows(), X.cols()), a);
+    map_elements<Scalar, Ref, ConstRef>(
+        X, V, V, Out, [a](Scalar x, Scalar v, Scalar) { return x > Scalar(0) ? v : a * v; });
   }
 }
 
@@ -133,20 +148,23 @@ Elu<Scalar>::Elu(double alpha) : alpha_(alpha) {
 template <class Scalar>
 void Elu<Scalar>::apply(ConstRef X, Ref Y) const {
   const Scalar a = static_cast<Scalar>(alpha_);
-  // min(x, 0) keeps exp() from overflowing on the branch select() discards.
-  Y = (X.array() > Scalar(0)).select(X, a * (X.array().min(Scalar(0)).exp() - Scalar(1)));
+  // Branch-free, so Eigen vectorizes exp(): for x > 0 the second term is a(e⁰ − 1) = 0.
+  Y = X.array().max(Scalar(0)) + a * (X.array().min(Scalar(0)).exp() - Scalar(1));
 }
 
 template <class Scalar>
-void Elu<Scalar>::derivative(ConstRef X, ConstRef Y, Ref D) const {
+void Elu<Scalar>::derivative_product(ConstRef X, ConstRef Y, ConstRef V, Ref Out) const {
+  // φ'(x) = 1 for x > 0, a·eˣ = y + a otherwise.
   const Scalar a = static_cast<Scalar>(alpha_);
-  D = (X.array() > Scalar(0)).select(Scalar(1), Y.array() + a);
+  map_elements<Scalar, Ref, ConstRef>(
+      X, Y, V, Out, [a](Scalar x, Scalar y, Scalar v) { return x > Scalar(0) ? v : (y + a) * v; });
 }
 
 template <class Scalar>
-void Elu<Scalar>::second_derivative(ConstRef X, ConstRef Y, Ref D2) const {
+void Elu<Scalar>::add_second_derivative_product(ConstRef X, ConstRef Y, ConstRef V, ConstRef W,
+                                                Ref Out) const {
   const Scalar a = static_cast<Scalar>(alpha_);
-  D2 = (X.array() > Scalar(0)).select(Scalar(0), Y.array() + a);
+  Out.array() += (X.array() > Scalar(0)).select(Scalar(0), (Y.array() + a) * V.array() * W.array());
 }
 
 template <class Scalar>
@@ -155,13 +173,15 @@ void Sigmoid<Scalar>::apply(ConstRef X, Ref Y) const {
 }
 
 template <class Scalar>
-void Sigmoid<Scalar>::derivative(ConstRef, ConstRef Y, Ref D) const {
-  D = Y.array() * (Scalar(1) - Y.array());
+void Sigmoid<Scalar>::derivative_product(ConstRef, ConstRef Y, ConstRef V, Ref Out) const {
+  Out = V.array() * Y.array() * (Scalar(1) - Y.array());
 }
 
 template <class Scalar>
-void Sigmoid<Scalar>::second_derivative(ConstRef, ConstRef Y, Ref D2) const {
-  D2 = Y.array() * (Scalar(1) - Y.array()) * (Scalar(1) - Scalar(2) * Y.array());
+void Sigmoid<Scalar>::add_second_derivative_product(ConstRef, ConstRef Y, ConstRef V, ConstRef W,
+                                                    Ref Out) const {
+  Out.array() += Y.array() * (Scalar(1) - Y.array()) * (Scalar(1) - Scalar(2) * Y.array()) *
+                 V.array() * W.array();
 }
 
 template <class Scalar>
@@ -170,13 +190,14 @@ void Tanh<Scalar>::apply(ConstRef X, Ref Y) const {
 }
 
 template <class Scalar>
-void Tanh<Scalar>::derivative(ConstRef, ConstRef Y, Ref D) const {
-  D = Scalar(1) - Y.array().square();
+void Tanh<Scalar>::derivative_product(ConstRef, ConstRef Y, ConstRef V, Ref Out) const {
+  Out = V.array() * (Scalar(1) - Y.array().square());
 }
 
 template <class Scalar>
-void Tanh<Scalar>::second_derivative(ConstRef, ConstRef Y, Ref D2) const {
-  D2 = Scalar(-2) * Y.array() * (Scalar(1) - Y.array().square());
+void Tanh<Scalar>::add_second_derivative_product(ConstRef, ConstRef Y, ConstRef V, ConstRef W,
+                                                 Ref Out) const {
+  Out.array() += Scalar(-2) * Y.array() * (Scalar(1) - Y.array().square()) * V.array() * W.array();
 }
 
 template <class Scalar>
@@ -185,14 +206,15 @@ void Softplus<Scalar>::apply(ConstRef X, Ref Y) const {
 }
 
 template <class Scalar>
-void Softplus<Scalar>::derivative(ConstRef X, ConstRef, Ref D) const {
-  D = (Scalar(1) + (-X.array()).exp()).inverse();
+void Softplus<Scalar>::derivative_product(ConstRef X, ConstRef, ConstRef V, Ref Out) const {
+  Out = V.array() * (Scalar(1) + (-X.array()).exp()).inverse();
 }
 
 template <class Scalar>
-void Softplus<Scalar>::second_derivative(ConstRef X, ConstRef, Ref D2) const {
-  derivative(X, X, D2);
-  D2 = D2.array() * (Scalar(1) - D2.array());
+void Softplus<Scalar>::add_second_derivative_product(ConstRef X, ConstRef, ConstRef V, ConstRef W,
+                                                     Ref Out) const {
+  const auto sigma = (Scalar(1) + (-X.array()).exp()).inverse();
+  Out.array() += sigma * (Scalar(1) - sigma) * V.array() * W.array();
 }
 
 #define CURVOPT_INSTANTIATE_ACTIVATIONS(S) \

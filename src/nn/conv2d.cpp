@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "curvopt/core/errors.h"
 
@@ -16,6 +17,14 @@ void check_option(bool ok, const char* field, Index value, const char* rule) {
   if (!ok)
     throw ConfigError(std::string("Conv2dOptions::") + field + " = " + std::to_string(value) +
                       ": must be " + rule);
+}
+
+/// The output columns [lo, hi) whose input column ow·stride + offset lies inside [0, width).
+std::pair<Index, Index> valid_range(Index offset, Index stride, Index width, Index out_width) {
+  const Index lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  const Index last = width - 1 - offset;  // largest ow·stride allowed
+  const Index hi = last < 0 ? 0 : std::min(out_width, last / stride + 1);
+  return {std::min(lo, hi), hi};
 }
 
 }  // namespace
@@ -73,20 +82,25 @@ void Conv2d<Scalar>::im2col(ConstRef X, Index first, Index count, Mat& dst) cons
     for (Index ki = 0; ki < kh; ++ki) {
       for (Index kj = 0; kj < kw; ++kj) {
         Scalar* out = dst.col((c * kh + ki) * kw + kj).data();
+        const Index offset = kj - pad;
+        const auto [lo, hi] = valid_range(offset, st, in_w_, out_w_);
         for (Index s = 0; s < count; ++s) {
           const Scalar* image = X.col(first + s).data() + c * in_h_ * in_w_;
-          for (Index oh = 0; oh < out_h_; ++oh) {
+          for (Index oh = 0; oh < out_h_; ++oh, out += out_w_) {
             const Index ih = oh * st + ki - pad;
             if (ih < 0 || ih >= in_h_) {
               std::fill(out, out + out_w_, Scalar(0));
-              out += out_w_;
               continue;
             }
+            // Branch-free interior; zeros only where the kernel overhangs the padding.
             const Scalar* row = image + ih * in_w_;
-            for (Index ow = 0; ow < out_w_; ++ow) {
-              const Index iw = ow * st + kj - pad;
-              *out++ = (iw >= 0 && iw < in_w_) ? row[iw] : Scalar(0);
+            std::fill(out, out + lo, Scalar(0));
+            if (st == 1) {
+              std::copy(row + lo + offset, row + hi + offset, out + lo);
+            } else {
+              for (Index ow = lo; ow < hi; ++ow) out[ow] = row[ow * st + offset];
             }
+            std::fill(out + hi, out + out_w_, Scalar(0));
           }
         }
       }
@@ -107,18 +121,21 @@ void Conv2d<Scalar>::col2im(const Mat& src, Index first, Index count, Mat& dX) c
     for (Index ki = 0; ki < kh; ++ki) {
       for (Index kj = 0; kj < kw; ++kj) {
         const Scalar* in = src.col((c * kh + ki) * kw + kj).data();
+        const Index offset = kj - pad;
+        const auto [lo, hi] = valid_range(offset, st, in_w_, out_w_);
         for (Index s = 0; s < count; ++s) {
           Scalar* image = dX.col(first + s).data() + c * in_h_ * in_w_;
-          for (Index oh = 0; oh < out_h_; ++oh) {
+          for (Index oh = 0; oh < out_h_; ++oh, in += out_w_) {
             const Index ih = oh * st + ki - pad;
-            if (ih < 0 || ih >= in_h_) {
-              in += out_w_;
-              continue;
-            }
+            if (ih < 0 || ih >= in_h_) continue;
             Scalar* row = image + ih * in_w_;
-            for (Index ow = 0; ow < out_w_; ++ow, ++in) {
-              const Index iw = ow * st + kj - pad;
-              if (iw >= 0 && iw < in_w_) row[iw] += *in;
+            if (st == 1) {
+              Scalar* shifted = row + lo + offset;
+              const Scalar* source = in + lo;
+#pragma omp simd
+              for (Index k = 0; k < hi - lo; ++k) shifted[k] += source[k];
+            } else {
+              for (Index ow = lo; ow < hi; ++ow) row[ow * st + offset] += in[ow];
             }
           }
         }

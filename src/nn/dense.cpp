@@ -26,8 +26,9 @@ void Dense<Scalar>::initialize(Scalar* params, Initializer init, Rng& rng) const
 
 template <class Scalar>
 void Dense<Scalar>::forward(ConstRef X, Ref Y) {
-  Y.noalias() = weight(this->params_) * X;
-  Y.colwise() += bias(this->params_);
+  // Bias first, then accumulate: BLAS adds into Y, saving Eigen's zero-fill and a bias pass.
+  Y.colwise() = bias(this->params_);
+  Y.noalias() += weight(this->params_) * X;
 }
 
 template <class Scalar>
@@ -77,17 +78,22 @@ void Dense<Scalar>::per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) {
   const Index b = X.cols();
   const Index blocks = dY.cols() / b;
   xt_ = X.transpose();
-  dyt_ = dY.transpose();
+  auto dyt = dyt_.matrix(dY.cols(), units_);
+  dyt = dY.transpose();
   // Row j, weight (o, i): dY(o, j) · X(i, j mod b). Column-major rows: each (o, i) column is a
   // contiguous Hadamard product of two contiguous columns, which streams at memory speed.
   for (Index i = 0; i < fan_in_; ++i) {
+    const Scalar* x = xt_.col(i).data();
     for (Index o = 0; o < units_; ++o) {
-      auto column = rows.col(o + units_ * i);
-      for (Index k = 0; k < blocks; ++k)
-        column.segment(k * b, b) = dyt_.col(o).segment(k * b, b).cwiseProduct(xt_.col(i));
+      Scalar* out = rows.col(o + units_ * i).data();
+      const Scalar* d = dyt.col(o).data();
+      for (Index k = 0; k < blocks; ++k, out += b, d += b) {
+#pragma omp simd
+        for (Index s = 0; s < b; ++s) out[s] = d[s] * x[s];
+      }
     }
   }
-  rows.middleCols(units_ * fan_in_, units_) = dyt_;
+  rows.middleCols(units_ * fan_in_, units_) = dyt;
 }
 
 template <class Scalar>

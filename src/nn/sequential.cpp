@@ -118,18 +118,20 @@ void Sequential<Scalar>::require_forward(const char* pass) const {
 template <class Scalar>
 void Sequential<Scalar>::check_input(ConstMatrixRef<Scalar> X) const {
   if (layers_.empty()) throw Error("Sequential: the model has no layers");
-  const std::string first = layers_.front()->label();
+  // Messages are built only on failure: forward() calls this on every batch.
+  auto first = [this] { return layers_.front()->label(); };
   if (X.rows() != input_size())
-    throw ShapeError(first + ": input has " + std::to_string(X.rows()) +
+    throw ShapeError(first() + ": input has " + std::to_string(X.rows()) +
                      " features per example, expected " + std::to_string(input_size()) +
                      " (shape " + to_string(input_shape_) + ")");
-  if (X.cols() < 1) throw ShapeError(first + ": input batch is empty, expected >= 1 example");
+  if (X.cols() < 1) throw ShapeError(first() + ": input batch is empty, expected >= 1 example");
   if (X.allFinite()) return;
   for (Index s = 0; s < X.cols(); ++s)
     for (Index i = 0; i < X.rows(); ++i)
       if (!std::isfinite(static_cast<double>(X(i, s))))
-        throw ValueError(first + ": input value at feature " + std::to_string(i) + " of example " +
-                         std::to_string(s) + " is " + std::to_string(static_cast<double>(X(i, s))) +
+        throw ValueError(first() + ": input value at feature " + std::to_string(i) +
+                         " of example " + std::to_string(s) + " is " +
+                         std::to_string(static_cast<double>(X(i, s))) +
                          ", expected a finite number");
 }
 
@@ -204,13 +206,11 @@ void Sequential<Scalar>::row_cotangents(ConstMatrixRef<Scalar> U) {
                      std::to_string(batch_) + ")");
   num_rows_ = U.cols();
   const Index blocks = first_parameterized_ < 0 ? 0 : num_rows_ / batch_;
-  for (Index l = 0; l < num_layers(); ++l)
-    if (has_parameters(l)) row_cots_[l].resize(layers_[l]->output_size(), num_rows_);
   // Rows are independent across examples, so each block of b rows is one batched backward pass.
   for (Index k = 0; k < blocks; ++k) {
     grads_.back() = U.middleCols(k * batch_, batch_);
     for (Index l = num_layers() - 1; l >= std::max<Index>(first_parameterized_, 0); --l) {
-      if (has_parameters(l)) row_cots_[l].middleCols(k * batch_, batch_) = grads_[l];
+      if (has_parameters(l)) row_cotangents_of(l).middleCols(k * batch_, batch_) = grads_[l];
       if (l > first_parameterized_)
         layers_[l]->backward(input_of(l), acts_[l], grads_[l], &grads_[l - 1], nullptr);
     }
@@ -225,7 +225,7 @@ void Sequential<Scalar>::jacobian_rows(MatrixRef<Scalar> J) {
                      std::to_string(num_parameters()));
   for (Index l = 0; l < num_layers(); ++l)
     if (has_parameters(l))
-      layers_[l]->per_sample_gradients(input_of(l), row_cots_[l],
+      layers_[l]->per_sample_gradients(input_of(l), row_cotangents_of(l),
                                        J.middleCols(offsets_[l], layer_parameters(l)));
 }
 
@@ -236,7 +236,7 @@ void Sequential<Scalar>::accumulate_gram(MatrixRef<Scalar> G) {
                      std::to_string(G.cols()) + ", expected " + std::to_string(num_rows_) +
                      " square");
   for (Index l = 0; l < num_layers(); ++l)
-    if (has_parameters(l)) layers_[l]->accumulate_gram(input_of(l), row_cots_[l], G);
+    if (has_parameters(l)) layers_[l]->accumulate_gram(input_of(l), row_cotangents_of(l), G);
 }
 
 template <class Scalar>
@@ -248,7 +248,8 @@ void Sequential<Scalar>::kfac_factors(std::vector<KfacFactors<Scalar>>& out) {
   for (Index l = 0; l < num_layers(); ++l) {
     if (!has_parameters(l)) continue;
     if (used == out.size()) out.emplace_back();
-    if (layers_[l]->kfac_factors(input_of(l), row_cots_[l], out[used])) out[used++].layer = l;
+    if (layers_[l]->kfac_factors(input_of(l), row_cotangents_of(l), out[used]))
+      out[used++].layer = l;
   }
   out.resize(used);
 }

@@ -25,7 +25,9 @@ class WrongSquare final : public Activation<Scalar> {
 
  protected:
   void apply(ConstRef X, Ref Y) const override { Y = X.array().square(); }
-  void derivative(ConstRef X, ConstRef, Ref D) const override { D = X; }
+  void derivative_product(ConstRef X, ConstRef, ConstRef V, Ref Out) const override {
+    Out = X.cwiseProduct(V);  // should be 2x
+  }
 };
 
 template <class Scalar, template <class> class Act>

@@ -23,15 +23,12 @@ class Activation : public Layer<Scalar> {
   Shape do_configure(const Shape& input) override { return input; }
   /// Y = φ(X).
   virtual void apply(ConstRef X, Ref Y) const = 0;
-  /// D = φ'(X); Y = φ(X) is given because some derivatives are cheapest from it.
-  virtual void derivative(ConstRef X, ConstRef Y, Ref D) const = 0;
-  /// D2 = φ''(X). Piecewise-linear activations leave the default (zero).
-  virtual void second_derivative(ConstRef /*X*/, ConstRef /*Y*/, Ref D2) const { D2.setZero(); }
-  virtual bool is_piecewise_linear() const { return false; }
-
- private:
-  Mat d_;   // φ'(X) scratch
-  Mat d2_;  // φ''(X) scratch
+  /// Out = φ'(X) ⊙ V, fused into one pass (backward, JVP and R-backprop all need it);
+  /// Y = φ(X) is given because some derivatives are cheapest from it.
+  virtual void derivative_product(ConstRef X, ConstRef Y, ConstRef V, Ref Out) const = 0;
+  /// Out += φ''(X) ⊙ V ⊙ W. Piecewise-linear activations keep the default (φ'' = 0).
+  virtual void add_second_derivative_product(ConstRef /*X*/, ConstRef /*Y*/, ConstRef /*V*/,
+                                             ConstRef /*W*/, Ref /*Out*/) const {}
 };
 
 /// max(x, 0).
@@ -45,8 +42,7 @@ class Relu final : public Activation<Scalar> {
 
  protected:
   void apply(ConstRef X, Ref Y) const override;
-  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
-  bool is_piecewise_linear() const override { return true; }
+  void derivative_product(ConstRef X, ConstRef Y, ConstRef V, Ref Out) const override;
 };
 
 /// x for x > 0, slope·x otherwise (PyTorch default slope 0.01).
@@ -64,8 +60,7 @@ class LeakyRelu final : public Activation<Scalar> {
 
  protected:
   void apply(ConstRef X, Ref Y) const override;
-  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
-  bool is_piecewise_linear() const override { return true; }
+  void derivative_product(ConstRef X, ConstRef Y, ConstRef V, Ref Out) const override;
 
  private:
   double slope_;
@@ -89,8 +84,7 @@ class Rrelu final : public Activation<Scalar> {
 
  protected:
   void apply(ConstRef X, Ref Y) const override;
-  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
-  bool is_piecewise_linear() const override { return true; }
+  void derivative_product(ConstRef X, ConstRef Y, ConstRef V, Ref Out) const override;
 
  private:
   void check_slopes(Index batch_size) const;
@@ -111,8 +105,9 @@ class Elu final : public Activation<Scalar> {
 
  protected:
   void apply(ConstRef X, Ref Y) const override;
-  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
-  void second_derivative(ConstRef X, ConstRef Y, Ref D2) const override;
+  void derivative_product(ConstRef X, ConstRef Y, ConstRef V, Ref Out) const override;
+  void add_second_derivative_product(ConstRef X, ConstRef Y, ConstRef V, ConstRef W,
+                                     Ref Out) const override;
 
  private:
   double alpha_;
@@ -129,8 +124,9 @@ class Sigmoid final : public Activation<Scalar> {
 
  protected:
   void apply(ConstRef X, Ref Y) const override;
-  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
-  void second_derivative(ConstRef X, ConstRef Y, Ref D2) const override;
+  void derivative_product(ConstRef X, ConstRef Y, ConstRef V, Ref Out) const override;
+  void add_second_derivative_product(ConstRef X, ConstRef Y, ConstRef V, ConstRef W,
+                                     Ref Out) const override;
 };
 
 /// tanh x.
@@ -144,8 +140,9 @@ class Tanh final : public Activation<Scalar> {
 
  protected:
   void apply(ConstRef X, Ref Y) const override;
-  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
-  void second_derivative(ConstRef X, ConstRef Y, Ref D2) const override;
+  void derivative_product(ConstRef X, ConstRef Y, ConstRef V, Ref Out) const override;
+  void add_second_derivative_product(ConstRef X, ConstRef Y, ConstRef V, ConstRef W,
+                                     Ref Out) const override;
 };
 
 /// log(1 + eˣ), computed stably.
@@ -161,8 +158,9 @@ class Softplus final : public Activation<Scalar> {
 
  protected:
   void apply(ConstRef X, Ref Y) const override;
-  void derivative(ConstRef X, ConstRef Y, Ref D) const override;
-  void second_derivative(ConstRef X, ConstRef Y, Ref D2) const override;
+  void derivative_product(ConstRef X, ConstRef Y, ConstRef V, Ref Out) const override;
+  void add_second_derivative_product(ConstRef X, ConstRef Y, ConstRef V, ConstRef W,
+                                     Ref Out) const override;
 };
 
 #define CURVOPT_EXTERN_ACTIVATIONS(S)  \

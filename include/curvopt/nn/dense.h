@@ -1,6 +1,7 @@
 #pragma once
 /// Fully connected layer Y = W X + b.
 
+#include "curvopt/core/workspace.h"
 #include "curvopt/nn/layer.h"
 
 namespace curvopt {
@@ -49,10 +50,10 @@ class Dense final : public Layer<Scalar> {
 
   Index units_;
   Index fan_in_ = 0;
-  Mat xt_;      // Xᵀ, so per-sample products stream over contiguous columns
-  Mat dyt_;     // dYᵀ
-  Mat x_gram_;  // X̄ᵀX̄
-  Mat d_gram_;  // ΔᵀΔ
+  Mat xt_;                 // Xᵀ, so per-sample products stream over contiguous columns
+  Workspace<Scalar> dyt_;  // dYᵀ, m × units for varying row counts m
+  Mat x_gram_;             // X̄ᵀX̄
+  Mat d_gram_;             // ΔᵀΔ
 };
 
 extern template class Dense<float>;

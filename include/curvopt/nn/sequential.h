@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "curvopt/core/workspace.h"
 #include "curvopt/nn/layer.h"
 
 namespace curvopt {
@@ -123,11 +124,14 @@ class Sequential {
   Index input_stride_ = 0;
   Index batch_ = 0;
   // Per-layer buffers, index = layer whose output they describe.
-  std::vector<Mat> acts_;      // outputs
-  std::vector<Mat> grads_;     // output cotangents
-  std::vector<Mat> tangents_;  // output tangents (forward mode)
-  std::vector<Mat> rgrads_;    // R{output cotangents}
-  std::vector<Mat> row_cots_;  // per-row output cotangents of parameterized layers
+  std::vector<Mat> acts_;                    // outputs
+  std::vector<Mat> grads_;                   // output cotangents
+  std::vector<Mat> tangents_;                // output tangents (forward mode)
+  std::vector<Mat> rgrads_;                  // R{output cotangents}
+  std::vector<Workspace<Scalar>> row_cots_;  // per-row output cotangents, parameterized layers
+  MatrixMap<Scalar> row_cotangents_of(Index layer) {
+    return row_cots_[layer].matrix(layers_[layer]->output_size(), num_rows_);
+  }
   Index num_rows_ = 0;
 };
 
