@@ -1,0 +1,142 @@
+/// Entry point of curvopt_micro_bench (replaces BENCHMARK_MAIN): pins every threading runtime to
+/// one thread, measures the sgemm peak that the "peak_frac" counters refer to, runs the
+/// benchmarks with a console reporter that also records each benchmark's time, and ends with a
+/// summary: each target from the issue with PASS/FAIL, and curvopt/LibTorch time ratios.
+///
+/// Usage: curvopt_micro_bench [Google Benchmark flags, e.g. --benchmark_min_time=0.5
+///        --benchmark_filter=Cnn --benchmark_out=results.json --benchmark_out_format=json]
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "bench_common.h"
+#include "bench_gemm.h"
+#include "curvopt/core/threads.h"
+
+namespace curvopt_bench {
+
+namespace {
+double g_peak_gflops = 0;
+}  // namespace
+
+double gemm_peak_gflops() { return g_peak_gflops; }
+
+#ifndef CURVOPT_BENCH_HAVE_TORCH
+void torch_single_thread() {}
+#endif
+
+namespace {
+
+/// The console output, plus each benchmark's wall time per iteration (seconds), by function name.
+class RecordingReporter : public benchmark::ConsoleReporter {
+ public:
+  // Counters inline ("GFLOP/s=79.2 peak_frac=0.85"), not tabular: the benchmarks carry different
+  // counter sets, and a table would repeat its header at every change.
+  explicit RecordingReporter(bool color) : ConsoleReporter(color ? OO_Color : OO_None) {}
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    // The rate counters are final by now; print them as plain numbers ("79.2", not "79.2/s":
+    // the unit is in the name, and peak_frac has none).
+    std::vector<Run> shown = runs;
+    for (Run& run : shown)
+      for (auto& [name, counter] : run.counters)
+        counter.flags =
+            static_cast<benchmark::Counter::Flags>(counter.flags & ~benchmark::Counter::kIsRate);
+    ConsoleReporter::ReportRuns(shown);
+    for (const Run& run : runs) {
+      if (run.error_occurred) continue;
+      const double seconds =
+          run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
+      if (run.run_type == Run::RT_Iteration)
+        times_[run.run_name.function_name].push_back(seconds);
+      else if (run.aggregate_name == "median")
+        medians_[run.run_name.function_name] = seconds;
+    }
+  }
+
+  /// Median over repetitions (from the "median" aggregate when only aggregates are reported);
+  /// negative when the benchmark did not run.
+  double seconds(const std::string& name) const {
+    if (const auto it = medians_.find(name); it != medians_.end()) return it->second;
+    const auto it = times_.find(name);
+    if (it == times_.end()) return -1;
+    std::vector<double> t = it->second;
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+  }
+
+ private:
+  std::map<std::string, std::vector<double>> times_;
+  std::map<std::string, double> medians_;
+};
+
+struct Target {
+  const char* label;
+  const char* benchmark;
+  double max_ms;
+};
+
+struct Ratio {
+  const char* label;
+  const char* curvopt;
+  const char* peer;
+  double max_ratio;  // 0: informational
+};
+
+void print_summary(const RecordingReporter& reporter) {
+  static const Target targets[] = {
+      {"(a) MLP forward+backward", "BM_MlpGradient", 0.5},
+      {"(b) MLP per-sample Jacobian", "BM_MlpJacobian", 1.2},
+      {"(c) CNN forward+backward", "BM_CnnGradient", 25.0},
+  };
+  static const Ratio ratios[] = {
+      {"(c) CNN forward+backward", "BM_CnnGradient", "BM_TorchCnnGradient", 1.1},
+      {"    CNN forward", "BM_CnnForward", "BM_TorchCnnForward", 0},
+      {"(a) MLP forward+backward", "BM_MlpGradient", "BM_TorchMlpGradient", 0},
+  };
+  std::printf("\nSummary (1 thread, float32, wall time per iteration)\n");
+  std::printf("  sgemm peak (Eigen -> OpenBLAS, 1024^3): %.1f GFLOP/s\n", g_peak_gflops);
+  for (const Target& t : targets) {
+    const double s = reporter.seconds(t.benchmark);
+    if (s < 0) continue;
+    std::printf("  %-30s %-20s %9.3f ms  target <= %5.2f ms  %s\n", t.label, t.benchmark, s * 1e3,
+                t.max_ms, s * 1e3 <= t.max_ms ? "PASS" : "FAIL");
+  }
+  for (const Ratio& r : ratios) {
+    const double a = reporter.seconds(r.curvopt), b = reporter.seconds(r.peer);
+    if (a < 0 || b < 0) continue;
+    std::printf("  %-30s curvopt/LibTorch = %.3f ms / %.3f ms = %.2f", r.label, a * 1e3, b * 1e3,
+                a / b);
+    if (r.max_ratio > 0)
+      std::printf("  target <= %.2f  %s", r.max_ratio, a / b <= r.max_ratio ? "PASS" : "FAIL");
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+}  // namespace curvopt_bench
+
+int main(int argc, char** argv) {
+  curvopt::set_num_threads(1);
+  curvopt_bench::torch_single_thread();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+
+  curvopt_bench::g_peak_gflops = curvopt_bench::measure_sgemm_gflops(1024, 1.0);
+  char peak[32];
+  std::snprintf(peak, sizeof peak, "%.1f", curvopt_bench::g_peak_gflops);
+  benchmark::AddCustomContext("threads", "1");
+  benchmark::AddCustomContext("sgemm_peak_gflops (1024^3, best of >= 1 s)", peak);
+
+  // Colors only on a terminal (what --benchmark_color=auto does for the default reporter).
+  curvopt_bench::RecordingReporter reporter(isatty(STDOUT_FILENO) != 0);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  curvopt_bench::print_summary(reporter);
+  benchmark::Shutdown();
+  return 0;
+}
