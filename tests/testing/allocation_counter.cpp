@@ -13,9 +13,11 @@
 namespace {
 std::atomic<bool> counting{false};
 std::atomic<std::size_t> allocations{0};
+#if CURVOPT_COUNT_ALLOCATIONS
 void note() {
   if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
 }
+#endif
 }  // namespace
 
 namespace curvopt::testing {
