@@ -94,13 +94,17 @@ void Conv2d<Scalar>::im2col(ConstRef X, Index first, Index count, Mat& dst) cons
             }
             // Branch-free interior; zeros only where the kernel overhangs the padding.
             const Scalar* row = image + ih * in_w_;
-            std::fill(out, out + lo, Scalar(0));
+            for (Index ow = 0; ow < lo; ++ow) out[ow] = Scalar(0);
             if (st == 1) {
-              std::copy(row + lo + offset, row + hi + offset, out + lo);
+              // Rows are short (the output width); an inline loop beats a memmove call each.
+              const Scalar* source = row + lo + offset;
+              Scalar* target = out + lo;
+#pragma omp simd
+              for (Index k = 0; k < hi - lo; ++k) target[k] = source[k];
             } else {
               for (Index ow = lo; ow < hi; ++ow) out[ow] = row[ow * st + offset];
             }
-            std::fill(out + hi, out + out_w_, Scalar(0));
+            for (Index ow = hi; ow < out_w_; ++ow) out[ow] = Scalar(0);
           }
         }
       }

@@ -1,10 +1,52 @@
 #include "curvopt/nn/dense.h"
 
+#include <cstdint>
 #include <string>
+#include <type_traits>
+
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
+namespace {
+
+// Jacobians larger than this are written with non-temporal stores: they are far larger than the
+// caches, and streaming them skips the read-for-ownership that ordinary stores pay.
+constexpr std::size_t kStreamingBytes = std::size_t(4) << 20;
+
+/// out[i] = d[i]·x[i]; with `stream`, through non-temporal stores where the target supports them.
+template <class Scalar>
+void hadamard(Scalar* out, const Scalar* d, const Scalar* x, Index n, bool stream) {
+  Index i = 0;
+#if defined(__AVX__)
+  if (stream) {
+    constexpr Index width = 32 / sizeof(Scalar);
+    for (; i < n && (reinterpret_cast<std::uintptr_t>(out + i) & 31) != 0; ++i)
+      out[i] = d[i] * x[i];
+    for (; i + width <= n; i += width) {
+      if constexpr (std::is_same_v<Scalar, float>)
+        _mm256_stream_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(d + i), _mm256_loadu_ps(x + i)));
+      else
+        _mm256_stream_pd(out + i, _mm256_mul_pd(_mm256_loadu_pd(d + i), _mm256_loadu_pd(x + i)));
+    }
+  }
+#else
+  (void)stream;
+#endif
+#pragma omp simd
+  for (Index k = i; k < n; ++k) out[k] = d[k] * x[k];
+}
+
+void stream_fence() {
+#if defined(__AVX__)
+  _mm_sfence();  // order the non-temporal stores before anyone reads the rows
+#endif
+}
+
+}  // namespace
 
 template <class Scalar>
 Dense<Scalar>::Dense(Index units) : units_(units) {
@@ -82,17 +124,16 @@ void Dense<Scalar>::per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) {
   dyt = dY.transpose();
   // Row j, weight (o, i): dY(o, j) · X(i, j mod b). Column-major rows: each (o, i) column is a
   // contiguous Hadamard product of two contiguous columns, which streams at memory speed.
+  const bool stream = static_cast<std::size_t>(rows.size()) * sizeof(Scalar) >= kStreamingBytes;
   for (Index i = 0; i < fan_in_; ++i) {
     const Scalar* x = xt_.col(i).data();
     for (Index o = 0; o < units_; ++o) {
       Scalar* out = rows.col(o + units_ * i).data();
       const Scalar* d = dyt.col(o).data();
-      for (Index k = 0; k < blocks; ++k, out += b, d += b) {
-#pragma omp simd
-        for (Index s = 0; s < b; ++s) out[s] = d[s] * x[s];
-      }
+      for (Index k = 0; k < blocks; ++k) hadamard(out + k * b, d + k * b, x, b, stream);
     }
   }
+  if (stream) stream_fence();
   rows.middleCols(units_ * fan_in_, units_) = dyt;
 }
 

@@ -38,10 +38,26 @@ void MaxPool2d<Scalar>::forward(ConstRef X, Ref Y) {
     std::int32_t* win = winners_.col(s).data();
     for (Index c = 0; c < channels; ++c) {
       for (Index oh = 0; oh < out_h_; ++oh) {
+        const Index top = (c * in_h_ + oh * stride_) * in_w_;
+        if (kernel_ == 2 && stride_ == 2) {
+          // The common 2×2 window, unrolled: most CNNs pool this way.
+          const Scalar* r0 = x + top;
+          const Scalar* r1 = r0 + in_w_;
+          for (Index ow = 0; ow < out_w_; ++ow) {
+            Index best = top + 2 * ow;
+            Scalar value = r0[2 * ow];
+            if (r0[2 * ow + 1] > value) value = r0[2 * ow + 1], best = top + 2 * ow + 1;
+            if (r1[2 * ow] > value) value = r1[2 * ow], best = top + in_w_ + 2 * ow;
+            if (r1[2 * ow + 1] > value) value = r1[2 * ow + 1], best = top + in_w_ + 2 * ow + 1;
+            *y++ = value;
+            *win++ = static_cast<std::int32_t>(best);
+          }
+          continue;
+        }
         for (Index ow = 0; ow < out_w_; ++ow) {
-          Index best = (c * in_h_ + oh * stride_) * in_w_ + ow * stride_;
+          Index best = top + ow * stride_;
           for (Index i = 0; i < kernel_; ++i) {
-            const Index row = (c * in_h_ + oh * stride_ + i) * in_w_ + ow * stride_;
+            const Index row = top + i * in_w_ + ow * stride_;
             for (Index j = 0; j < kernel_; ++j)
               if (x[row + j] > x[best]) best = row + j;
           }
