@@ -9,6 +9,18 @@ namespace curvopt {
 
 namespace {
 
+// Branch-free element-wise selection: a ternary whose arms do arithmetic is not if-converted
+// (so not vectorized) by GCC under the default -ftrapping-math, but mask arithmetic is.
+template <class Scalar>
+Scalar positive(Scalar x) {
+  return static_cast<Scalar>(x > Scalar(0));
+}
+/// mask·a + (1 − mask)·b for mask ∈ {0, 1}; both arms must be finite.
+template <class Scalar>
+Scalar blend(Scalar mask, Scalar a, Scalar b) {
+  return b + mask * (a - b);
+}
+
 /// Out(i, j) = f(X(i, j), A(i, j), B(i, j)) column by column over raw pointers, so that the
 /// branchy element-wise derivatives vectorize (Eigen 3.4's select() does not).
 template <class Scalar, class Ref, class ConstRef, class F>
@@ -67,8 +79,8 @@ void Relu<Scalar>::apply(ConstRef X, Ref Y) const {
 
 template <class Scalar>
 void Relu<Scalar>::derivative_product(ConstRef X, ConstRef, ConstRef V, Ref Out) const {
-  map_elements<Scalar, Ref, ConstRef>(
-      X, V, V, Out, [](Scalar x, Scalar v, Scalar) { return x > Scalar(0) ? v : Scalar(0); });
+  map_elements<Scalar, Ref, ConstRef>(X, V, V, Out,
+                                      [](Scalar x, Scalar v, Scalar) { return positive(x) * v; });
 }
 
 template <class Scalar>
@@ -88,7 +100,7 @@ template <class Scalar>
 void LeakyRelu<Scalar>::derivative_product(ConstRef X, ConstRef, ConstRef V, Ref Out) const {
   const Scalar a = static_cast<Scalar>(slope_);
   map_elements<Scalar, Ref, ConstRef>(
-      X, V, V, Out, [a](Scalar x, Scalar v, Scalar) { return x > Scalar(0) ? v : a * v; });
+      X, V, V, Out, [a](Scalar x, Scalar v, Scalar) { return blend(positive(x), v, a * v); });
 }
 
 template <class Scalar>
@@ -128,12 +140,13 @@ template <class Scalar>
 void Rrelu<Scalar>::derivative_product(ConstRef X, ConstRef, ConstRef V, Ref Out) const {
   if (this->training()) {
     check_slopes(X.cols());
-    map_elements<Scalar, Ref, ConstRef>(
-        X, V, slopes_, Out, [](Scalar x, Scalar v, Scalar a) { return x > Scalar(0) ? v : a * v; });
+    map_elements<Scalar, Ref, ConstRef>(X, V, slopes_, Out, [](Scalar x, Scalar v, Scalar a) {
+      return blend(positive(x), v, a * v);
+    });
   } else {
     const Scalar a = static_cast<Scalar>((lower_ + upper_) / 2);
     map_elements<Scalar, Ref, ConstRef>(
-        X, V, V, Out, [a](Scalar x, Scalar v, Scalar) { return x > Scalar(0) ? v : a * v; });
+        X, V, V, Out, [a](Scalar x, Scalar v, Scalar) { return blend(positive(x), v, a * v); });
   }
 }
 
@@ -156,8 +169,9 @@ template <class Scalar>
 void Elu<Scalar>::derivative_product(ConstRef X, ConstRef Y, ConstRef V, Ref Out) const {
   // φ'(x) = 1 for x > 0, a·eˣ = y + a otherwise.
   const Scalar a = static_cast<Scalar>(alpha_);
-  map_elements<Scalar, Ref, ConstRef>(
-      X, Y, V, Out, [a](Scalar x, Scalar y, Scalar v) { return x > Scalar(0) ? v : (y + a) * v; });
+  map_elements<Scalar, Ref, ConstRef>(X, Y, V, Out, [a](Scalar x, Scalar y, Scalar v) {
+    return blend(positive(x), v, (y + a) * v);
+  });
 }
 
 template <class Scalar>
