@@ -79,8 +79,8 @@ void Relu<Scalar>::apply(ConstRef X, Ref Y) const {
 
 template <class Scalar>
 void Relu<Scalar>::derivative_product(ConstRef X, ConstRef, ConstRef V, Ref Out) const {
-  map_elements<Scalar, Ref, ConstRef>(X, V, V, Out,
-                                      [](Scalar x, Scalar v, Scalar) { return positive(x) * v; });
+  map_elements<Scalar, Ref, ConstRef>(
+      X, V, V, Out, [](Scalar x, Scalar v, Scalar) { return x > Scalar(0) ? v : Scalar(0); });
 }
 
 template <class Scalar>
