@@ -12,29 +12,14 @@ using namespace curvopt;
 
 // Sub-step: forward pass and loss value (Objective::value).
 void BM_CnnForward(benchmark::State& state) {
-  CnnProblem problem;
-  AlternatingParameters params(problem.model.parameters());
-  problem.objective->value(params.next());  // warm-up: first-call allocations
-  for (auto _ : state) {
-    float f = problem.objective->value(params.next());
-    benchmark::DoNotOptimize(f);
-  }
+  time_forward<CnnProblem>(state);
   set_flop_counters(state, cnn::kForwardFlops);
 }
 BENCHMARK(BM_CnnForward)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // (c) Forward + backward (Objective::gradient). Target ≤ 25 ms and ≤ 1.1 × LibTorch.
 void BM_CnnGradient(benchmark::State& state) {
-  CnnProblem problem;
-  AlternatingParameters params(problem.model.parameters());
-  Vector<float> grad(problem.objective->num_parameters());
-  problem.objective->gradient(params.next(), grad);  // warm-up: first-call allocations
-  for (auto _ : state) {
-    float f = problem.objective->gradient(params.next(), grad);
-    benchmark::DoNotOptimize(f);
-    benchmark::DoNotOptimize(grad.data());
-    benchmark::ClobberMemory();
-  }
+  time_gradient<CnnProblem>(state);
   set_flop_counters(state, cnn::kGradientFlops);
 }
 BENCHMARK(BM_CnnGradient)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -1,6 +1,8 @@
 #pragma once
 /// The benchmark models and batches, shared by the curvopt benchmarks.
 
+#include <benchmark/benchmark.h>
+
 #include <memory>
 
 #include "curvopt/curvopt.h"
@@ -51,5 +53,32 @@ struct CnnProblem {
 
   CnnProblem();
 };
+
+/// Times Objective::value (forward pass and loss) on Problem, with fresh parameters every call.
+template <class Problem>
+void time_forward(benchmark::State& state) {
+  Problem problem;
+  AlternatingParameters params(problem.model.parameters());
+  problem.objective->value(params.next());  // warm-up: first-call allocations
+  for (auto _ : state) {
+    float f = problem.objective->value(params.next());
+    benchmark::DoNotOptimize(f);
+  }
+}
+
+/// Times Objective::gradient (forward + backward) on Problem, with fresh parameters every call.
+template <class Problem>
+void time_gradient(benchmark::State& state) {
+  Problem problem;
+  AlternatingParameters params(problem.model.parameters());
+  curvopt::Vector<float> grad(problem.objective->num_parameters());
+  problem.objective->gradient(params.next(), grad);  // warm-up: first-call allocations
+  for (auto _ : state) {
+    float f = problem.objective->gradient(params.next(), grad);
+    benchmark::DoNotOptimize(f);
+    benchmark::DoNotOptimize(grad.data());
+    benchmark::ClobberMemory();
+  }
+}
 
 }  // namespace curvopt_bench

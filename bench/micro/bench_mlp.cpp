@@ -11,29 +11,14 @@ using namespace curvopt;
 
 // Sub-step: forward pass and loss value (Objective::value).
 void BM_MlpForward(benchmark::State& state) {
-  MlpProblem problem;
-  AlternatingParameters params(problem.model.parameters());
-  problem.objective->value(params.next());  // warm-up: first-call allocations
-  for (auto _ : state) {
-    float f = problem.objective->value(params.next());
-    benchmark::DoNotOptimize(f);
-  }
+  time_forward<MlpProblem>(state);
   set_flop_counters(state, mlp::kForwardFlops);
 }
 BENCHMARK(BM_MlpForward)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // (a) Forward + backward (Objective::gradient). Target ≤ 0.5 ms.
 void BM_MlpGradient(benchmark::State& state) {
-  MlpProblem problem;
-  AlternatingParameters params(problem.model.parameters());
-  Vector<float> grad(problem.objective->num_parameters());
-  problem.objective->gradient(params.next(), grad);  // warm-up: first-call allocations
-  for (auto _ : state) {
-    float f = problem.objective->gradient(params.next(), grad);
-    benchmark::DoNotOptimize(f);
-    benchmark::DoNotOptimize(grad.data());
-    benchmark::ClobberMemory();
-  }
+  time_gradient<MlpProblem>(state);
   set_flop_counters(state, mlp::kGradientFlops);
 }
 BENCHMARK(BM_MlpGradient)->Unit(benchmark::kMillisecond)->UseRealTime();
