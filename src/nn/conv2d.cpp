@@ -75,8 +75,7 @@ Index Conv2d<Scalar>::chunk_size(Index b) const {
 }
 
 template <class Scalar>
-void Conv2d<Scalar>::im2col(ConstRef X, Index first, Index count, Mat& dst) const {
-  dst.resize(count * positions_, patch_size_);
+void Conv2d<Scalar>::im2col(ConstRef X, Index first, Index count, Ref dst) const {
   const Index kh = opt_.kernel_h, kw = opt_.kernel_w, st = opt_.stride, pad = opt_.padding;
   for (Index c = 0; c < in_c_; ++c) {
     for (Index ki = 0; ki < kh; ++ki) {
@@ -113,13 +112,24 @@ void Conv2d<Scalar>::im2col(ConstRef X, Index first, Index count, Mat& dst) cons
 }
 
 template <class Scalar>
-void Conv2d<Scalar>::primal_patches(ConstRef X, Index first, Index count) {
-  if (cols_cached_ && first == 0 && count == X.cols() && cols_.rows() == count * positions_) return;
-  im2col(X, first, count, cols_);
+MatrixMap<Scalar> Conv2d<Scalar>::patches(Workspace<Scalar>& buffer, Index count) const {
+  return buffer.matrix(count * positions_, patch_size_);
 }
 
 template <class Scalar>
-void Conv2d<Scalar>::col2im(const Mat& src, Index first, Index count, Mat& dX) const {
+MatrixMap<Scalar> Conv2d<Scalar>::positions(Workspace<Scalar>& buffer, Index count) const {
+  return buffer.matrix(count * positions_, opt_.out_channels);
+}
+
+template <class Scalar>
+MatrixMap<Scalar> Conv2d<Scalar>::primal_patches(ConstRef X, Index first, Index count) {
+  auto cols = patches(cols_, count);
+  if (!(cols_cached_ && first == 0 && count == X.cols())) im2col(X, first, count, cols);
+  return cols;
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::col2im(ConstRef src, Index first, Index count, Mat& dX) const {
   const Index kh = opt_.kernel_h, kw = opt_.kernel_w, st = opt_.stride, pad = opt_.padding;
   for (Index c = 0; c < in_c_; ++c) {
     for (Index ki = 0; ki < kh; ++ki) {
@@ -149,16 +159,15 @@ void Conv2d<Scalar>::col2im(const Mat& src, Index first, Index count, Mat& dX) c
 }
 
 template <class Scalar>
-void Conv2d<Scalar>::gather_positions(ConstRef Y, Index first, Index count, Mat& dst) const {
+void Conv2d<Scalar>::gather_positions(ConstRef Y, Index first, Index count, Ref dst) const {
   const Index oc = opt_.out_channels, P = positions_;
-  dst.resize(count * P, oc);
   for (Index o = 0; o < oc; ++o)
     for (Index s = 0; s < count; ++s)
       dst.col(o).segment(s * P, P) = Y.col(first + s).segment(o * P, P);
 }
 
 template <class Scalar>
-void Conv2d<Scalar>::scatter_positions(const Mat& src, const Scalar* bias_or_null, Index first,
+void Conv2d<Scalar>::scatter_positions(ConstRef src, const Scalar* bias_or_null, Index first,
                                        Index count, Ref Y) const {
   const Index oc = opt_.out_channels, P = positions_;
   for (Index o = 0; o < oc; ++o) {
@@ -175,9 +184,11 @@ void Conv2d<Scalar>::forward(ConstRef X, Ref Y) {
   cols_cached_ = false;
   for (Index first = 0; first < b; first += chunk) {
     const Index count = std::min(chunk, b - first);
-    im2col(X, first, count, cols_);
-    pos_.noalias() = cols_ * weight(this->params_).transpose();
-    scatter_positions(pos_, bias_ptr, first, count, Y);
+    auto cols = patches(cols_, count);
+    auto pos = positions(pos_, count);
+    im2col(X, first, count, cols);
+    pos.noalias() = cols * weight(this->params_).transpose();
+    scatter_positions(pos, bias_ptr, first, count, Y);
   }
   cols_cached_ = chunk >= b;
 }
@@ -193,15 +204,17 @@ void Conv2d<Scalar>::backward(ConstRef X, ConstRef, ConstRef dY, Mat* dX, Scalar
   }
   for (Index first = 0; first < b; first += chunk) {
     const Index count = std::min(chunk, b - first);
-    gather_positions(dY, first, count, pos_);
+    auto pos = positions(pos_, count);
+    gather_positions(dY, first, count, pos);
     if (grad) {
-      primal_patches(X, first, count);
-      gW.noalias() += pos_.transpose() * cols_;
-      VectorMap<Scalar>(grad + oc * patch_size_, oc) += pos_.colwise().sum().transpose();
+      const auto cols = primal_patches(X, first, count);
+      gW.noalias() += pos.transpose() * cols;
+      VectorMap<Scalar>(grad + oc * patch_size_, oc) += pos.colwise().sum().transpose();
     }
     if (dX) {
-      dcols_.noalias() = pos_ * weight(this->params_);
-      col2im(dcols_, first, count, *dX);
+      auto dcols = patches(dcols_, count);
+      dcols.noalias() = pos * weight(this->params_);
+      col2im(dcols, first, count, *dX);
     }
   }
 }
@@ -216,17 +229,15 @@ void Conv2d<Scalar>::jvp(ConstRef X, ConstRef, const Mat* dX, const Scalar* v, R
   const Scalar* bias_ptr = v ? v + opt_.out_channels * patch_size_ : nullptr;
   for (Index first = 0; first < b; first += chunk) {
     const Index count = std::min(chunk, b - first);
-    pos_.resize(count * positions_, opt_.out_channels);
-    pos_.setZero();
-    if (v) {
-      primal_patches(X, first, count);
-      pos_.noalias() += cols_ * weight(v).transpose();
-    }
+    auto pos = positions(pos_, count);
+    pos.setZero();
+    if (v) pos.noalias() += primal_patches(X, first, count) * weight(v).transpose();
     if (dX) {
-      im2col(*dX, first, count, tcols_);
-      pos_.noalias() += tcols_ * weight(this->params_).transpose();
+      auto tcols = patches(tcols_, count);
+      im2col(*dX, first, count, tcols);
+      pos.noalias() += tcols * weight(this->params_).transpose();
     }
-    scatter_positions(pos_, bias_ptr, first, count, dY);
+    scatter_positions(pos, bias_ptr, first, count, dY);
   }
 }
 
@@ -243,21 +254,24 @@ void Conv2d<Scalar>::hvp_backward(ConstRef X, ConstRef, ConstRef dY, const Mat* 
   }
   for (Index first = 0; first < b; first += chunk) {
     const Index count = std::min(chunk, b - first);
-    gather_positions(RdY, first, count, rpos_);
-    gather_positions(dY, first, count, pos_);
+    auto rpos = positions(rpos_, count);
+    auto pos = positions(pos_, count);
+    gather_positions(RdY, first, count, rpos);
+    gather_positions(dY, first, count, pos);
     if (Rgrad) {
-      primal_patches(X, first, count);
-      gW.noalias() += rpos_.transpose() * cols_;
+      gW.noalias() += rpos.transpose() * primal_patches(X, first, count);
       if (RX) {
-        im2col(*RX, first, count, tcols_);
-        gW.noalias() += pos_.transpose() * tcols_;
+        auto tcols = patches(tcols_, count);
+        im2col(*RX, first, count, tcols);
+        gW.noalias() += pos.transpose() * tcols;
       }
-      VectorMap<Scalar>(Rgrad + oc * patch_size_, oc) += rpos_.colwise().sum().transpose();
+      VectorMap<Scalar>(Rgrad + oc * patch_size_, oc) += rpos.colwise().sum().transpose();
     }
     if (RdX) {
-      dcols_.noalias() = rpos_ * weight(this->params_);
-      if (v) dcols_.noalias() += pos_ * weight(v);
-      col2im(dcols_, first, count, *RdX);
+      auto dcols = patches(dcols_, count);
+      dcols.noalias() = rpos * weight(this->params_);
+      if (v) dcols.noalias() += pos * weight(v);
+      col2im(dcols, first, count, *RdX);
     }
   }
 }
@@ -268,14 +282,14 @@ void Conv2d<Scalar>::per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) {
   const Index blocks = dY.cols() / b, nw = oc * patch_size_;
   for (Index first = 0; first < b; first += chunk) {
     const Index count = std::min(chunk, b - first);
-    primal_patches(X, first, count);
+    const auto cols = primal_patches(X, first, count);
     for (Index s = 0; s < count; ++s) {
-      const auto patches = cols_.middleRows(s * P, P);
+      const auto example_patches = cols.middleRows(s * P, P);
       for (Index k = 0; k < blocks; ++k) {
         const Index j = k * b + first + s;
         // One example's output cotangent, channel-major, is a P × out_channels matrix.
         ConstMatrixMap<Scalar> delta(dY.col(j).data(), P, oc);
-        gw_.noalias() = delta.transpose() * patches;
+        gw_.noalias() = delta.transpose() * example_patches;
         rows.row(j).head(nw) = ConstVectorMap<Scalar>(gw_.data(), nw).transpose();
         rows.row(j).tail(oc) = delta.colwise().sum();
       }
@@ -290,12 +304,12 @@ bool Conv2d<Scalar>::kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& 
   out.G.setZero(opt_.out_channels, opt_.out_channels);
   for (Index first = 0; first < b; first += chunk) {
     const Index count = std::min(chunk, b - first);
-    primal_patches(X, first, count);
-    out.A.topLeftCorner(K, K).template selfadjointView<Eigen::Lower>().rankUpdate(
-        cols_.transpose());
-    out.A.col(K).head(K) += cols_.colwise().sum().transpose();
-    gather_positions(dY, first, count, pos_);
-    out.G.template selfadjointView<Eigen::Lower>().rankUpdate(pos_.transpose());
+    const auto cols = primal_patches(X, first, count);
+    out.A.topLeftCorner(K, K).template selfadjointView<Eigen::Lower>().rankUpdate(cols.transpose());
+    out.A.col(K).head(K) += cols.colwise().sum().transpose();
+    auto pos = positions(pos_, count);
+    gather_positions(dY, first, count, pos);
+    out.G.template selfadjointView<Eigen::Lower>().rankUpdate(pos.transpose());
   }
   out.A.topLeftCorner(K, K).template triangularView<Eigen::StrictlyUpper>() =
       out.A.topLeftCorner(K, K).transpose();

@@ -1,6 +1,7 @@
 #pragma once
 /// 2-D convolution (cross-correlation, as in PyTorch) by im2col + GEMM.
 
+#include "curvopt/core/workspace.h"
 #include "curvopt/nn/layer.h"
 
 namespace curvopt {
@@ -61,26 +62,30 @@ class Conv2d final : public Layer<Scalar> {
   /// Examples per im2col chunk for a batch of b.
   Index chunk_size(Index b) const;
   /// Unfolds examples [first, first + count) of X into dst (count·P × K).
-  void im2col(ConstRef X, Index first, Index count, Mat& dst) const;
+  void im2col(ConstRef X, Index first, Index count, Ref dst) const;
+  /// A count·P × K patch matrix / count·P × out_channels position matrix in `buffer`.
+  MatrixMap<Scalar> patches(Workspace<Scalar>& buffer, Index count) const;
+  MatrixMap<Scalar> positions(Workspace<Scalar>& buffer, Index count) const;
   /// Patches of X's chunk in cols_, recomputed unless forward() left them there.
-  void primal_patches(ConstRef X, Index first, Index count);
+  MatrixMap<Scalar> primal_patches(ConstRef X, Index first, Index count);
   /// Folds src (count·P × K) back, adding into examples [first, first + count) of dX.
-  void col2im(const Mat& src, Index first, Index count, Mat& dX) const;
+  void col2im(ConstRef src, Index first, Index count, Mat& dX) const;
   /// dst(s·P + p, o) = Y(o·P + p, first + s): one example's output map as rows of positions.
-  void gather_positions(ConstRef Y, Index first, Index count, Mat& dst) const;
+  void gather_positions(ConstRef Y, Index first, Index count, Ref dst) const;
   /// Y(o·P + p, first + s) = src(s·P + p, o) + bias(o).
-  void scatter_positions(const Mat& src, const Scalar* bias_or_null, Index first, Index count,
+  void scatter_positions(ConstRef src, const Scalar* bias_or_null, Index first, Index count,
                          Ref Y) const;
 
   Conv2dOptions opt_;
   Index in_c_ = 0, in_h_ = 0, in_w_ = 0, out_h_ = 0, out_w_ = 0;
-  Index positions_ = 0;       // P = OH·OW
-  Index patch_size_ = 0;      // K = C·kh·kw
-  Mat cols_;                  // im2col of the primal input
-  Mat tcols_;                 // im2col of a tangent input
-  Mat pos_;                   // gathered output cotangent / result, (count·P) × out_channels
-  Mat rpos_;                  // a second one for R-passes
-  Mat dcols_;                 // patch-space gradient before col2im
+  Index positions_ = 0;   // P = OH·OW
+  Index patch_size_ = 0;  // K = C·kh·kw
+  // Grow-only scratch, so that a last, smaller chunk does not reallocate on every pass.
+  Workspace<Scalar> cols_;    // im2col of the primal input
+  Workspace<Scalar> tcols_;   // im2col of a tangent input
+  Workspace<Scalar> pos_;     // gathered output cotangent / result, (count·P) × out_channels
+  Workspace<Scalar> rpos_;    // a second one for R-passes
+  Workspace<Scalar> dcols_;   // patch-space gradient before col2im
   Mat gw_;                    // one example's weight gradient
   bool cols_cached_ = false;  // cols_ holds the whole batch's patches from the last forward
 };
