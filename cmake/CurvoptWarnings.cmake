@@ -1,6 +1,12 @@
 # Warnings, sanitizers and the per-target helpers used by every CMakeLists in the tree.
 add_library(curvopt_build_flags INTERFACE)
 target_compile_options(curvopt_build_flags INTERFACE -Wall -Wextra -Wpedantic)
+# GCC 12 also warns about every field a designated initializer leaves out, which is how Options
+# structs with in-class defaults are meant to be used (`Adam<float>({.learning_rate = 1e-2})`).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(curvopt_build_flags INTERFACE
+    -Wno-missing-field-initializers)
+endif()
 if(CURVOPT_WERROR)
   target_compile_options(curvopt_build_flags INTERFACE -Werror)
 endif()
@@ -16,4 +22,22 @@ endif()
 option(CURVOPT_NATIVE "Compile for the build machine's instruction set (-march=native)" ON)
 if(CURVOPT_NATIVE)
   target_compile_options(curvopt_build_flags INTERFACE -march=native)
+  # GCC before 13 reports "'__Y' is used uninitialized" inside its own avx512fintrin.h whenever
+  # Eigen's AVX-512 packet code is inlined (GCC bug 105593: _mm512_undefined_* self-initialise).
+  # It is a false positive in the compiler's intrinsics, so on AVX-512 build machines with such a
+  # GCC the two uninitialized-use warnings are turned off; everywhere else they stay on.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    include(CheckCXXSourceCompiles)
+    set(CMAKE_REQUIRED_FLAGS -march=native)
+    check_cxx_source_compiles("
+      #ifndef __AVX512F__
+      #error no AVX-512
+      #endif
+      int main() { return 0; }" CURVOPT_NATIVE_HAS_AVX512)
+    unset(CMAKE_REQUIRED_FLAGS)
+    if(CURVOPT_NATIVE_HAS_AVX512)
+      target_compile_options(curvopt_build_flags INTERFACE
+        -Wno-uninitialized -Wno-maybe-uninitialized)
+    endif()
+  endif()
 endif()

@@ -95,6 +95,9 @@ void Sequential<Scalar>::bind_parameters(const Scalar* params, Index size) {
                      " entries, expected " + std::to_string(num_parameters()) + " (" +
                      std::to_string(num_layers()) + " layers)");
   bound_ = params;
+  // Rebind the layers now, not only in forward(): a caller reusing a cached forward pass at
+  // equal values held in another vector must not read weights through the old pointer.
+  for (Index l = 0; l < num_layers(); ++l) layers_[l]->bind_parameters(params + offsets_[l]);
 }
 
 template <class Scalar>

@@ -300,6 +300,29 @@ TEST(Objective, ForwardCacheFollowsParameterChanges) {
   EXPECT_NE(obj.value(theta), f0);
 }
 
+TEST(Objective, CachedForwardPassReadsWeightsFromTheVectorPassedNow) {
+  // θ in vector a, then an equal copy b after a has changed: the cached forward pass is reused
+  // for b, and every later pass must read the weights from b, not through a stale pointer to a.
+  Rng rng(6);
+  Sequential<double> model = mlp<double>();
+  model.initialize(Initializer::kPyTorchDefault, 3);
+  SquaredError<double> loss;
+  Objective<double> obj(model, loss);
+  const Mat X = random_matrix(3, 5, rng), Y = random_matrix(kOutputs, 5, rng);
+  obj.set_batch(X, Y);
+  Vec a = model.parameters(), b = a, expected(a.size()), got(a.size()), hv(a.size());
+  obj.gradient(a, expected);
+  a.setConstant(7.0);  // a's memory changes; b still holds θ
+  obj.gradient(b, got);
+  EXPECT_EQ(got, expected);
+  Vec b_copy = b;
+  obj.hessian_vector_product(b_copy, Vec::Ones(b.size()), hv);
+  b_copy.setZero();
+  Vec hv2(a.size());
+  obj.hessian_vector_product(b, Vec::Ones(b.size()), hv2);
+  EXPECT_EQ(hv2, hv);
+}
+
 TEST(Objective, RreluSlopesStayFixedWithinABatchAndChangeWithTheNext) {
   Rng rng(5);
   Sequential<double> model = cnn<double>();
