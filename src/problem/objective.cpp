@@ -26,12 +26,21 @@ void Objective<Scalar>::set_batch(ConstMatrixRef<Scalar> inputs, ConstMatrixRef<
   batch_ = inputs.cols();
   model_.resample_noise(batch_);
   forward_valid_ = false;
+  this->mark_data_changed();
 }
 
 template <class Scalar>
 void Objective<Scalar>::set_training(bool training) {
   model_.set_training(training);
   forward_valid_ = false;
+  this->mark_data_changed();
+}
+
+template <class Scalar>
+OracleSet Objective<Scalar>::oracles() const {
+  return Oracle::kValue | Oracle::kGradient | Oracle::kResiduals | Oracle::kJacobian |
+         Oracle::kJvp | Oracle::kVjp | Oracle::kGram | Oracle::kGgnProduct |
+         Oracle::kHessianProduct | Oracle::kPerExampleGradients;
 }
 
 template <class Scalar>

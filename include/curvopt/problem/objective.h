@@ -6,6 +6,7 @@
 
 #include "curvopt/loss/loss.h"
 #include "curvopt/nn/sequential.h"
+#include "curvopt/problem/problem.h"
 
 namespace curvopt {
 
@@ -15,7 +16,7 @@ enum class KfacTargets {
   kEmpirical,  ///< the data labels: the empirical Fisher
 };
 
-/// The training objective on one batch, as a function of a flat parameter vector θ.
+/// The training objective on one batch (a Problem), as a function of a flat parameter vector θ.
 ///
 /// Residual face: m = b·c rows (c = model outputs), ordered output-major, row k·b + s belongs to
 /// output k of example s. r̂ and J = Qᵀ ∂z/∂θ come from the loss's factor (Loss), so that the
@@ -28,7 +29,7 @@ enum class KfacTargets {
 /// at a given batch size. The model and loss are referenced, not owned, and must outlive this.
 /// @tparam Scalar float or double
 template <class Scalar>
-class Objective {
+class Objective final : public Problem<Scalar> {
  public:
   using Vec = Vector<Scalar>;
   using Mat = Matrix<Scalar>;
@@ -43,37 +44,39 @@ class Objective {
   /// Switches the model between training and evaluation behaviour (RReLU).
   void set_training(bool training);
 
-  Index batch_size() const { return batch_; }
-  Index num_parameters() const { return model_.num_parameters(); }
+  Index batch_size() const override { return batch_; }
+  Index num_parameters() const override { return model_.num_parameters(); }
+  /// Every oracle of Problem.
+  OracleSet oracles() const override;
   Index num_outputs() const { return model_.output_size(); }
   /// m = batch_size() · num_outputs().
-  Index num_residuals() const { return batch_ * num_outputs(); }
+  Index num_residuals() const override { return batch_ * num_outputs(); }
   Sequential<Scalar>& model() { return model_; }
   const Loss<Scalar>& loss() const { return loss_; }
 
   /// f(θ).
-  Scalar value(ConstVectorRef<Scalar> params);
+  Scalar value(ConstVectorRef<Scalar> params) override;
   /// ∇f(θ) into grad; returns f(θ).
-  Scalar gradient(ConstVectorRef<Scalar> params, VectorRef<Scalar> grad);
+  Scalar gradient(ConstVectorRef<Scalar> params, VectorRef<Scalar> grad) override;
   /// r̂(θ) (m).
-  void residuals(ConstVectorRef<Scalar> params, VectorRef<Scalar> r);
+  void residuals(ConstVectorRef<Scalar> params, VectorRef<Scalar> r) override;
   /// J (m × n).
-  void jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> J);
+  void jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> J) override;
   /// J v (m).
-  void jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v, VectorRef<Scalar> out);
+  void jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v, VectorRef<Scalar> out) override;
   /// Jᵀ u (n).
-  void vjp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> u, VectorRef<Scalar> out);
+  void vjp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> u, VectorRef<Scalar> out) override;
   /// J Jᵀ (m × m, both triangles), from the layers' Gram identities where they exist.
-  void gram(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G);
+  void gram(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override;
   /// G v = Jᵀ J v: the generalized Gauss-Newton product (one JVP, one loss-Hessian product, one
   /// VJP; J never formed).
   void ggn_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
-                          VectorRef<Scalar> out);
+                          VectorRef<Scalar> out) override;
   /// ∇²f v, exact (Pearlmutter's R-backprop).
   void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
-                              VectorRef<Scalar> out);
+                              VectorRef<Scalar> out) override;
   /// Row s = the gradient of example s's term of f (b × n); rows sum to ∇f.
-  void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G);
+  void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override;
   /// K-FAC factors of every Dense and Conv2d layer. The output-side statistics use per-example
   /// gradients of the unreduced per-example loss ℓ_s at sampled or data targets.
   void kfac_statistics(ConstVectorRef<Scalar> params, KfacTargets targets, Rng& rng,

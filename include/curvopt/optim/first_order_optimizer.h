@@ -1,0 +1,111 @@
+#pragma once
+/// What every first-order method shares: one gradient per step, the learning-rate schedule,
+/// gradient clipping, iterate averaging, and the rejection of non-finite steps.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "curvopt/optim/gradient_clipping.h"
+#include "curvopt/optim/iterate_averaging.h"
+#include "curvopt/optim/learning_rate_schedule.h"
+#include "curvopt/optim/optimizer.h"
+#include "curvopt/optim/option_fields.h"
+
+namespace curvopt {
+
+/// Controls shared by the first-order methods (option keys in brackets).
+struct UpdateControlOptions {
+  LearningRateScheduleOptions schedule;  ///< [schedule, schedule_step_size, schedule_gamma,
+                                         ///<  schedule_period, schedule_min_lr, schedule_decay]
+  GradientClippingOptions clipping;      ///< [clip_value, clip_norm]
+  IterateAveragingOptions averaging;     ///< [averaging, averaging_decay, averaging_start]
+
+  std::optional<std::string> validate() const;
+};
+
+/// Appends the keys of UpdateControlOptions (reached through `o.control`) to `fields`.
+template <class Options>
+void add_update_control_fields(OptionFields<Options>& fields) {
+  fields.push_back(option_field<Options>(
+      "schedule", "learning-rate schedule: constant, step, cosine, inverse-time, exponential",
+      [](auto& o) -> auto& { return o.control.schedule.kind; }));
+  fields.push_back(option_field<Options>(
+      "schedule_step_size", "step schedule: updates between decays (1000)",
+      [](auto& o) -> auto& { return o.control.schedule.step_size; }));
+  fields.push_back(option_field<Options>(
+      "schedule_gamma", "step/exponential schedule: decay factor in (0, 1] (0.1)",
+      [](auto& o) -> auto& { return o.control.schedule.gamma; }));
+  fields.push_back(option_field<Options>(
+      "schedule_period", "cosine schedule: period in updates (1000)",
+      [](auto& o) -> auto& { return o.control.schedule.period; }));
+  fields.push_back(option_field<Options>(
+      "schedule_min_lr", "cosine schedule: final learning rate (0)",
+      [](auto& o) -> auto& { return o.control.schedule.min_learning_rate; }));
+  fields.push_back(option_field<Options>(
+      "schedule_decay", "inverse-time schedule: lr/(1 + decay t) (1e-3)",
+      [](auto& o) -> auto& { return o.control.schedule.decay; }));
+  fields.push_back(option_field<Options>(
+      "clip_value", "clamp gradient components to [-v, v]; 0 = off (0)",
+      [](auto& o) -> auto& { return o.control.clipping.max_value; }));
+  fields.push_back(option_field<Options>(
+      "clip_norm", "rescale the gradient to this 2-norm when larger; 0 = off (0)",
+      [](auto& o) -> auto& { return o.control.clipping.max_norm; }));
+  fields.push_back(option_field<Options>(
+      "averaging", "iterate averaging: none, polyak, exponential (none)",
+      [](auto& o) -> auto& { return o.control.averaging.kind; }));
+  fields.push_back(option_field<Options>(
+      "averaging_decay", "exponential averaging: beta in [0, 1) (0.999)",
+      [](auto& o) -> auto& { return o.control.averaging.decay; }));
+  fields.push_back(option_field<Options>(
+      "averaging_start", "updates before averaging begins (0)",
+      [](auto& o) -> auto& { return o.control.averaging.start; }));
+}
+
+/// Base of the first-order methods. A step: gradient at θ → reject if the loss or gradient is
+/// not finite → clip → the method proposes θ' and its next state → reject if θ' is not finite →
+/// commit. A rejected step leaves θ and the method's state bit-identical.
+/// @tparam Scalar float or double
+template <class Scalar>
+class FirstOrderOptimizer : public Optimizer<Scalar> {
+ public:
+  StepReport step(Problem<Scalar>& problem, VectorRef<Scalar> params) final;
+  void reset() final;
+  OptimizerState save_state() const final;
+  void load_state(const OptimizerState& state) final;
+  const Vector<Scalar>* averaged_parameters() const final { return averager_.average(); }
+
+  /// Accepted updates so far (t in the formulas).
+  std::int64_t num_updates() const { return num_updates_; }
+
+ protected:
+  FirstOrderOptimizer(double learning_rate, const UpdateControlOptions& control);
+
+  /// Sizes the method's state for n parameters and sets it to its initial value.
+  virtual void initialize_state(Index n) = 0;
+  /// Writes θ after update number t (1-based) with learning rate lr into `next`, and the method's
+  /// next state into its own trial buffers (the current state must stay untouched).
+  virtual void propose(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> grad, double lr,
+                       std::int64_t t, VectorRef<Scalar> next) = 0;
+  /// Makes the proposed state current (cheap: swap the trial buffers in).
+  virtual void commit() = 0;
+  virtual void save_method_state(OptimizerState& state) const = 0;
+  /// Restores the method's state for n parameters.
+  virtual void load_method_state(const OptimizerState& state, Index n) = 0;
+
+ private:
+  void ensure_size(Index n);
+
+  double learning_rate_;
+  UpdateControlOptions control_;
+  IterateAverager<Scalar> averager_;
+  Index n_ = 0;  // 0 until the first step or load_state()
+  std::int64_t num_steps_ = 0;
+  std::int64_t num_updates_ = 0;
+  Vector<Scalar> grad_, next_;
+};
+
+extern template class FirstOrderOptimizer<float>;
+extern template class FirstOrderOptimizer<double>;
+
+}  // namespace curvopt

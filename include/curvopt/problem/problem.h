@@ -1,0 +1,110 @@
+#pragma once
+/// The function an optimizer minimizes, seen only through its oracles (spec §0.1).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "curvopt/core/types.h"
+
+namespace curvopt {
+
+/// One oracle a problem may provide; an optimizer names the ones it needs.
+enum class Oracle : std::uint32_t {
+  kValue = 1u << 0,                ///< f(θ)
+  kGradient = 1u << 1,             ///< ∇f(θ)
+  kResiduals = 1u << 2,            ///< r(θ), with f = ½‖r‖² (or its Gauss-Newton equivalent)
+  kJacobian = 1u << 3,             ///< explicit J = ∂r/∂θ
+  kJvp = 1u << 4,                  ///< J v
+  kVjp = 1u << 5,                  ///< Jᵀ u
+  kGram = 1u << 6,                 ///< J Jᵀ
+  kGgnProduct = 1u << 7,           ///< JᵀJ v
+  kHessianProduct = 1u << 8,       ///< ∇²f v
+  kPerExampleGradients = 1u << 9,  ///< ∇f_s for every example s of the batch
+};
+
+/// The name of an oracle as used in messages ("hessian_vector_product").
+std::string_view to_string(Oracle oracle);
+
+/// A set of oracles (a bit mask).
+class OracleSet {
+ public:
+  constexpr OracleSet() = default;
+  constexpr OracleSet(Oracle o) : bits_(static_cast<std::uint32_t>(o)) {}  // NOLINT: implicit
+  constexpr OracleSet operator|(OracleSet o) const { return OracleSet(bits_ | o.bits_); }
+  constexpr bool contains(OracleSet o) const { return (bits_ & o.bits_) == o.bits_; }
+  constexpr bool empty() const { return bits_ == 0; }
+  /// The oracles of `required` missing from this set.
+  constexpr OracleSet missing(OracleSet required) const {
+    return OracleSet(required.bits_ & ~bits_);
+  }
+  /// Comma-separated names ("value, gradient").
+  std::string to_string() const;
+
+ private:
+  constexpr explicit OracleSet(std::uint32_t bits) : bits_(bits) {}
+  std::uint32_t bits_ = 0;
+};
+
+constexpr OracleSet operator|(Oracle a, Oracle b) { return OracleSet(a) | OracleSet(b); }
+
+/// A differentiable function of a flat parameter vector θ ∈ Rⁿ, evaluated on the data currently
+/// bound to it (a batch, for a training objective). Every evaluation an optimizer makes within one
+/// step sees the same data, so losses compared inside a step are comparable; data_version() tells
+/// an optimizer when the data changed between steps.
+///
+/// value() and gradient() are required; the residual, curvature and per-example oracles are
+/// optional and listed by oracles(). Calling one that is not provided throws curvopt::Error.
+/// Outputs are caller-provided; implementations should not allocate after their first call.
+/// @tparam Scalar float or double
+template <class Scalar>
+class Problem {
+ public:
+  virtual ~Problem() = default;
+
+  /// n.
+  virtual Index num_parameters() const = 0;
+  /// The oracles this problem provides (always at least value and gradient).
+  virtual OracleSet oracles() const { return Oracle::kValue | Oracle::kGradient; }
+  /// Changes whenever the data the oracles see changes. Two evaluations with the same version
+  /// at bit-identical θ give identical results, so an optimizer may reuse a gradient it has.
+  std::uint64_t data_version() const { return data_version_; }
+
+  /// f(θ).
+  virtual Scalar value(ConstVectorRef<Scalar> params) = 0;
+  /// ∇f(θ) into grad; returns f(θ).
+  virtual Scalar gradient(ConstVectorRef<Scalar> params, VectorRef<Scalar> grad) = 0;
+
+  /// m, the length of r (0 when the problem has no residual face).
+  virtual Index num_residuals() const { return 0; }
+  /// Number of examples the per-example oracle returns rows for (0 when not provided).
+  virtual Index batch_size() const { return 0; }
+  virtual void residuals(ConstVectorRef<Scalar> params, VectorRef<Scalar> r);
+  virtual void jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> J);
+  virtual void jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v, VectorRef<Scalar> out);
+  virtual void vjp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> u, VectorRef<Scalar> out);
+  virtual void gram(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G);
+  virtual void ggn_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
+                                  VectorRef<Scalar> out);
+  virtual void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
+                                      VectorRef<Scalar> out);
+  virtual void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G);
+
+  /// Throws curvopt::Error naming `who` and the missing oracles unless all of `required` are
+  /// provided.
+  void require(OracleSet required, std::string_view who) const;
+
+ protected:
+  /// Implementations call this whenever the data behind the oracles changes.
+  void mark_data_changed() { ++data_version_; }
+
+ private:
+  [[noreturn]] void unsupported(Oracle oracle) const;
+
+  std::uint64_t data_version_ = 0;
+};
+
+extern template class Problem<float>;
+extern template class Problem<double>;
+
+}  // namespace curvopt

@@ -1,0 +1,153 @@
+#include "curvopt/optim/registry.h"
+
+#include <functional>
+#include <set>
+
+#include "curvopt/core/errors.h"
+#include "curvopt/optim/adagrad.h"
+#include "curvopt/optim/adam.h"
+#include "curvopt/optim/lbfgs.h"
+#include "curvopt/optim/rmsprop.h"
+#include "curvopt/optim/sgd.h"
+
+namespace curvopt {
+namespace {
+
+// One registered name: its summary, its defaults, and how to build it in either precision.
+struct Entry {
+  std::string_view name;
+  std::string_view summary;
+  std::function<std::unique_ptr<Optimizer<float>>(std::string_view, const OptionList&)> make_float;
+  std::function<std::unique_ptr<Optimizer<double>>(std::string_view, const OptionList&)>
+      make_double;
+  std::function<std::vector<OptionDescription>()> describe;
+};
+
+template <template <class> class Method, class Options>
+Entry entry(std::string_view name, std::string_view summary, Options defaults) {
+  using Fields = OptionFields<Options>;
+  auto configure = [defaults](std::string_view owner, const OptionList& list) {
+    const Fields& fields = Method<double>::option_fields();
+    Options options = defaults;
+    std::set<std::string, std::less<>> seen;
+    for (const auto& [key, value] : list) {
+      // Resolve aliases so that "lr" and "learning_rate" count as the same key.
+      std::string canonical = key;
+      for (const auto& f : fields)
+        if (!f.alias.empty() && key == f.alias) canonical = std::string(f.name);
+      if (!seen.insert(canonical).second)
+        throw ConfigError(std::string(owner) + ": option '" + canonical + "' given twice");
+      set_option(fields, options, owner, key, value);
+    }
+    return options;
+  };
+  return Entry{name, summary,
+               [configure](std::string_view owner, const OptionList& list) {
+                 return std::unique_ptr<Optimizer<float>>(
+                     std::make_unique<Method<float>>(configure(owner, list)));
+               },
+               [configure](std::string_view owner, const OptionList& list) {
+                 return std::unique_ptr<Optimizer<double>>(
+                     std::make_unique<Method<double>>(configure(owner, list)));
+               },
+               [defaults] {
+                 std::vector<OptionDescription> out;
+                 for (const auto& f : Method<double>::option_fields())
+                   out.push_back({std::string(f.name), std::string(f.alias), f.get(defaults),
+                                  std::string(f.help)});
+                 return out;
+               }};
+}
+
+const std::vector<Entry>& registry() {
+  static const std::vector<Entry> entries = [] {
+    std::vector<Entry> e;
+    e.push_back(
+        entry<Sgd>("gd", "gradient descent: sgd without momentum (spec 1.1)", SgdOptions{}));
+    e.push_back(
+        entry<Sgd>("sgd", "SGD with heavy-ball or Nesterov momentum (spec 1.2-1.5)", SgdOptions{}));
+    e.push_back(entry<Adagrad>("adagrad", "Adagrad (spec 1.6)", AdagradOptions{}));
+    e.push_back(entry<Rmsprop>("rmsprop", "RMSprop (spec 1.7)", RmspropOptions{}));
+    e.push_back(entry<Adam>("adam", "Adam (spec 1.8)", AdamOptions{}));
+    AdamOptions adamw;
+    adamw.weight_decay = 0.01;  // PyTorch's AdamW default
+    adamw.decoupled_weight_decay = true;
+    e.push_back(entry<Adam>("adamw", "AdamW: Adam with decoupled weight decay", adamw));
+    e.push_back(entry<Lbfgs>("lbfgs", "L-BFGS with strong-Wolfe or Armijo line search (spec 2)",
+                             LbfgsOptions{}));
+    return e;
+  }();
+  return entries;
+}
+
+const Entry& find(std::string_view name) {
+  for (const Entry& e : registry())
+    if (e.name == name) return e;
+  std::string known;
+  for (const Entry& e : registry()) {
+    if (!known.empty()) known += ", ";
+    known += e.name;
+  }
+  throw ConfigError("unknown optimizer '" + std::string(name) + "' (known: " + known + ")");
+}
+
+}  // namespace
+
+std::vector<OptimizerDescription> optimizer_catalog() {
+  std::vector<OptimizerDescription> out;
+  for (const Entry& e : registry())
+    out.push_back({std::string(e.name), std::string(e.summary), e.describe()});
+  return out;
+}
+
+OptimizerDescription describe_optimizer(std::string_view name) {
+  const Entry& e = find(name);
+  return {std::string(e.name), std::string(e.summary), e.describe()};
+}
+
+std::pair<std::string, OptionList> parse_optimizer_spec(std::string_view spec) {
+  std::vector<std::string_view> tokens;
+  std::size_t i = 0;
+  while (i < spec.size()) {
+    while (i < spec.size() && std::isspace(static_cast<unsigned char>(spec[i]))) ++i;
+    const std::size_t start = i;
+    while (i < spec.size() && !std::isspace(static_cast<unsigned char>(spec[i]))) ++i;
+    if (i > start) tokens.push_back(spec.substr(start, i - start));
+  }
+  if (tokens.empty()) throw ConfigError("empty optimizer specification");
+  std::pair<std::string, OptionList> out{std::string(tokens[0]), {}};
+  for (std::size_t t = 1; t < tokens.size(); ++t) {
+    const std::size_t eq = tokens[t].find('=');
+    if (eq == std::string_view::npos || eq == 0)
+      throw ConfigError(out.first + ": expected key=value, got '" + std::string(tokens[t]) + "'");
+    out.second.emplace_back(std::string(tokens[t].substr(0, eq)),
+                            std::string(tokens[t].substr(eq + 1)));
+  }
+  return out;
+}
+
+template <class Scalar>
+std::unique_ptr<Optimizer<Scalar>> make_optimizer(std::string_view name,
+                                                  const OptionList& options) {
+  const Entry& e = find(name);
+  if constexpr (std::is_same_v<Scalar, float>) {
+    return e.make_float(e.name, options);
+  } else {
+    return e.make_double(e.name, options);
+  }
+}
+
+template <class Scalar>
+std::unique_ptr<Optimizer<Scalar>> make_optimizer(std::string_view spec) {
+  const auto [name, options] = parse_optimizer_spec(spec);
+  return make_optimizer<Scalar>(name, options);
+}
+
+template std::unique_ptr<Optimizer<float>> make_optimizer<float>(std::string_view,
+                                                                 const OptionList&);
+template std::unique_ptr<Optimizer<double>> make_optimizer<double>(std::string_view,
+                                                                   const OptionList&);
+template std::unique_ptr<Optimizer<float>> make_optimizer<float>(std::string_view);
+template std::unique_ptr<Optimizer<double>> make_optimizer<double>(std::string_view);
+
+}  // namespace curvopt

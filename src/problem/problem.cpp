@@ -1,0 +1,94 @@
+#include "curvopt/problem/problem.h"
+
+#include "curvopt/core/errors.h"
+
+namespace curvopt {
+
+std::string_view to_string(Oracle oracle) {
+  switch (oracle) {
+    case Oracle::kValue:
+      return "value";
+    case Oracle::kGradient:
+      return "gradient";
+    case Oracle::kResiduals:
+      return "residuals";
+    case Oracle::kJacobian:
+      return "jacobian";
+    case Oracle::kJvp:
+      return "jvp";
+    case Oracle::kVjp:
+      return "vjp";
+    case Oracle::kGram:
+      return "gram";
+    case Oracle::kGgnProduct:
+      return "ggn_vector_product";
+    case Oracle::kHessianProduct:
+      return "hessian_vector_product";
+    case Oracle::kPerExampleGradients:
+      return "per_example_gradients";
+  }
+  return "unknown oracle";
+}
+
+std::string OracleSet::to_string() const {
+  std::string out;
+  for (std::uint32_t bit = 1; bit != 0 && bit <= bits_; bit <<= 1) {
+    if (!(bits_ & bit)) continue;
+    if (!out.empty()) out += ", ";
+    out += curvopt::to_string(static_cast<Oracle>(bit));
+  }
+  return out;
+}
+
+template <class Scalar>
+void Problem<Scalar>::require(OracleSet required, std::string_view who) const {
+  const OracleSet missing = oracles().missing(required);
+  if (!missing.empty())
+    throw Error(std::string(who) + " needs the oracles {" + missing.to_string() +
+                "}, which this problem does not provide");
+}
+
+template <class Scalar>
+void Problem<Scalar>::unsupported(Oracle oracle) const {
+  throw Error("this problem does not provide the " + std::string(to_string(oracle)) + " oracle");
+}
+
+template <class Scalar>
+void Problem<Scalar>::residuals(ConstVectorRef<Scalar>, VectorRef<Scalar>) {
+  unsupported(Oracle::kResiduals);
+}
+template <class Scalar>
+void Problem<Scalar>::jacobian(ConstVectorRef<Scalar>, MatrixRef<Scalar>) {
+  unsupported(Oracle::kJacobian);
+}
+template <class Scalar>
+void Problem<Scalar>::jvp(ConstVectorRef<Scalar>, ConstVectorRef<Scalar>, VectorRef<Scalar>) {
+  unsupported(Oracle::kJvp);
+}
+template <class Scalar>
+void Problem<Scalar>::vjp(ConstVectorRef<Scalar>, ConstVectorRef<Scalar>, VectorRef<Scalar>) {
+  unsupported(Oracle::kVjp);
+}
+template <class Scalar>
+void Problem<Scalar>::gram(ConstVectorRef<Scalar>, MatrixRef<Scalar>) {
+  unsupported(Oracle::kGram);
+}
+template <class Scalar>
+void Problem<Scalar>::ggn_vector_product(ConstVectorRef<Scalar>, ConstVectorRef<Scalar>,
+                                         VectorRef<Scalar>) {
+  unsupported(Oracle::kGgnProduct);
+}
+template <class Scalar>
+void Problem<Scalar>::hessian_vector_product(ConstVectorRef<Scalar>, ConstVectorRef<Scalar>,
+                                             VectorRef<Scalar>) {
+  unsupported(Oracle::kHessianProduct);
+}
+template <class Scalar>
+void Problem<Scalar>::per_example_gradients(ConstVectorRef<Scalar>, MatrixRef<Scalar>) {
+  unsupported(Oracle::kPerExampleGradients);
+}
+
+template class Problem<float>;
+template class Problem<double>;
+
+}  // namespace curvopt
