@@ -55,8 +55,6 @@ StepReport FirstOrderOptimizer<Scalar>::step(Problem<Scalar>& problem, VectorRef
     report.gradient_norm = control_.clipping.enabled()
                                ? clip_gradient<Scalar>(control_.clipping, grad_)
                                : static_cast<double>(grad_.norm());
-    // The average starts from the iterate before the first averaged update (θ̄₀ = θ₀).
-    if (averager_.average() == nullptr) averager_.add(params, num_updates_);
     propose(params, grad_, lr, num_updates_ + 1, next_);
   }
   if (!next_.allFinite()) {
@@ -64,6 +62,8 @@ StepReport FirstOrderOptimizer<Scalar>::step(Problem<Scalar>& problem, VectorRef
     report.message = "non-finite update; parameters unchanged";
     return report;
   }
+  // The average starts from the iterate before the first averaged update (θ̄₀ = θ₀).
+  if (averager_.average() == nullptr) averager_.add(params, num_updates_);
   commit();
   report.step_norm = static_cast<double>((next_ - params).norm());
   params = next_;

@@ -17,16 +17,18 @@ std::optional<std::string> GradientClippingOptions::validate() const {
 
 template <class Scalar>
 double clip_gradient(const GradientClippingOptions& options, VectorRef<Scalar> grad) {
+  const double original_norm = static_cast<double>(grad.norm());
+  double norm = original_norm;
   if (options.max_value > 0) {
     const auto limit = static_cast<Scalar>(options.max_value);
     grad = grad.cwiseMax(-limit).cwiseMin(limit);
+    norm = static_cast<double>(grad.norm());
   }
-  const double norm = static_cast<double>(grad.norm());
   if (options.max_norm > 0 && norm > options.max_norm) {
     // PyTorch adds 1e-6 to the norm in the denominator; we scale to exactly max_norm instead.
     grad *= static_cast<Scalar>(options.max_norm / norm);
   }
-  return norm;
+  return original_norm;
 }
 
 template double clip_gradient<float>(const GradientClippingOptions&, VectorRef<float>);

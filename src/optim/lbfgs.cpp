@@ -121,12 +121,12 @@ StepReport Lbfgs<Scalar>::step(Problem<Scalar>& problem, VectorRef<Scalar> param
     }
   }
   report.loss_before = static_cast<double>(value);
-  report.gradient_norm = static_cast<double>(grad_.norm());
   if (!std::isfinite(value) || !grad_.allFinite()) {
     report.status = StepStatus::kNumericalIssue;
     report.message = "non-finite loss or gradient; parameters unchanged";
     return report;
   }
+  report.gradient_norm = static_cast<double>(grad_.norm());
   if (static_cast<double>(grad_.cwiseAbs().maxCoeff()) <= options_.gradient_tolerance) {
     report.converged = true;
     report.loss_after = report.loss_before;
@@ -157,13 +157,12 @@ StepReport Lbfgs<Scalar>::step(Problem<Scalar>& problem, VectorRef<Scalar> param
     result = line_search_.search(problem, params, direction_, value, slope, initial_step);
   }
   last_outcome_ = result.outcome;
-  report.num_value_evaluations = result.num_evaluations;
-  report.num_gradient_evaluations += result.num_evaluations;
-  report.inner_iterations = result.num_evaluations;
-  report.num_trials = result.num_evaluations;
+  report.num_value_evaluations = result.num_value_evaluations;
+  report.num_gradient_evaluations += result.num_gradient_evaluations;
+  report.inner_iterations = result.num_evaluations();
+  report.num_trials = std::max(1, result.num_evaluations());
   if (!result.success()) {
-    report.status = options_.line_search.kind == LineSearchKind::kNone ? StepStatus::kNumericalIssue
-                                                                       : StepStatus::kNoConvergence;
+    report.status = result.non_finite ? StepStatus::kNumericalIssue : StepStatus::kNoConvergence;
     report.message = result.message;
     if (options_.reset_on_failure) memory_.clear();
     return report;
@@ -196,6 +195,7 @@ template <class Scalar>
 void Lbfgs<Scalar>::reset() {
   n_ = 0;
   num_steps_ = 0;
+  memory_.clear();
   cached_problem_ = nullptr;
   last_outcome_ = LineSearchOutcome::kFailed;
 }
@@ -221,7 +221,9 @@ void Lbfgs<Scalar>::load_state(const OptimizerState& state) {
   detail::check_state_owner(name(), state);
   const auto n = static_cast<Index>(state.get_scalar("num_parameters"));
   const auto pairs = static_cast<int>(state.get_scalar("num_pairs"));
-  if (n < 0 || pairs < 0 || pairs > options_.memory)
+  if (n < 0 || pairs < 0)
+    throw ValueError("lbfgs: state has a negative num_parameters or num_pairs");
+  if (pairs > options_.memory)
     throw ValueError("lbfgs: state holds " + std::to_string(pairs) +
                      " pairs, more than memory = " + std::to_string(options_.memory));
   reset();

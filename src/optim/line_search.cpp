@@ -81,6 +81,7 @@ typename LineSearch<Scalar>::Trial LineSearch<Scalar>::evaluate(Problem<Scalar>&
   point_ = params + static_cast<Scalar>(step) * direction;
   const Scalar value = problem.gradient(point_, grad_);
   ++evaluations;
+  ++num_gradients_;
   return {step, static_cast<double>(value), static_cast<double>(grad_.dot(direction))};
 }
 
@@ -93,14 +94,16 @@ void LineSearch<Scalar>::restore_lo(ConstVectorRef<Scalar> params, ConstVectorRe
 
 template <class Scalar>
 LineSearchResult<Scalar> LineSearch<Scalar>::finish(LineSearchOutcome outcome, const Trial& t,
-                                                    int evaluations,
-                                                    std::string_view message) const {
+                                                    std::string_view message,
+                                                    bool non_finite) const {
   LineSearchResult<Scalar> r;
   r.outcome = outcome;
   r.step_length = t.step;
   r.value = static_cast<Scalar>(t.value);
   r.directional_derivative = t.slope;
-  r.num_evaluations = evaluations;
+  r.num_value_evaluations = num_values_;
+  r.num_gradient_evaluations = num_gradients_;
+  r.non_finite = non_finite;
   r.message = message;
   return r;
 }
@@ -114,6 +117,8 @@ LineSearchResult<Scalar> LineSearch<Scalar>::search(Problem<Scalar>& problem,
   if (direction.size() != n)
     throw ShapeError("LineSearch: the direction has " + std::to_string(direction.size()) +
                      " entries, expected " + std::to_string(n));
+  num_values_ = 0;
+  num_gradients_ = 0;
   if (point_.size() != n) {
     point_.resize(n);
     grad_.resize(n);
@@ -133,9 +138,9 @@ LineSearchResult<Scalar> LineSearch<Scalar>::search(Problem<Scalar>& problem,
       int evaluations = 0;
       const Trial t = evaluate(problem, params, direction, initial_step, evaluations);
       if (!std::isfinite(t.value) || !grad_.allFinite())
-        return finish(LineSearchOutcome::kFailed, t, evaluations,
-                      "non-finite loss or gradient at the step");
-      return finish(LineSearchOutcome::kUnchecked, t, evaluations);
+        return finish(LineSearchOutcome::kFailed, t, "non-finite loss or gradient at the step",
+                      true);
+      return finish(LineSearchOutcome::kUnchecked, t);
     }
     case LineSearchKind::kArmijo:
       return armijo(problem, params, direction, f0, slope, initial_step);
@@ -157,21 +162,23 @@ LineSearchResult<Scalar> LineSearch<Scalar>::armijo(Problem<Scalar>& problem,
     point_ = params + static_cast<Scalar>(step) * direction;
     const auto f = static_cast<double>(problem.value(point_));
     ++evaluations;
+    ++num_values_;
     if (std::isfinite(f) && f <= value + options_.c1 * step * slope) {
       const Scalar f_again = problem.gradient(point_, grad_);
+      ++num_gradients_;
       if (!grad_.allFinite())
-        return finish(LineSearchOutcome::kFailed, {step, f, 0}, evaluations,
-                      "non-finite gradient at the accepted step");
-      return finish(LineSearchOutcome::kSufficientDecrease,
-                    {step, static_cast<double>(f_again), static_cast<double>(grad_.dot(direction))},
-                    evaluations);
+        return finish(LineSearchOutcome::kFailed, {step, f, 0},
+                      "non-finite gradient at the accepted step", true);
+      return finish(
+          LineSearchOutcome::kSufficientDecrease,
+          {step, static_cast<double>(f_again), static_cast<double>(grad_.dot(direction))});
     }
     step *= options_.backtrack_factor;
     if (step < options_.min_step)
-      return finish(LineSearchOutcome::kFailed, {step, f, 0}, evaluations,
+      return finish(LineSearchOutcome::kFailed, {step, f, 0},
                     "step length fell below min_step without sufficient decrease");
   }
-  return finish(LineSearchOutcome::kFailed, {step, value, 0}, evaluations,
+  return finish(LineSearchOutcome::kFailed, {step, value, 0},
                 "evaluation budget exhausted without sufficient decrease");
 }
 
@@ -189,13 +196,13 @@ LineSearchResult<Scalar> LineSearch<Scalar>::strong_wolfe(Problem<Scalar>& probl
         (prev.step > 0 && cur.value >= prev.value))
       return zoom(problem, params, direction, value, slope, prev, cur, evaluations);
     if (std::abs(cur.slope) <= -options_.c2 * slope)
-      return finish(LineSearchOutcome::kStrongWolfe, cur, evaluations);
+      return finish(LineSearchOutcome::kStrongWolfe, cur);
     grad_lo_ = grad_;
     if (cur.slope >= 0)
       return zoom(problem, params, direction, value, slope, cur, prev, evaluations);
     if (evaluations >= options_.max_evaluations) {
       // cur decreased f enough but the slope is still steep: accept it without curvature.
-      return finish(LineSearchOutcome::kSufficientDecrease, cur, evaluations,
+      return finish(LineSearchOutcome::kSufficientDecrease, cur,
                     "evaluation budget exhausted while extrapolating");
     }
     // Extrapolate: a cubic step, at least 1 % beyond cur and at most 10 × cur.
@@ -226,7 +233,7 @@ LineSearchResult<Scalar> LineSearch<Scalar>::zoom(Problem<Scalar>& problem,
       hi = cur;
     } else {
       if (std::abs(cur.slope) <= -options_.c2 * slope)
-        return finish(LineSearchOutcome::kStrongWolfe, cur, evaluations);
+        return finish(LineSearchOutcome::kStrongWolfe, cur);
       if (cur.slope * (hi.step - lo.step) >= 0) hi = lo;
       lo = cur;
       grad_lo_ = grad_;
@@ -234,11 +241,10 @@ LineSearchResult<Scalar> LineSearch<Scalar>::zoom(Problem<Scalar>& problem,
   }
   if (lo.step > 0) {
     restore_lo(params, direction, lo.step);
-    return finish(LineSearchOutcome::kSufficientDecrease, lo, evaluations,
+    return finish(LineSearchOutcome::kSufficientDecrease, lo,
                   "bracket or budget exhausted before the curvature condition held");
   }
-  return finish(LineSearchOutcome::kFailed, lo, evaluations,
-                "no step with sufficient decrease found");
+  return finish(LineSearchOutcome::kFailed, lo, "no step with sufficient decrease found");
 }
 
 template class LineSearch<float>;

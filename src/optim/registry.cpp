@@ -33,8 +33,10 @@ Entry entry(std::string_view name, std::string_view summary, Options defaults) {
     for (const auto& [key, value] : list) {
       // Resolve aliases so that "lr" and "learning_rate" count as the same key.
       std::string canonical = key;
+      for (char& c : canonical)
+        if (c == '-') c = '_';
       for (const auto& f : fields)
-        if (!f.alias.empty() && key == f.alias) canonical = std::string(f.name);
+        if (!f.alias.empty() && canonical == f.alias) canonical = std::string(f.name);
       if (!seen.insert(canonical).second)
         throw ConfigError(std::string(owner) + ": option '" + canonical + "' given twice");
       set_option(fields, options, owner, key, value);

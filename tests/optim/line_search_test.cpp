@@ -34,7 +34,7 @@ TEST(LineSearch, StrongWolfeAcceptsAUnitStepThatSatisfiesBothConditions) {
   const auto r = search.search(problem, theta, d, 5.5, -11, 1.0);
   EXPECT_EQ(r.outcome, LineSearchOutcome::kStrongWolfe);
   EXPECT_EQ(r.step_length, 1.0);
-  EXPECT_EQ(r.num_evaluations, 1);
+  EXPECT_EQ(r.num_gradient_evaluations, 1);
   EXPECT_NEAR(search.point().norm(), 0, 1e-15);
 }
 
@@ -75,7 +75,8 @@ TEST(LineSearch, ArmijoHalvesUntilSufficientDecrease) {
   const auto r = search.search(q.problem, q.theta, q.direction, q.value, q.slope, 1.0);
   ASSERT_EQ(r.outcome, LineSearchOutcome::kSufficientDecrease);
   EXPECT_EQ(r.step_length, 0.125);
-  EXPECT_EQ(r.num_evaluations, 4);
+  EXPECT_EQ(r.num_value_evaluations, 4);     // values at 1, 1/2, 1/4, 1/8
+  EXPECT_EQ(r.num_gradient_evaluations, 1);  // the gradient only at the accepted step
   EXPECT_LE(r.value, q.value + 1e-4 * 0.125 * q.slope);
 }
 

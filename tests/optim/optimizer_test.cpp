@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <sstream>
@@ -74,6 +75,44 @@ TEST_P(EveryOptimizer, NanGradientLeavesParametersAndStateUntouched) {
     b->step(pb, y);
     EXPECT_EQ(std::memcmp(x.data(), y.data(), sizeof(double) * 2), 0) << "step " << k;
   }
+}
+
+TEST_P(EveryOptimizer, RejectedFirstStepLeavesTheStateFresh) {
+  testing::PoisonableProblem<double> problem;
+  auto a = make_optimizer<double>(GetParam());
+  auto fresh = make_optimizer<double>(GetParam());
+  Vector<double> x = Vector<double>::Ones(2), y = x;
+  problem.set_poisoned(true);
+  EXPECT_EQ(a->step(problem, x).status, StepStatus::kNumericalIssue);
+  EXPECT_EQ(a->averaged_parameters(), nullptr);
+  problem.set_poisoned(false);
+  for (int k = 0; k < 3; ++k) {
+    a->step(problem, x);
+    fresh->step(problem, y);
+    EXPECT_EQ(x, y) << "step " << k;
+  }
+  ASSERT_EQ(a->averaged_parameters() == nullptr, fresh->averaged_parameters() == nullptr);
+  if (a->averaged_parameters()) {
+    EXPECT_EQ(*a->averaged_parameters(), *fresh->averaged_parameters());
+  }
+}
+
+TEST_P(EveryOptimizer, ResetForgetsEverything) {
+  FunctionProblem<double> problem = testing::quadratic_2d<double>();
+  auto a = make_optimizer<double>(GetParam());
+  auto fresh = make_optimizer<double>(GetParam());
+  Vector<double> x = Vector<double>::Ones(2), y = x;
+  for (int k = 0; k < 4; ++k) a->step(problem, x);
+  a->reset();
+  EXPECT_EQ(a->save_state(), fresh->save_state());
+  EXPECT_EQ(a->averaged_parameters(), nullptr);
+  // After a reset the optimizer behaves as a new one.
+  x = y;
+  for (int k = 0; k < 3; ++k) {
+    a->step(problem, x);
+    fresh->step(problem, y);
+  }
+  EXPECT_EQ(x, y);
 }
 
 TEST_P(EveryOptimizer, ResumesBitIdenticallyFromSavedState) {
@@ -163,6 +202,11 @@ TEST(Registry, AppliesKeysAndAliases) {
   EXPECT_EQ(value_of("learning_rate"), "0.5");
   EXPECT_EQ(value_of("beta1"), "0.8");
   EXPECT_EQ(value_of("epsilon"), "1e-06");
+  // Command-line spelling: '-' for '_'.
+  const auto sgd = make_optimizer<float>("sgd clip-norm=2 schedule-period=50")->options();
+  EXPECT_NE(
+      std::find(sgd.begin(), sgd.end(), std::pair<std::string, std::string>("clip_norm", "2")),
+      sgd.end());
   // A configuration rebuilt from its recorded options is the same configuration.
   OptionList recorded(options.begin(), options.end());
   EXPECT_EQ(make_optimizer<float>("adam", recorded)->options(), options);

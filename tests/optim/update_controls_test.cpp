@@ -56,7 +56,7 @@ TEST(GradientClipping, ByValueThenByNorm) {
   Vector<double> g(3);
   g << 3, -4, 0.5;
   GradientClippingOptions by_value{.max_value = 1};
-  EXPECT_DOUBLE_EQ(clip_gradient<double>(by_value, g), std::sqrt(1 + 1 + 0.25));
+  EXPECT_DOUBLE_EQ(clip_gradient<double>(by_value, g), std::sqrt(9 + 16 + 0.25));
   EXPECT_EQ(g, (Vector<double>(3) << 1, -1, 0.5).finished());
   g << 3, -4, 0;
   GradientClippingOptions by_norm{.max_norm = 2.5};

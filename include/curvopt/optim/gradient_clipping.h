@@ -19,7 +19,7 @@ struct GradientClippingOptions {
   std::optional<std::string> validate() const;
 };
 
-/// Clips `grad` in place. Returns the 2-norm before clipping.
+/// Clips `grad` in place (by value first, then by norm). Returns the 2-norm before any clipping.
 template <class Scalar>
 double clip_gradient(const GradientClippingOptions& options, VectorRef<Scalar> grad);
 

@@ -23,7 +23,7 @@ std::string enum_choices(LineSearchKind);
 
 struct LineSearchOptions {
   LineSearchKind kind = LineSearchKind::kStrongWolfe;
-  /// Sufficient-decrease constant c₁ in (0, c₂). Default 1e-4 (spec §2).
+  /// Sufficient-decrease constant c₁ in (0, 1), and below c₂ for strong Wolfe. Default 1e-4.
   double c1 = 1e-4;
   /// Curvature constant c₂ in (c₁, 1) for strong Wolfe. Default 0.9 (spec §2).
   double c2 = 0.9;
@@ -55,14 +55,19 @@ struct LineSearchResult {
   double step_length = 0;             ///< α
   Scalar value = 0;                   ///< φ(α) = f(θ + αd)
   double directional_derivative = 0;  ///< φ'(α) = ∇f(θ + αd)ᵀd
-  int num_evaluations = 0;            ///< calls of the gradient oracle
+  int num_value_evaluations = 0;      ///< value-only calls (Armijo trials)
+  int num_gradient_evaluations = 0;   ///< gradient calls (each also gives the value)
+  bool non_finite = false;            ///< failed on a NaN/Inf loss or gradient
   std::string_view message;           ///< why it failed (static text)
+
+  int num_evaluations() const { return num_value_evaluations + num_gradient_evaluations; }
 
   bool success() const { return outcome != LineSearchOutcome::kFailed; }
 };
 
-/// Searches φ(α) = f(θ + αd) for an acceptable α. Each trial evaluates the value and gradient
-/// (Objective caches the forward pass, so the gradient costs one extra backward pass). After a
+/// Searches φ(α) = f(θ + αd) for an acceptable α. Strong-Wolfe trials evaluate the value and
+/// gradient; Armijo trials only the value, then the gradient once at the accepted step (the
+/// Objective reuses that forward pass). After a
 /// successful search, point() and gradient() hold θ + αd and ∇f there. Non-finite trial values
 /// count as "too large". Buffers are sized once; later searches allocate nothing.
 /// @tparam Scalar float or double
@@ -100,11 +105,12 @@ class LineSearch {
                                 Trial lo, Trial hi, int evaluations);
   /// Restores point_/grad_ to the trial `t`, whose gradient was saved in grad_lo_.
   void restore_lo(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> direction, double step);
-  LineSearchResult<Scalar> finish(LineSearchOutcome outcome, const Trial& t, int evaluations,
-                                  std::string_view message = {}) const;
+  LineSearchResult<Scalar> finish(LineSearchOutcome outcome, const Trial& t,
+                                  std::string_view message = {}, bool non_finite = false) const;
 
   LineSearchOptions options_;
   Vector<Scalar> point_, grad_, grad_lo_;
+  int num_values_ = 0, num_gradients_ = 0;  // of the current search
 };
 
 /// Minimizer of the cubic through (x1, f1, g1) and (x2, f2, g2), clamped to [lo, hi]; the

@@ -29,7 +29,8 @@ class Optimizer {
  public:
   virtual ~Optimizer() = default;
 
-  /// The registry name ("adam").
+  /// The method's registry name ("adam"). Aliases resolve to their method: `gd` builds an Sgd,
+  /// whose name is "sgd"; states saved under that name load into either.
   virtual std::string_view name() const = 0;
   /// The oracles step() calls.
   virtual OracleSet required_oracles() const { return Oracle::kValue | Oracle::kGradient; }

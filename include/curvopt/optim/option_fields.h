@@ -62,11 +62,15 @@ using OptionFields = std::vector<OptionField<Options>>;
 
 /// Sets `key` = `text` on `options`. Throws ConfigError naming `owner` and the key when the key
 /// is unknown (listing the known ones) or the value does not parse.
+/// Command-line spellings with '-' for '_' are accepted ("clip-norm").
 template <class Options>
 void set_option(const OptionFields<Options>& fields, Options& options, std::string_view owner,
                 std::string_view key, std::string_view text) {
+  std::string normalized(key);
+  for (char& c : normalized)
+    if (c == '-') c = '_';
   for (const auto& f : fields) {
-    if (key != f.name && (f.alias.empty() || key != f.alias)) continue;
+    if (normalized != f.name && (f.alias.empty() || normalized != f.alias)) continue;
     try {
       f.set(options, text);
     } catch (const ConfigError& e) {

@@ -14,7 +14,8 @@ struct RmspropOptions {
   double learning_rate = 0.01;
   /// ρ in [0, 1), the averaging constant (PyTorch's alpha). Default 0.99 [Torch].
   double rho = 0.99;
-  /// ε ≥ 0, added outside the square root (PyTorch and Keras both do). Default 1e-8 [Torch].
+  /// ε ≥ 0, added outside the square root as PyTorch does (Keras 3 and tf.keras with momentum
+  /// use √(v + ε) instead). Default 1e-8 [Torch].
   double epsilon = 1e-8;
   /// Momentum μ in [0, 1) on the scaled step. Default 0.
   double momentum = 0;

@@ -8,8 +8,8 @@
 
 namespace curvopt {
 
-/// Options of Sgd. Defaults follow PyTorch's torch.optim.SGD, except the learning rate, which
-/// PyTorch requires and Keras sets to 0.01 (spec §1.5).
+/// Options of Sgd. Defaults follow PyTorch's torch.optim.SGD, except the learning rate: 0.01 as
+/// in Keras and spec §1.5 (PyTorch required one until 2.2, which defaults to 1e-3).
 struct SgdOptions {
   /// α > 0. Default 0.01 (spec §1.5, Keras).
   double learning_rate = 0.01;

@@ -10,7 +10,8 @@ namespace curvopt {
 
 /// Outcome of a step (Eigen-style: numerical trouble is reported, misuse throws).
 enum class StepStatus {
-  kAccepted,        ///< the parameters moved
+  kAccepted,        ///< the step completed; the parameters are the new iterate (unmoved only
+                    ///< when `converged` says θ was already stationary)
   kRejected,        ///< the proposal was refused (e.g. it raised the loss); parameters unchanged
   kNumericalIssue,  ///< NaN/Inf in the loss, gradient or update; parameters unchanged
   kNoConvergence,   ///< an inner search ran out of trials (line search failed); unchanged
