@@ -164,7 +164,7 @@ void Objective<Scalar>::ggn_vector_product(ConstVectorRef<Scalar> params, ConstV
   ensure_forward(params);
   const Mat& tangent = model_.jvp(v.data());
   rz_.resize(num_outputs(), batch_);
-  loss_.hessian_product(model_.output(), targets(), tangent, rz_);
+  loss_.gauss_newton_product(model_.output(), targets(), tangent, rz_);
   model_.backward(rz_, out.data());
 }
 

@@ -51,6 +51,12 @@ class Loss {
   virtual void gradient(ConstRef Z, ConstRef Y, Ref dZ) const = 0;
   /// HV_s = (∂²loss/∂z_s²) V_s for every example s.
   virtual void hessian_product(ConstRef Z, ConstRef Y, ConstRef V, Ref HV) const = 0;
+  /// GV_s = Q_s Q_sᵀ V_s, the Gauss-Newton block of the loss in z. It equals the Hessian for
+  /// losses convex in z with exact second derivatives there (squared error, cross-entropies);
+  /// losses that are not (softmax + squared error) override it.
+  virtual void gauss_newton_product(ConstRef Z, ConstRef Y, ConstRef V, Ref GV) const {
+    hessian_product(Z, Y, V, GV);
+  }
 
   /// Pseudo-residuals r̂ (outputs × batch), Q_s r̂_s = ∂loss/∂z_s.
   virtual void residuals(ConstRef Z, ConstRef Y, Ref R) const = 0;
