@@ -1,6 +1,8 @@
 # Third-party dependencies, all from Debian packages (see scripts/setup).
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(OpenMP REQUIRED COMPONENTS CXX)
+# Gzip-compressed idx files (Fashion-MNIST from Debian's dataset-fashion-mnist).
+find_package(ZLIB REQUIRED)
 
 # Eigen routes its dense products through BLAS (EIGEN_USE_BLAS). We link the OpenMP build of
 # OpenBLAS directly so that there is exactly one threading runtime (libgomp) in the process:

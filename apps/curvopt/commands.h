@@ -1,0 +1,25 @@
+#pragma once
+// The subcommands of the `curvopt` tool.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "run_config.h"
+
+namespace curvopt::cli {
+
+/// Trains as configured; writes the run directory. Returns the process exit status.
+int run_train(RunConfig config, bool resume);
+/// Plots one or more run directories into `out` (PNG and SVG) with gnuplot.
+int run_plot(const std::vector<std::filesystem::path>& runs, const std::filesystem::path& out);
+/// Lists tasks / optimizers with their defaults.
+int run_tasks();
+int run_optimizers(const std::string& name);
+/// Fetches or verifies datasets through scripts/fetch_data.
+int run_data(const std::string& action, const std::string& data_dir,
+             const std::vector<std::string>& datasets);
+/// The data directory: `flag`, else $CURVOPT_DATA, else ~/.cache/curvopt/data.
+std::string resolve_data_dir(const std::string& flag);
+
+}  // namespace curvopt::cli

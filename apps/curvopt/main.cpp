@@ -1,0 +1,179 @@
+// The `curvopt` command line: train, plot, data, tasks, optimizers.
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+#include "curvopt/core/errors.h"
+#include "curvopt/optim/registry.h"
+
+namespace {
+
+using curvopt::cli::RunConfig;
+
+// CLI11's own range checks print the type's whole range; this says what is wrong plainly.
+const CLI::Validator kNonNegative(
+    [](std::string& text) -> std::string {
+      double value = 0;
+      try {
+        value = std::stod(text);
+      } catch (const std::exception&) {
+        return "expected a number, got '" + text + "'";
+      }
+      return value >= 0 ? std::string() : "must be >= 0, got " + text;
+    },
+    ">=0");
+const CLI::Validator kPositive(
+    [](std::string& text) -> std::string {
+      double value = 0;
+      try {
+        value = std::stod(text);
+      } catch (const std::exception&) {
+        return "expected a number, got '" + text + "'";
+      }
+      return value > 0 ? std::string() : "must be > 0, got " + text;
+    },
+    ">0");
+
+// "key=value" arguments after the options go to the optimizer.
+curvopt::OptionList optimizer_options(const std::vector<std::string>& args) {
+  curvopt::OptionList out;
+  for (const std::string& a : args) {
+    const auto eq = a.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw curvopt::ConfigError("expected an optimizer option key=value, got '" + a + "'");
+    out.emplace_back(a.substr(0, eq), a.substr(eq + 1));
+  }
+  return out;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"curvopt: train models with curvature-aware optimizers"};
+  app.require_subcommand(1);
+
+  RunConfig config;
+  std::string config_file;
+  std::vector<std::string> extra;
+  bool resume = false;
+  CLI::App* train = app.add_subcommand("train", "train a task's model with an optimizer");
+  train->add_option("--task", config.task, "task name (see `curvopt tasks`)");
+  train->add_option("--optimizer", config.optimizer,
+                    "optimizer name (see `curvopt optimizers`); options follow as key=value");
+  train->add_option("options", extra, "optimizer options, key=value");
+  train->add_option("--epochs", config.epochs, "epochs (default: the task's)")->check(kNonNegative);
+  train->add_option("--batch-size", config.batch_size, "examples per batch (default: the task's)")
+      ->check(kPositive);
+  train->add_option("--seed", config.seed, "seed of initialization, order and noise (default 1)");
+  train->add_option("--threads", config.threads, "threads for OpenMP, Eigen and OpenBLAS")
+      ->check(kNonNegative);
+  train->add_option("--out", config.out_dir, "run directory (default runs/<task>-<optimizer>)");
+  train->add_option("--data", config.data_dir, "data directory (else $CURVOPT_DATA, else cache)");
+  train->add_option("--config", config_file, "rerun from a run's config.json (flags override)");
+  train
+      ->add_option("--validation-fraction", config.validation_fraction,
+                   "hold out this fraction of the training set for validation")
+      ->check(CLI::Range(0.0, 0.9));
+  train
+      ->add_option("--checkpoint-every", config.checkpoint_every,
+                   "write checkpoint.bin every N steps (always at the end)")
+      ->check(kNonNegative);
+  train->add_option("--time-budget", config.time_budget_seconds, "stop after this many seconds")
+      ->check(kNonNegative);
+  train->add_option("--max-steps", config.max_steps, "stop after this many steps")
+      ->check(kNonNegative);
+  train
+      ->add_option("--early-stopping", config.early_stopping_patience,
+                   "stop when the validation (else test) loss has not improved for N epochs")
+      ->check(kNonNegative);
+  train->add_flag("--evaluate-train", config.evaluate_train,
+                  "evaluate the whole training set every epoch");
+  train->add_flag("--resume", resume, "continue from <out>/checkpoint.bin");
+
+  std::vector<std::string> plot_runs;
+  std::string plot_out;
+  CLI::App* plot = app.add_subcommand("plot", "plot run directories (PNG and SVG)");
+  plot->add_option("runs", plot_runs, "run directories")->required();
+  plot->add_option("--out", plot_out, "output directory (default: the first run's plots/)");
+
+  std::string data_action, data_dir;
+  std::vector<std::string> datasets;
+  CLI::App* data = app.add_subcommand("data", "fetch or verify the datasets");
+  data->add_option("action", data_action, "fetch or verify")
+      ->required()
+      ->check(CLI::IsMember({"fetch", "verify"}));
+  data->add_option("datasets", datasets, "mnist, fashion-mnist, iris, movielens (default: all)");
+  data->add_option("--data", data_dir, "data directory (else $CURVOPT_DATA, else cache)");
+
+  CLI::App* tasks = app.add_subcommand("tasks", "list the tasks and their defaults");
+  std::string optimizer_name;
+  CLI::App* optimizers = app.add_subcommand("optimizers", "list optimizers with their options");
+  optimizers->add_option("name", optimizer_name, "show one optimizer");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "curvopt: error: %s (see curvopt --help)\n", e.what());
+    return 2;
+  }
+
+  if (*train) {
+    if (!config_file.empty()) {
+      // Flags given on the command line override the file.
+      RunConfig from_file = curvopt::cli::read_run_config(config_file);
+      auto given = [&](const char* flag) { return train->count(flag) > 0; };
+      if (given("--task")) from_file.task = config.task;
+      if (given("--optimizer")) {
+        from_file.optimizer = config.optimizer;
+        from_file.options.clear();
+      }
+      if (given("--epochs")) from_file.epochs = config.epochs;
+      if (given("--batch-size")) from_file.batch_size = config.batch_size;
+      if (given("--seed")) from_file.seed = config.seed;
+      if (given("--threads")) from_file.threads = config.threads;
+      if (given("--out")) from_file.out_dir = config.out_dir;
+      if (given("--data")) from_file.data_dir = config.data_dir;
+      if (given("--validation-fraction"))
+        from_file.validation_fraction = config.validation_fraction;
+      if (given("--checkpoint-every")) from_file.checkpoint_every = config.checkpoint_every;
+      if (given("--time-budget")) from_file.time_budget_seconds = config.time_budget_seconds;
+      if (given("--max-steps")) from_file.max_steps = config.max_steps;
+      if (given("--early-stopping"))
+        from_file.early_stopping_patience = config.early_stopping_patience;
+      if (given("--evaluate-train")) from_file.evaluate_train = true;
+      config = from_file;
+    }
+    const auto options = optimizer_options(extra);
+    config.options.insert(config.options.end(), options.begin(), options.end());
+    return curvopt::cli::run_train(config, resume);
+  }
+  if (*plot) {
+    std::vector<std::filesystem::path> runs(plot_runs.begin(), plot_runs.end());
+    const std::filesystem::path out =
+        plot_out.empty() ? runs.front() / "plots" : std::filesystem::path(plot_out);
+    return curvopt::cli::run_plot(runs, out);
+  }
+  if (*data) return curvopt::cli::run_data(data_action, data_dir, datasets);
+  if (*tasks) return curvopt::cli::run_tasks();
+  if (*optimizers) return curvopt::cli::run_optimizers(optimizer_name);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // One clear line for every error; never a stack trace.
+  try {
+    return run(argc, argv);
+  } catch (const curvopt::ConfigError& e) {
+    std::fprintf(stderr, "curvopt: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "curvopt: error: %s\n", e.what());
+    return 1;
+  }
+}

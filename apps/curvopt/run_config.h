@@ -1,0 +1,38 @@
+#pragma once
+// The resolved configuration of a training run: what `curvopt train` writes to config.json and
+// reads back with --config, so that a run directory is enough to repeat the run.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace curvopt::cli {
+
+struct RunConfig {
+  std::string task;
+  std::string optimizer;                                     // registry name
+  std::vector<std::pair<std::string, std::string>> options;  // key=value as given or resolved
+  std::int64_t epochs = -1;                                  // -1: the task's default
+  std::int64_t batch_size = -1;                              // -1: the task's default
+  std::uint64_t seed = 1;
+  int threads = 0;  // 0: leave as is
+  std::string data_dir;
+  std::string out_dir;
+  double validation_fraction = 0;  // 0: no validation split
+  std::int64_t checkpoint_every = 0;
+  double time_budget_seconds = 0;
+  std::int64_t max_steps = 0;
+  int early_stopping_patience = 0;
+  bool evaluate_train = false;
+};
+
+nlohmann::json to_json(const RunConfig& config);
+/// Throws ConfigError naming the file and the key on a malformed config.
+RunConfig run_config_from_json(const nlohmann::json& json, const std::string& source);
+RunConfig read_run_config(const std::filesystem::path& file);
+
+}  // namespace curvopt::cli

@@ -1,0 +1,124 @@
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "commands.h"
+#include "curvopt/core/errors.h"
+#include "curvopt/core/threads.h"
+#include "curvopt/optim/registry.h"
+#include "curvopt/tasks/task.h"
+#include "curvopt/train/budgets.h"
+#include "curvopt/train/checkpointer.h"
+#include "curvopt/train/early_stopping.h"
+#include "curvopt/train/progress_bar.h"
+#include "curvopt/train/trainer.h"
+#include "curvopt/train/training_log.h"
+
+namespace curvopt::cli {
+namespace {
+
+nlohmann::json metrics_json(const std::optional<Metrics>& m) {
+  if (!m) return nullptr;
+  nlohmann::json j = {{"loss", m->loss}};
+  if (m->accuracy) j["accuracy"] = *m->accuracy;
+  if (m->mse) j["mse"] = *m->mse;
+  if (m->rmse) j["rmse"] = *m->rmse;
+  return j;
+}
+
+void write_json(const std::filesystem::path& file, const nlohmann::json& j) {
+  std::ofstream out(file);
+  if (!out) throw Error("cannot write " + file.string());
+  out << j.dump(2) << '\n';
+}
+
+template <class Scalar>
+int train(RunConfig config, bool resume) {
+  const TaskDescription description = describe_task(config.task);
+  if (config.epochs < 0) config.epochs = description.default_epochs;
+  if (config.batch_size < 0) config.batch_size = description.default_batch_size;
+  if (config.batch_size < 1) throw ConfigError("--batch-size must be >= 1");
+  if (config.threads > 0) set_num_threads(config.threads);
+  auto optimizer = make_optimizer<Scalar>(config.optimizer, config.options);
+  config.options = optimizer->options();  // record every resolved option
+  Task<Scalar> task = make_task<Scalar>(config.task, config.data_dir, config.seed);
+
+  const std::filesystem::path out(config.out_dir);
+  std::filesystem::create_directories(out);
+  write_json(out / "config.json", to_json(config));
+
+  Dataset<Scalar> train_set = std::move(task.train), validation;
+  if (config.validation_fraction > 0)
+    std::tie(train_set, validation) =
+        split_dataset(train_set, config.validation_fraction, config.seed);
+  TrainerOptions options;
+  options.epochs = config.epochs;
+  options.batching.batch_size = config.batch_size;
+  options.batching.seed = config.seed;
+  options.batching.fixed_batches = config.task == "movielens";  // as the S0-2 code caches them
+  options.evaluate_train = config.evaluate_train;
+  options.seed = config.seed;
+  Vector<Scalar> theta = task.model->parameters();
+  Trainer<Scalar> trainer(*task.model, *task.loss, *optimizer, train_set, options);
+  if (validation.size() > 0) trainer.set_validation(&validation);
+  if (task.test.size() > 0) trainer.set_test(&task.test);
+  if (resume) trainer.load_checkpoint(out / "checkpoint.bin", theta);
+  trainer.add_callback(std::make_unique<ProgressBar<Scalar>>());
+  trainer.add_callback(std::make_unique<TrainingLog<Scalar>>(out, resume));
+  trainer.add_callback(
+      std::make_unique<Checkpointer<Scalar>>(out / "checkpoint.bin", config.checkpoint_every));
+  if (config.time_budget_seconds > 0)
+    trainer.add_callback(std::make_unique<TimeBudget<Scalar>>(config.time_budget_seconds));
+  if (config.max_steps > 0)
+    trainer.add_callback(std::make_unique<StepBudget<Scalar>>(config.max_steps));
+  if (config.early_stopping_patience > 0) {
+    EarlyStoppingOptions early;
+    early.dataset = validation.size() > 0 ? "validation" : "test";
+    early.patience = config.early_stopping_patience;
+    trainer.add_callback(std::make_unique<EarlyStopping<Scalar>>(early));
+  }
+  std::fprintf(
+      stderr, "curvopt: training %s (%lld parameters, %lld examples) with %s; run dir %s\n",
+      config.task.c_str(), static_cast<long long>(theta.size()),
+      static_cast<long long>(train_set.size()), config.optimizer.c_str(), out.string().c_str());
+  const TrainingSummary summary = trainer.train(theta);
+  nlohmann::json j = {{"task", config.task},
+                      {"optimizer", config.optimizer},
+                      {"stop_reason", std::string(to_string(summary.reason))},
+                      {"message", summary.message},
+                      {"epochs", summary.epochs_completed},
+                      {"steps", summary.steps},
+                      {"seconds", summary.seconds},
+                      {"num_parameters", theta.size()}};
+  if (summary.last_epoch) {
+    j["final"] = {{"mean_step_loss", summary.last_epoch->mean_step_loss},
+                  {"train", metrics_json(summary.last_epoch->train)},
+                  {"validation", metrics_json(summary.last_epoch->validation)},
+                  {"test", metrics_json(summary.last_epoch->test)}};
+  }
+  write_json(out / "summary.json", j);
+  std::fprintf(stderr, "curvopt: wrote %s/{config.json,summary.json,steps.csv,epochs.csv,...}\n",
+               out.string().c_str());
+  return summary.reason == StopReason::kNonFinite ? 1 : 0;
+}
+
+}  // namespace
+
+int run_train(RunConfig config, bool resume) {
+  if (config.task.empty()) throw ConfigError("--task is required (see `curvopt tasks`)");
+  if (config.optimizer.empty()) {
+    const auto [name, options] = parse_optimizer_spec(describe_task(config.task).default_optimizer);
+    config.optimizer = name;
+    for (const auto& [key, value] : options) {  // the task's defaults, unless given
+      bool given = false;
+      for (const auto& [k, v] : config.options) given = given || k == key;
+      if (!given) config.options.emplace_back(key, value);
+    }
+  }
+  if (config.out_dir.empty()) config.out_dir = "runs/" + config.task + "-" + config.optimizer;
+  config.data_dir = resolve_data_dir(config.data_dir);
+  if (describe_task(config.task).precision == "float64") return train<double>(config, resume);
+  return train<float>(config, resume);
+}
+
+}  // namespace curvopt::cli

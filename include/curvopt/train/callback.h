@@ -1,0 +1,90 @@
+#pragma once
+/// Hooks into the training loop (ensmallen's idea with virtual no-op hooks, style §5).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "curvopt/core/types.h"
+#include "curvopt/optim/step_report.h"
+#include "curvopt/train/metrics.h"
+
+namespace curvopt {
+
+template <class Scalar>
+class Optimizer;
+
+/// What a step or epoch hook asks of the trainer.
+enum class CallbackAction { kContinue, kStop };
+
+/// Where training stands; passed to every hook.
+template <class Scalar>
+struct TrainingContext {
+  ConstVectorRef<Scalar> params;  ///< the current accepted parameters
+  const Optimizer<Scalar>& optimizer;
+  std::int64_t epoch = 0;       ///< current epoch (0-based)
+  std::int64_t num_epochs = 0;  ///< epochs requested
+  std::int64_t step = 0;        ///< optimizer steps taken so far, over all epochs
+  Index step_in_epoch = 0;      ///< steps taken in the current epoch
+  Index steps_per_epoch = 0;
+  double elapsed_seconds = 0;         ///< training time so far (including before a resume)
+  double epoch_loss_sum = 0;          ///< Σ loss_before over the epoch's steps so far
+  std::int64_t epoch_loss_count = 0;  ///< steps summed in epoch_loss_sum
+};
+
+/// One optimizer step as the callbacks see it.
+struct StepInfo {
+  StepReport report;
+  Index batch_size = 0;
+};
+
+/// One finished epoch.
+struct EpochInfo {
+  std::int64_t epoch = 0;
+  /// Mean of loss_before over the epoch's steps (the running training loss).
+  double mean_step_loss = 0;
+  std::optional<Metrics> train;       ///< full pass over the training set, when enabled
+  std::optional<Metrics> validation;  ///< when a validation set was given
+  std::optional<Metrics> test;        ///< when a test set was given
+  double seconds = 0;                 ///< wall time of the epoch
+};
+
+/// Why training ended.
+enum class StopReason {
+  kCompleted,  ///< all epochs ran
+  kCallback,   ///< a callback asked to stop (early stopping, budgets); see message
+  kNonFinite,  ///< the loss stayed non-finite and the optimizer could not recover
+  kConverged,  ///< the optimizer reported convergence (full-batch methods)
+};
+
+std::string_view to_string(StopReason reason);
+
+struct TrainingSummary {
+  StopReason reason = StopReason::kCompleted;
+  std::string message;
+  std::int64_t epochs_completed = 0;
+  std::int64_t steps = 0;
+  double seconds = 0;
+  std::optional<EpochInfo> last_epoch;
+};
+
+/// Base class of training callbacks: override only the hooks you need. Hooks always see the
+/// current accepted parameters (TrainingContext::params).
+template <class Scalar>
+class Callback {
+ public:
+  virtual ~Callback() = default;
+  virtual void on_train_begin(const TrainingContext<Scalar>&) {}
+  virtual void on_epoch_begin(const TrainingContext<Scalar>&) {}
+  virtual CallbackAction on_step_end(const TrainingContext<Scalar>&, const StepInfo&) {
+    return CallbackAction::kContinue;
+  }
+  virtual CallbackAction on_epoch_end(const TrainingContext<Scalar>&, const EpochInfo&) {
+    return CallbackAction::kContinue;
+  }
+  virtual void on_train_end(const TrainingContext<Scalar>&, const TrainingSummary&) {}
+  /// Why this callback stopped training (shown in the summary), when it did.
+  virtual std::string stop_message() const { return {}; }
+};
+
+}  // namespace curvopt

@@ -1,0 +1,106 @@
+#pragma once
+/// The training loop: epochs × batches over a dataset, an optimizer, callbacks, checkpoints.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "curvopt/data/batch_sampler.h"
+#include "curvopt/data/dataset.h"
+#include "curvopt/optim/optimizer.h"
+#include "curvopt/problem/objective.h"
+#include "curvopt/train/callback.h"
+
+namespace curvopt {
+
+struct TrainerOptions {
+  /// Epochs to train, ≥ 0. Default 1.
+  std::int64_t epochs = 1;
+  /// Batch size, shuffling, fixed batches, drop-last and the order seed.
+  BatchSamplerOptions batching;
+  /// Batch size of the evaluation passes, ≥ 1. Default 1000.
+  Index evaluation_batch_size = 1000;
+  /// Evaluate the whole training set at the end of every epoch (costs one forward pass over it).
+  bool evaluate_train = false;
+  /// Stop after this many consecutive steps rejected for non-finite values, ≥ 1. Default 5.
+  int max_consecutive_failures = 5;
+  /// Seed of the stochastic layers' noise (RReLU): step s draws from a generator seeded by
+  /// (seed, s), so a resumed run draws exactly what an uninterrupted one would.
+  std::uint64_t seed = 0;
+
+  std::optional<std::string> validate() const;
+};
+
+/// Trains a model on a dataset. Every step binds one batch to the objective (so every
+/// evaluation the optimizer makes in the step sees that batch) and calls Optimizer::step.
+///
+/// Deterministic for a given seed and thread count, and resumable: a checkpoint holds the
+/// parameters, the optimizer's state and the position in the epoch, so training continued from
+/// it reproduces the uninterrupted run bit for bit.
+/// @tparam Scalar float or double
+template <class Scalar>
+class Trainer {
+ public:
+  /// References are kept and must outlive the trainer. Throws ConfigError on invalid options.
+  Trainer(Sequential<Scalar>& model, const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
+          const Dataset<Scalar>& train, const TrainerOptions& options);
+
+  /// Datasets evaluated at the end of every epoch (nullptr to drop).
+  void set_validation(const Dataset<Scalar>* validation) { validation_ = validation; }
+  void set_test(const Dataset<Scalar>* test) { test_ = test; }
+  /// Adds a callback (called in the order added); returns it for later inspection.
+  Callback<Scalar>& add_callback(std::unique_ptr<Callback<Scalar>> callback);
+
+  /// Trains from the current position (the start, or where load_checkpoint() left it),
+  /// updating `params` in place.
+  TrainingSummary train(VectorRef<Scalar> params);
+
+  /// Writes the checkpoint atomically (temporary file, then rename).
+  void save_checkpoint(const std::filesystem::path& file, ConstVectorRef<Scalar> params) const;
+  /// Reads a checkpoint into `params`, the optimizer and the position. Throws ValueError naming
+  /// the file when it is corrupt or belongs to another model or optimizer.
+  void load_checkpoint(const std::filesystem::path& file, VectorRef<Scalar> params);
+
+  std::int64_t epoch() const { return epoch_; }
+  std::int64_t step() const { return step_; }
+  Index steps_per_epoch() const { return sampler_.num_batches(); }
+  const TrainerOptions& options() const { return options_; }
+
+ private:
+  TrainingContext<Scalar> context(ConstVectorRef<Scalar> params) const;
+  EpochInfo finish_epoch(ConstVectorRef<Scalar> params, double seconds);
+
+  Sequential<Scalar>& model_;
+  const Loss<Scalar>& loss_;
+  Optimizer<Scalar>& optimizer_;
+  const Dataset<Scalar>& train_;
+  const Dataset<Scalar>* validation_ = nullptr;
+  const Dataset<Scalar>* test_ = nullptr;
+  TrainerOptions options_;
+  BatchSampler sampler_;
+  Objective<Scalar> objective_;
+  Sequential<Scalar> evaluation_model_;  // a copy, so evaluation never disturbs objective_'s cache
+  std::vector<std::unique_ptr<Callback<Scalar>>> callbacks_;
+  Matrix<Scalar> batch_inputs_, batch_targets_;
+
+  // Position, saved in checkpoints.
+  std::int64_t epoch_ = 0;
+  std::int64_t step_ = 0;
+  Index step_in_epoch_ = 0;
+  double epoch_loss_sum_ = 0;
+  std::int64_t epoch_loss_count_ = 0;
+  double elapsed_before_ = 0;  // seconds trained before the current train() call
+  double elapsed_ = 0;
+};
+
+/// Writes a checkpoint of (params, optimizer, position) as the trainer does; for callbacks.
+template <class Scalar>
+void write_checkpoint(const std::filesystem::path& file, const TrainingContext<Scalar>& context);
+
+extern template class Trainer<float>;
+extern template class Trainer<double>;
+
+}  // namespace curvopt

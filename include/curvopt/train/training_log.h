@@ -1,0 +1,36 @@
+#pragma once
+/// Per-step and per-epoch logs in CSV and JSON Lines.
+
+#include <filesystem>
+#include <fstream>
+
+#include "curvopt/train/callback.h"
+
+namespace curvopt {
+
+/// Writes steps.csv, steps.jsonl, epochs.csv and epochs.jsonl into `directory` (created if
+/// needed). Step rows: step, epoch, status, loss_before, loss_after, gradient_norm, step_norm,
+/// learning_rate, step_length, damping, inner_iterations, num_trials, value and gradient
+/// evaluations, step seconds and elapsed seconds. Epoch rows: epoch, steps, mean_step_loss,
+/// then loss/accuracy/mse/rmse for train, validation and test, epoch seconds and elapsed
+/// seconds. Fields that were not measured are empty in CSV and null in JSON. With `append`
+/// (resuming a run) existing files are continued instead of truncated.
+template <class Scalar>
+class TrainingLog final : public Callback<Scalar> {
+ public:
+  /// Throws Error when the files cannot be opened.
+  explicit TrainingLog(const std::filesystem::path& directory, bool append = false);
+  CallbackAction on_step_end(const TrainingContext<Scalar>& context, const StepInfo& info) override;
+  CallbackAction on_epoch_end(const TrainingContext<Scalar>& context,
+                              const EpochInfo& info) override;
+  void on_train_end(const TrainingContext<Scalar>&, const TrainingSummary&) override;
+
+ private:
+  std::ofstream steps_csv_, steps_jsonl_, epochs_csv_, epochs_jsonl_;
+  bool steps_header_ = true, epochs_header_ = true;  // a CSV header is still to be written
+};
+
+extern template class TrainingLog<float>;
+extern template class TrainingLog<double>;
+
+}  // namespace curvopt

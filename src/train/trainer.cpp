@@ -1,0 +1,276 @@
+#include "curvopt/train/trainer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "curvopt/core/errors.h"
+
+namespace curvopt {
+namespace {
+
+constexpr char kCheckpointMagic[8] = {'C', 'V', 'C', 'K', 'P', 'T', '1', '\n'};
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Writes bytes to `file` so that a reader sees either the old file or the complete new one:
+// write a temporary file beside it, flush it to disk, then rename over the target.
+void write_atomically(const std::filesystem::path& file, const std::string& bytes) {
+  const std::filesystem::path temporary = file.string() + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0)
+    throw Error("cannot write checkpoint " + temporary.string() + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      throw Error("cannot write checkpoint " + temporary.string() + ": " + std::strerror(error));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0)
+    throw Error("cannot flush checkpoint " + temporary.string() + ": " + std::strerror(errno));
+  std::filesystem::rename(temporary, file);
+}
+
+std::uint64_t noise_seed(std::uint64_t seed, std::int64_t step) {
+  return seed * 0xD1B54A32D192ED03ull + static_cast<std::uint64_t>(step) + 1;
+}
+
+}  // namespace
+
+std::string_view to_string(StopReason reason) {
+  switch (reason) {
+    case StopReason::kCompleted:
+      return "completed";
+    case StopReason::kCallback:
+      return "stopped-by-callback";
+    case StopReason::kNonFinite:
+      return "non-finite";
+    case StopReason::kConverged:
+      return "converged";
+  }
+  return "unknown";
+}
+
+std::optional<std::string> TrainerOptions::validate() const {
+  const std::string p = "TrainerOptions::";
+  if (epochs < 0) return p + "epochs = " + std::to_string(epochs) + ": must be >= 0";
+  if (auto e = batching.validate()) return e;
+  if (evaluation_batch_size < 1)
+    return p + "evaluation_batch_size = " + std::to_string(evaluation_batch_size) +
+           ": must be >= 1";
+  if (max_consecutive_failures < 1)
+    return p + "max_consecutive_failures = " + std::to_string(max_consecutive_failures) +
+           ": must be >= 1";
+  return std::nullopt;
+}
+
+template <class Scalar>
+Trainer<Scalar>::Trainer(Sequential<Scalar>& model, const Loss<Scalar>& loss,
+                         Optimizer<Scalar>& optimizer, const Dataset<Scalar>& train,
+                         const TrainerOptions& options)
+    : model_(model),
+      loss_(loss),
+      optimizer_(optimizer),
+      train_(train),
+      options_((options.validate() ? throw ConfigError(*options.validate()) : options)),
+      sampler_(train.size(), options.batching),
+      objective_(model, loss),
+      evaluation_model_(model) {
+  if (train.inputs.rows() != model.input_size())
+    throw ShapeError(train.name + ": examples have " + std::to_string(train.inputs.rows()) +
+                     " features but the model takes " + std::to_string(model.input_size()));
+}
+
+template <class Scalar>
+Callback<Scalar>& Trainer<Scalar>::add_callback(std::unique_ptr<Callback<Scalar>> callback) {
+  callbacks_.push_back(std::move(callback));
+  return *callbacks_.back();
+}
+
+template <class Scalar>
+TrainingContext<Scalar> Trainer<Scalar>::context(ConstVectorRef<Scalar> params) const {
+  return TrainingContext<Scalar>{params,
+                                 optimizer_,
+                                 epoch_,
+                                 options_.epochs,
+                                 step_,
+                                 step_in_epoch_,
+                                 sampler_.num_batches(),
+                                 elapsed_,
+                                 epoch_loss_sum_,
+                                 epoch_loss_count_};
+}
+
+template <class Scalar>
+EpochInfo Trainer<Scalar>::finish_epoch(ConstVectorRef<Scalar> params, double seconds) {
+  EpochInfo info;
+  info.epoch = epoch_;
+  info.seconds = seconds;
+  info.mean_step_loss =
+      epoch_loss_count_ > 0 ? epoch_loss_sum_ / static_cast<double>(epoch_loss_count_) : 0.0;
+  const Index eval_batch = options_.evaluation_batch_size;
+  if (options_.evaluate_train)
+    info.train = evaluate(evaluation_model_, loss_, params, train_, eval_batch);
+  if (validation_)
+    info.validation = evaluate(evaluation_model_, loss_, params, *validation_, eval_batch);
+  if (test_) info.test = evaluate(evaluation_model_, loss_, params, *test_, eval_batch);
+  return info;
+}
+
+template <class Scalar>
+TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
+  if (params.size() != model_.num_parameters())
+    throw ShapeError("Trainer: the parameter vector has " + std::to_string(params.size()) +
+                     " entries, the model " + std::to_string(model_.num_parameters()));
+  const Clock::time_point start = Clock::now();
+  elapsed_before_ = elapsed_;
+  auto update_elapsed = [&] { elapsed_ = elapsed_before_ + seconds_since(start); };
+  TrainingSummary summary;
+  objective_.set_training(true);
+  for (auto& c : callbacks_) c->on_train_begin(context(params));
+
+  auto stop_by = [&](Callback<Scalar>& c) {
+    summary.reason = StopReason::kCallback;
+    summary.message = c.stop_message();
+    if (summary.message.empty()) summary.message = "stopped by a callback";
+  };
+  int consecutive_failures = 0;
+  bool stopped = false;
+  while (!stopped && epoch_ < options_.epochs) {
+    const Clock::time_point epoch_start = Clock::now();
+    sampler_.start_epoch(epoch_);
+    if (step_in_epoch_ == 0)
+      for (auto& c : callbacks_) c->on_epoch_begin(context(params));
+    while (!stopped && step_in_epoch_ < sampler_.num_batches()) {
+      gather_batch(train_, sampler_.batch(step_in_epoch_), batch_inputs_, batch_targets_);
+      model_.set_noise_seed(noise_seed(options_.seed, step_));
+      objective_.set_batch(batch_inputs_, batch_targets_);
+      StepInfo info{optimizer_.step(objective_, params), batch_inputs_.cols()};
+      ++step_;
+      ++step_in_epoch_;
+      if (std::isfinite(info.report.loss_before)) {
+        epoch_loss_sum_ += info.report.loss_before;
+        ++epoch_loss_count_;
+      }
+      update_elapsed();
+      consecutive_failures =
+          info.report.status == StepStatus::kNumericalIssue ? consecutive_failures + 1 : 0;
+      for (auto& c : callbacks_)
+        if (c->on_step_end(context(params), info) == CallbackAction::kStop && !stopped) {
+          stop_by(*c);
+          stopped = true;
+        }
+      if (!stopped && consecutive_failures >= options_.max_consecutive_failures) {
+        summary.reason = StopReason::kNonFinite;
+        summary.message = "the loss or gradient was non-finite for " +
+                          std::to_string(consecutive_failures) +
+                          " consecutive steps (last at step " + std::to_string(step_) + ", epoch " +
+                          std::to_string(epoch_ + 1) +
+                          "); the optimizer could not recover: " + std::string(info.report.message);
+        stopped = true;
+      }
+      if (!stopped && info.report.converged && sampler_.num_batches() == 1) {
+        summary.reason = StopReason::kConverged;
+        summary.message = "the optimizer converged: " + std::string(info.report.message);
+        stopped = true;
+      }
+    }
+    if (step_in_epoch_ < sampler_.num_batches()) break;  // stopped inside the epoch
+    const EpochInfo info = finish_epoch(params, seconds_since(epoch_start));
+    summary.last_epoch = info;
+    update_elapsed();
+    for (auto& c : callbacks_)
+      if (c->on_epoch_end(context(params), info) == CallbackAction::kStop && !stopped) {
+        stop_by(*c);
+        stopped = true;
+      }
+    ++epoch_;
+    step_in_epoch_ = 0;
+    epoch_loss_sum_ = 0;
+    epoch_loss_count_ = 0;
+  }
+  update_elapsed();
+  summary.epochs_completed = epoch_;
+  summary.steps = step_;
+  summary.seconds = elapsed_;
+  for (auto& c : callbacks_) c->on_train_end(context(params), summary);
+  return summary;
+}
+
+template <class Scalar>
+void write_checkpoint(const std::filesystem::path& file, const TrainingContext<Scalar>& context) {
+  OptimizerState position("trainer");
+  position.put("parameters", context.params);
+  position.put("epoch", static_cast<double>(context.epoch));
+  position.put("step", static_cast<double>(context.step));
+  position.put("step_in_epoch", static_cast<double>(context.step_in_epoch));
+  position.put("epoch_loss_sum", context.epoch_loss_sum);
+  position.put("epoch_loss_count", static_cast<double>(context.epoch_loss_count));
+  position.put("elapsed_seconds", context.elapsed_seconds);
+  std::ostringstream out;
+  out.write(kCheckpointMagic, sizeof kCheckpointMagic);
+  position.write(out);
+  context.optimizer.save_state().write(out);
+  write_atomically(file, out.str());
+}
+
+template <class Scalar>
+void Trainer<Scalar>::save_checkpoint(const std::filesystem::path& file,
+                                      ConstVectorRef<Scalar> params) const {
+  write_checkpoint(file, context(params));
+}
+
+template <class Scalar>
+void Trainer<Scalar>::load_checkpoint(const std::filesystem::path& file, VectorRef<Scalar> params) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ValueError("cannot open checkpoint " + file.string());
+  char magic[sizeof kCheckpointMagic];
+  in.read(magic, sizeof magic);
+  if (in.gcount() != sizeof magic || std::memcmp(magic, kCheckpointMagic, sizeof magic) != 0)
+    throw ValueError(file.string() + ": not a curvopt checkpoint (wrong magic bytes)");
+  const OptimizerState position = OptimizerState::read(in, file.string());
+  const OptimizerState optimizer = OptimizerState::read(in, file.string());
+  if (position.optimizer() != "trainer")
+    throw ValueError(file.string() + ": the first block is not the trainer's position");
+  if (static_cast<Index>(position.get("parameters").size()) != params.size())
+    throw ValueError(file.string() + ": holds " +
+                     std::to_string(position.get("parameters").size()) +
+                     " parameters, the model has " + std::to_string(params.size()));
+  const auto epoch = static_cast<std::int64_t>(position.get_scalar("epoch"));
+  const auto step_in_epoch = static_cast<Index>(position.get_scalar("step_in_epoch"));
+  if (epoch < 0 || step_in_epoch < 0 || step_in_epoch > sampler_.num_batches())
+    throw ValueError(file.string() + ": position (epoch " + std::to_string(epoch) + ", step " +
+                     std::to_string(step_in_epoch) + ") does not fit " +
+                     std::to_string(sampler_.num_batches()) +
+                     " batches per epoch (another batch size or dataset?)");
+  optimizer_.load_state(optimizer);  // throws first if it belongs to another optimizer
+  Eigen::Map<Vector<Scalar>> map(params.data(), params.size());
+  position.get_into("parameters", map);
+  epoch_ = epoch;
+  step_in_epoch_ = step_in_epoch;
+  step_ = static_cast<std::int64_t>(position.get_scalar("step"));
+  epoch_loss_sum_ = position.get_scalar("epoch_loss_sum");
+  epoch_loss_count_ = static_cast<std::int64_t>(position.get_scalar("epoch_loss_count"));
+  elapsed_ = position.get_scalar("elapsed_seconds");
+}
+
+template void write_checkpoint<float>(const std::filesystem::path&, const TrainingContext<float>&);
+template void write_checkpoint<double>(const std::filesystem::path&,
+                                       const TrainingContext<double>&);
+template class Trainer<float>;
+template class Trainer<double>;
+
+}  // namespace curvopt

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Command-line tests of the `curvopt` tool: bad input exits non-zero with one clear line, a run's
+# config.json reproduces the run, and a resumed run matches an uninterrupted one.
+# Usage: cli_test.sh <path to curvopt>
+set -uo pipefail
+curvopt="$1"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect_error "<substring>" args...: non-zero exit, exactly one line on stderr, naming the problem.
+expect_error() {
+  local want="$1"; shift
+  "$curvopt" "$@" > "$work/out" 2> "$work/err"
+  local rc=$?
+  [ "$rc" -ne 0 ] || fail "curvopt $* exited 0"
+  [ "$(wc -l < "$work/err")" -eq 1 ] || fail "curvopt $*: expected one line, got: $(cat "$work/err")"
+  grep -q "^curvopt: error: .*$want" "$work/err" || fail "curvopt $*: '$want' not in: $(cat "$work/err")"
+}
+
+expect_error "unknown task 'nope'" train --task nope --data "$work/data"
+expect_error "adam: unknown option 'beta3'" train --task sine --optimizer adam beta3=0.9
+expect_error "AdamOptions::beta1 = 2" train --task sine --optimizer adam beta1=2
+expect_error "unknown optimizer 'adma'" train --task sine --optimizer adma
+expect_error "--epochs: must be >= 0, got -1" train --task sine --epochs -1
+expect_error "--batch-size: must be > 0" train --task sine --batch-size 0
+expect_error "missing data file .*mnist" train --task mnist-cnn --data "$work/no-data"
+expect_error "task is required" train
+expect_error "expected an optimizer option key=value" train --task sine --optimizer sgd momentum
+expect_error "not valid JSON" train --config "$0"
+expect_error "has no epochs.csv" plot "$work"
+expect_error "unknown optimizer 'nope'" optimizers nope
+
+# A run, its rerun from config.json, and a resumed run: the losses must agree exactly.
+columns() { cut -d, -f1-3 "$1"; }  # epoch, steps, mean_step_loss (not the timings)
+"$curvopt" train --task sine --optimizer adam lr=0.01 --epochs 6 --batch-size 100 --seed 3 \
+  --out "$work/a" 2> /dev/null || fail "training run a failed"
+"$curvopt" train --config "$work/a/config.json" --out "$work/b" 2> /dev/null ||
+  fail "rerun from config failed"
+diff <(columns "$work/a/epochs.csv") <(columns "$work/b/epochs.csv") > /dev/null ||
+  fail "a run's config.json did not reproduce the run"
+"$curvopt" train --task sine --optimizer adam lr=0.01 --epochs 3 --batch-size 100 --seed 3 \
+  --out "$work/c" 2> /dev/null || fail "first half failed"
+"$curvopt" train --task sine --optimizer adam lr=0.01 --epochs 6 --batch-size 100 --seed 3 \
+  --out "$work/c" --resume 2> /dev/null || fail "resume failed"
+diff <(columns "$work/a/epochs.csv") <(columns "$work/c/epochs.csv") > /dev/null ||
+  fail "resumed run differs: $(diff <(columns "$work/a/epochs.csv") <(columns "$work/c/epochs.csv"))"
+grep -q '"stop_reason": "completed"' "$work/a/summary.json" || fail "summary.json lacks the stop reason"
+
+# Lists.
+"$curvopt" tasks | grep -q "^mnist-cnn-large" || fail "tasks does not list mnist-cnn-large"
+"$curvopt" optimizers lbfgs | grep -q "line_search" || fail "optimizers lbfgs lacks line_search"
+
+# Plots (only where gnuplot is installed; scripts/setup installs it).
+if command -v gnuplot > /dev/null; then
+  "$curvopt" plot "$work/a" "$work/b" --out "$work/plots" > /dev/null || fail "plot failed"
+  for f in loss_vs_epoch.png loss_vs_seconds.svg; do
+    [ -s "$work/plots/$f" ] || fail "plot did not write $f"
+  done
+fi
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures CLI check(s) failed"
+  exit 1
+fi
+echo "all CLI checks passed"

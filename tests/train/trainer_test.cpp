@@ -1,0 +1,287 @@
+#include "curvopt/train/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "curvopt/core/errors.h"
+#include "curvopt/loss/softmax_cross_entropy.h"
+#include "curvopt/loss/squared_error.h"
+#include "curvopt/nn/activation.h"
+#include "curvopt/nn/dense.h"
+#include "curvopt/optim/registry.h"
+#include "curvopt/train/budgets.h"
+#include "curvopt/train/checkpointer.h"
+#include "curvopt/train/early_stopping.h"
+#include "curvopt/train/progress_bar.h"
+#include "curvopt/train/training_log.h"
+
+namespace curvopt {
+namespace {
+
+std::filesystem::path temp_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("curvopt_trainer_test_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// Two Gaussian blobs in 2-D, classified by a 2 → 8 RReLU → 2 network (RReLU makes the training
+// stochastic, so resuming must also reproduce the noise).
+struct Blobs {
+  Dataset<float> train, test;
+  Sequential<float> model{Shape::flat(2)};
+  SoftmaxCrossEntropy<float> loss;
+
+  Blobs() {
+    Rng rng(5);
+    auto make = [&](Index n, const std::string& name) {
+      Dataset<float> d{name, Matrix<float>(2, n), Matrix<float>(1, n), 2};
+      for (Index s = 0; s < n; ++s) {
+        const int label = static_cast<int>(s % 2);
+        d.inputs(0, s) = static_cast<float>((label ? 1.5 : -1.5) + rng.normal());
+        d.inputs(1, s) = static_cast<float>((label ? -1.0 : 1.0) + rng.normal());
+        d.targets(0, s) = static_cast<float>(label);
+      }
+      return d;
+    };
+    train = make(200, "blobs/train");
+    test = make(100, "blobs/test");
+    model.add<Dense>(Index(8));
+    model.add<Rrelu>();
+    model.add<Dense>(Index(2));
+    model.initialize(Initializer::kPyTorchDefault, 1);
+  }
+};
+
+TEST(Trainer, TrainsAClassifierAndReportsEpochs) {
+  Blobs task;
+  auto adam = make_optimizer<float>("adam lr=0.02");
+  TrainerOptions options{.epochs = 5, .batching = {.batch_size = 20, .seed = 1}};
+  options.evaluate_train = true;
+  Trainer<float> trainer(task.model, task.loss, *adam, task.train, options);
+  trainer.set_test(&task.test);
+  Vector<float> theta = task.model.parameters();
+  const TrainingSummary summary = trainer.train(theta);
+  EXPECT_EQ(summary.reason, StopReason::kCompleted);
+  EXPECT_EQ(summary.epochs_completed, 5);
+  EXPECT_EQ(summary.steps, 50);
+  ASSERT_TRUE(summary.last_epoch && summary.last_epoch->test);
+  EXPECT_GT(summary.last_epoch->test->accuracy.value(), 0.9);
+  EXPECT_GT(summary.last_epoch->train->accuracy.value(), 0.9);
+  EXPECT_FALSE(summary.last_epoch->test->mse.has_value());
+}
+
+TEST(Trainer, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
+  const auto dir = temp_dir("resume");
+  auto run = [&](bool interrupt) {
+    Blobs task;
+    auto sgd = make_optimizer<float>("sgd lr=0.05 momentum=0.9");
+    TrainerOptions options{.epochs = 3, .batching = {.batch_size = 16, .seed = 2}, .seed = 7};
+    Vector<float> theta = task.model.parameters();
+    std::vector<double> losses;
+    struct Recorder final : Callback<float> {
+      std::vector<double>* out;
+      explicit Recorder(std::vector<double>* o) : out(o) {}
+      CallbackAction on_step_end(const TrainingContext<float>&, const StepInfo& i) override {
+        out->push_back(i.report.loss_before);
+        return CallbackAction::kContinue;
+      }
+    };
+    if (interrupt) {
+      // First part: stop after 20 steps (mid-epoch 2), leaving a checkpoint.
+      Trainer<float> first(task.model, task.loss, *sgd, task.train, options);
+      first.add_callback(std::make_unique<Recorder>(&losses));
+      first.add_callback(std::make_unique<StepBudget<float>>(20));
+      first.add_callback(std::make_unique<Checkpointer<float>>(dir / "ckpt.bin", 0));
+      EXPECT_EQ(first.train(theta).reason, StopReason::kCallback);
+      // Second part: a fresh optimizer, trainer and parameter vector, from the file alone.
+      auto fresh = make_optimizer<float>("sgd lr=0.05 momentum=0.9");
+      Trainer<float> second(task.model, task.loss, *fresh, task.train, options);
+      second.add_callback(std::make_unique<Recorder>(&losses));
+      Vector<float> resumed = Vector<float>::Zero(theta.size());
+      second.load_checkpoint(dir / "ckpt.bin", resumed);
+      EXPECT_EQ(second.step(), 20);
+      EXPECT_EQ(second.train(resumed).steps, 39);
+      theta = resumed;
+    } else {
+      Trainer<float> trainer(task.model, task.loss, *sgd, task.train, options);
+      trainer.add_callback(std::make_unique<Recorder>(&losses));
+      trainer.train(theta);
+    }
+    return std::make_pair(theta, losses);
+  };
+  const auto [straight, straight_losses] = run(false);
+  const auto [resumed, resumed_losses] = run(true);
+  ASSERT_EQ(straight_losses.size(), 39u);
+  EXPECT_EQ(resumed_losses, straight_losses);
+  EXPECT_EQ(std::memcmp(straight.data(), resumed.data(), sizeof(float) * straight.size()), 0);
+  EXPECT_FALSE(std::filesystem::exists(dir / "ckpt.bin.tmp"));
+}
+
+TEST(Trainer, CheckpointErrorsNameTheFile) {
+  const auto dir = temp_dir("ckpt_errors");
+  Blobs task;
+  auto adam = make_optimizer<float>("adam");
+  Trainer<float> trainer(task.model, task.loss, *adam, task.train, {});
+  Vector<float> theta = task.model.parameters();
+  { std::ofstream(dir / "junk.bin") << "not a checkpoint"; }
+  try {
+    trainer.load_checkpoint(dir / "junk.bin", theta);
+    FAIL();
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("junk.bin: not a curvopt checkpoint"), std::string::npos);
+  }
+  trainer.save_checkpoint(dir / "adam.bin", theta);
+  auto sgd = make_optimizer<float>("sgd");
+  Trainer<float> other(task.model, task.loss, *sgd, task.train, {});
+  EXPECT_THROW(other.load_checkpoint(dir / "adam.bin", theta), ValueError);
+  EXPECT_THROW(trainer.load_checkpoint(dir / "missing.bin", theta), ValueError);
+}
+
+TEST(Trainer, StopsWithAClearMessageWhenTheLossStaysNonFinite) {
+  Blobs task;
+  // A learning rate this large overflows float at once; every later step sees Inf/NaN.
+  auto sgd = make_optimizer<float>("sgd lr=1e38");
+  Trainer<float> trainer(task.model, task.loss, *sgd, task.train,
+                         {.epochs = 10, .batching = {.batch_size = 10}});
+  Vector<float> theta = task.model.parameters();
+  const TrainingSummary summary = trainer.train(theta);
+  EXPECT_EQ(summary.reason, StopReason::kNonFinite);
+  EXPECT_NE(summary.message.find("could not recover"), std::string::npos) << summary.message;
+  EXPECT_LT(summary.steps, 20);
+}
+
+TEST(Trainer, BudgetsStopTraining) {
+  Blobs task;
+  auto sgd = make_optimizer<float>("sgd");
+  Trainer<float> by_steps(task.model, task.loss, *sgd, task.train,
+                          {.epochs = 100, .batching = {.batch_size = 10}});
+  by_steps.add_callback(std::make_unique<StepBudget<float>>(37));
+  Vector<float> theta = task.model.parameters();
+  const TrainingSummary s = by_steps.train(theta);
+  EXPECT_EQ(s.steps, 37);
+  EXPECT_EQ(s.reason, StopReason::kCallback);
+  EXPECT_NE(s.message.find("step budget of 37"), std::string::npos);
+
+  auto sgd2 = make_optimizer<float>("sgd");
+  Trainer<float> by_time(task.model, task.loss, *sgd2, task.train,
+                         {.epochs = 1000000, .batching = {.batch_size = 10}});
+  by_time.add_callback(std::make_unique<TimeBudget<float>>(0.05));
+  const TrainingSummary t = by_time.train(theta);
+  EXPECT_EQ(t.reason, StopReason::kCallback);
+  EXPECT_GE(t.seconds, 0.05);
+  EXPECT_LT(t.seconds, 5.0);
+  EXPECT_THROW(TimeBudget<float>(0), ConfigError);
+  EXPECT_THROW(StepBudget<float>(0), ConfigError);
+}
+
+TEST(EarlyStopping, StopsAfterPatienceAndKeepsTheBestParameters) {
+  EarlyStopping<double> stopper({.dataset = "validation", .metric = "loss", .patience = 2});
+  Vector<double> theta(1);
+  auto adam = make_optimizer<double>("adam");
+  const double losses[] = {1.0, 0.5, 0.6, 0.4, 0.45, 0.41};
+  const CallbackAction expected[] = {CallbackAction::kContinue, CallbackAction::kContinue,
+                                     CallbackAction::kContinue, CallbackAction::kContinue,
+                                     CallbackAction::kContinue, CallbackAction::kStop};
+  for (int e = 0; e < 6; ++e) {
+    theta(0) = e;
+    TrainingContext<double> context{theta, *adam, e, 10};
+    EpochInfo info;
+    info.epoch = e;
+    info.validation = Metrics{losses[e]};
+    EXPECT_EQ(stopper.on_epoch_end(context, info), expected[e]) << "epoch " << e;
+  }
+  EXPECT_EQ(stopper.best_epoch(), 3);
+  EXPECT_EQ((*stopper.best_parameters())(0), 3.0);
+  EXPECT_NE(stopper.stop_message().find("did not improve for 2 epochs"), std::string::npos);
+  EXPECT_THROW(EarlyStopping<double>({.metric = "f1"}), ConfigError);
+  // Accuracy is maximized.
+  EarlyStopping<double> by_accuracy({.dataset = "test", .metric = "accuracy", .patience = 1});
+  for (int e = 0; e < 2; ++e) {
+    TrainingContext<double> context{theta, *adam, e, 10};
+    EpochInfo info;
+    info.test = Metrics{0.0, e == 0 ? 0.9 : 0.8};
+    EXPECT_EQ(by_accuracy.on_epoch_end(context, info),
+              e == 0 ? CallbackAction::kContinue : CallbackAction::kStop);
+  }
+}
+
+TEST(TrainingLog, WritesCsvAndJsonLinesPerStepAndEpoch) {
+  const auto dir = temp_dir("log");
+  Blobs task;
+  auto adam = make_optimizer<float>("adam");
+  Trainer<float> trainer(task.model, task.loss, *adam, task.train,
+                         {.epochs = 2, .batching = {.batch_size = 50}});
+  trainer.set_test(&task.test);
+  trainer.add_callback(std::make_unique<TrainingLog<float>>(dir));
+  Vector<float> theta = task.model.parameters();
+  trainer.train(theta);
+  auto lines = [](const std::filesystem::path& f) {
+    std::ifstream in(f);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  };
+  const auto steps = lines(dir / "steps.csv");
+  ASSERT_EQ(steps.size(), 9u);  // header + 8 steps
+  EXPECT_EQ(steps[0].rfind("step,epoch,status,loss_before,loss_after", 0), 0u);
+  EXPECT_EQ(steps[1].rfind("1,1,accepted,", 0), 0u);
+  const auto epochs = lines(dir / "epochs.jsonl");
+  ASSERT_EQ(epochs.size(), 2u);
+  EXPECT_NE(epochs[1].find("\"epoch\":2"), std::string::npos);
+  EXPECT_NE(epochs[1].find("\"train_loss\":null"), std::string::npos);
+  EXPECT_NE(epochs[1].find("\"test_accuracy\":0."), std::string::npos);
+  EXPECT_EQ(lines(dir / "steps.jsonl").size(), 8u);
+}
+
+TEST(ProgressBar, PlainLinesWhenNotATerminal) {
+  Blobs task;
+  auto adam = make_optimizer<float>("adam");
+  Trainer<float> trainer(task.model, task.loss, *adam, task.train,
+                         {.epochs = 2, .batching = {.batch_size = 50}});
+  trainer.set_test(&task.test);
+  std::FILE* out = std::tmpfile();
+  trainer.add_callback(std::make_unique<ProgressBar<float>>(
+      out, ProgressBarOptions{.interactive = false, .line_interval_seconds = 0}));
+  Vector<float> theta = task.model.parameters();
+  trainer.train(theta);
+  std::rewind(out);
+  std::string text(4096, '\0');
+  text.resize(std::fread(text.data(), 1, text.size(), out));
+  std::fclose(out);
+  EXPECT_NE(text.find("epoch 1/2 step 1/4 loss"), std::string::npos) << text;
+  EXPECT_NE(text.find("steps/s ETA"), std::string::npos);
+  EXPECT_NE(text.find("test loss"), std::string::npos);
+  EXPECT_NE(text.find("acc "), std::string::npos);
+  EXPECT_NE(text.find("training completed after 8 steps (2 epochs)"), std::string::npos);
+  EXPECT_EQ(text.find('\r'), std::string::npos);  // no carriage returns in plain mode
+}
+
+TEST(Metrics, AccuracyAndRegressionErrorsOfAKnownModel) {
+  // z = W x with W = I: the predicted class is the larger input.
+  Sequential<double> model(Shape::flat(2));
+  model.add<Dense>(Index(2));
+  Vector<double> theta(6);
+  theta << 1, 0, 0, 1, 0, 0;  // W (column-major), then bias
+  Dataset<double> data{"d", Matrix<double>(2, 4), Matrix<double>(1, 4), 2};
+  data.inputs << 1, 0, 2, 0, 0, 1, 1, 3;
+  data.targets << 0, 1, 1, 1;  // the third is wrong: inputs (2, 1) → class 0
+  SoftmaxCrossEntropy<double> ce;
+  const Metrics m = evaluate(model, ce, theta, data, 3);
+  EXPECT_DOUBLE_EQ(m.accuracy.value(), 0.75);
+  EXPECT_FALSE(m.mse.has_value());
+  Dataset<double> regression{"r", data.inputs, Matrix<double>::Zero(2, 4), 0};
+  SquaredError<double> se;
+  const Metrics r = evaluate(model, se, theta, regression, 2);
+  EXPECT_DOUBLE_EQ(r.mse.value(), (1 + 4 + 1 + 1 + 9) / 8.0);
+  EXPECT_DOUBLE_EQ(r.rmse.value(), std::sqrt(2.0));
+}
+
+}  // namespace
+}  // namespace curvopt
