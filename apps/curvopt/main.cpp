@@ -13,28 +13,25 @@ namespace {
 using curvopt::cli::RunConfig;
 
 // CLI11's own range checks print the type's whole range; this says what is wrong plainly.
-const CLI::Validator kNonNegative(
-    [](std::string& text) -> std::string {
-      double value = 0;
-      try {
-        value = std::stod(text);
-      } catch (const std::exception&) {
-        return "expected a number, got '" + text + "'";
-      }
-      return value >= 0 ? std::string() : "must be >= 0, got " + text;
-    },
-    ">=0");
-const CLI::Validator kPositive(
-    [](std::string& text) -> std::string {
-      double value = 0;
-      try {
-        value = std::stod(text);
-      } catch (const std::exception&) {
-        return "expected a number, got '" + text + "'";
-      }
-      return value > 0 ? std::string() : "must be > 0, got " + text;
-    },
-    ">0");
+// A validator for a number with a lower bound (strict or not).
+CLI::Validator at_least(double bound, bool strict) {
+  const std::string rule =
+      std::string(strict ? "> " : ">= ") + (bound == 0 ? "0" : std::to_string(bound));
+  return CLI::Validator(
+      [bound, strict, rule](std::string& text) -> std::string {
+        double value = 0;
+        try {
+          value = std::stod(text);
+        } catch (const std::exception&) {
+          return "expected a number, got '" + text + "'";
+        }
+        const bool ok = strict ? value > bound : value >= bound;
+        return ok ? std::string() : "must be " + rule + ", got " + text;
+      },
+      rule);
+}
+const CLI::Validator kNonNegative = at_least(0, false);
+const CLI::Validator kPositive = at_least(0, true);
 
 // "key=value" arguments after the options go to the optimizer.
 curvopt::OptionList optimizer_options(const std::vector<std::string>& args) {

@@ -1,5 +1,8 @@
 #include "curvopt/loss/loss.h"
 
+#include <cmath>
+#include <string>
+
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
@@ -42,6 +45,24 @@ void Loss<Scalar>::target_error(const std::string& what, const std::string& rece
   const std::string message = type() + ": " + what + " is " + received + ", expected " + expected;
   if (shape) throw ShapeError(message);
   throw ValueError(message);
+}
+
+template <class Scalar>
+bool Loss<Scalar>::check_class_labels(Index outputs, ConstRef Y) const {
+  if (Y.rows() == 1) {
+    for (Index s = 0; s < Y.cols(); ++s) {
+      const Scalar label = Y(0, s);
+      if (!(label >= 0 && label < static_cast<Scalar>(outputs) && std::floor(label) == label))
+        target_error("the class label of example " + std::to_string(s),
+                     std::to_string(static_cast<double>(label)),
+                     "an integer in [0, " + std::to_string(outputs) + ")", false);
+    }
+    return true;
+  }
+  if (Y.rows() != outputs)
+    target_error("target rows", std::to_string(Y.rows()),
+                 "1 (class indices) or " + std::to_string(outputs) + " (probabilities)", true);
+  return false;
 }
 
 template class Loss<float>;

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "softmax_columns.h"
+
 namespace curvopt {
 
 template <class Scalar>
@@ -12,20 +14,7 @@ Scalar SoftmaxSquaredError<Scalar>::mean_count(Index b, Index c) const {
 
 template <class Scalar>
 void SoftmaxSquaredError<Scalar>::check_targets(Index outputs, ConstRef Y) const {
-  if (Y.rows() == 1) {
-    for (Index s = 0; s < Y.cols(); ++s) {
-      const Scalar label = Y(0, s);
-      if (!(label >= 0 && label < static_cast<Scalar>(outputs) && std::floor(label) == label))
-        this->target_error("the class label of example " + std::to_string(s),
-                           std::to_string(static_cast<double>(label)),
-                           "an integer in [0, " + std::to_string(outputs) + ")", false);
-    }
-    return;
-  }
-  if (Y.rows() != outputs)
-    this->target_error("target rows", std::to_string(Y.rows()),
-                       "1 (class indices) or " + std::to_string(outputs) + " (probabilities)",
-                       true);
+  if (this->check_class_labels(outputs, Y)) return;
   for (Index s = 0; s < Y.cols(); ++s)
     for (Index k = 0; k < Y.rows(); ++k)
       if (!(Y(k, s) >= 0 && Y(k, s) <= 1))
@@ -36,24 +25,12 @@ void SoftmaxSquaredError<Scalar>::check_targets(Index outputs, ConstRef Y) const
 
 template <class Scalar>
 void SoftmaxSquaredError<Scalar>::compute_probabilities(ConstRef Z) const {
-  probs_.resize(Z.rows(), Z.cols());
-  for (Index s = 0; s < Z.cols(); ++s) {
-    const Scalar top = Z.col(s).maxCoeff();
-    probs_.col(s) = (Z.col(s).array() - top).exp();
-    probs_.col(s) /= probs_.col(s).sum();
-  }
+  detail::softmax_columns<Scalar>(Z, probs_);
 }
 
 template <class Scalar>
 const Matrix<Scalar>& SoftmaxSquaredError<Scalar>::dense_targets(ConstRef Y, Index classes) const {
-  targets_.resize(classes, Y.cols());
-  if (Y.rows() == classes && classes != 1) {
-    targets_ = Y;
-  } else {
-    targets_.setZero();
-    for (Index s = 0; s < Y.cols(); ++s) targets_(static_cast<Index>(Y(0, s)), s) = Scalar(1);
-  }
-  return targets_;
+  return detail::dense_class_targets<Scalar>(Y, classes, targets_);
 }
 
 template <class Scalar>

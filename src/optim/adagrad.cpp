@@ -7,17 +7,11 @@
 namespace curvopt {
 
 std::optional<std::string> AdagradOptions::validate() const {
-  const std::string p = "AdagradOptions::";
-  if (!(learning_rate > 0 && std::isfinite(learning_rate)))
-    return p + "learning_rate = " + format_option_value(learning_rate) + ": must be finite and > 0";
-  if (!(initial_accumulator >= 0 && std::isfinite(initial_accumulator)))
-    return p + "initial_accumulator = " + format_option_value(initial_accumulator) +
-           ": must be finite and >= 0";
-  if (!(epsilon >= 0 && std::isfinite(epsilon)))
-    return p + "epsilon = " + format_option_value(epsilon) + ": must be finite and >= 0";
-  if (!(weight_decay >= 0 && std::isfinite(weight_decay)))
-    return p + "weight_decay = " + format_option_value(weight_decay) + ": must be finite and >= 0";
-  return control.validate();
+  const char* o = "AdagradOptions";
+  return first_error({require_positive(o, "learning_rate", learning_rate),
+                      require_non_negative(o, "initial_accumulator", initial_accumulator),
+                      require_non_negative(o, "epsilon", epsilon),
+                      require_non_negative(o, "weight_decay", weight_decay), control.validate()});
 }
 
 template <class Scalar>
@@ -30,17 +24,13 @@ template <class Scalar>
 const OptionFields<AdagradOptions>& Adagrad<Scalar>::option_fields() {
   static const OptionFields<Options> fields = [] {
     OptionFields<Options> f;
-    f.push_back(option_field<Options>(
-        "learning_rate", "step size > 0 (0.01)", [](auto& o) -> auto& { return o.learning_rate; },
-        "lr"));
+    f.push_back(learning_rate_field<Options>("step size > 0 (0.01)"));
     f.push_back(option_field<Options>(
         "initial_accumulator", "starting G >= 0 (0)",
         [](auto& o) -> auto& { return o.initial_accumulator; }));
     f.push_back(option_field<Options>(
         "epsilon", "added to sqrt(G) (1e-10)", [](auto& o) -> auto& { return o.epsilon; }, "eps"));
-    f.push_back(option_field<Options>(
-        "weight_decay", "L2 penalty added to the gradient (0)",
-        [](auto& o) -> auto& { return o.weight_decay; }, "wd"));
+    f.push_back(weight_decay_field<Options>("L2 penalty added to the gradient (0)"));
     add_update_control_fields(f);
     return f;
   }();

@@ -29,18 +29,12 @@ bool parse_enum(std::string_view text, AdamVariant& out) {
 std::string enum_choices(AdamVariant) { return "pytorch, keras"; }
 
 std::optional<std::string> AdamOptions::validate() const {
-  const std::string p = "AdamOptions::";
-  if (!(learning_rate > 0 && std::isfinite(learning_rate)))
-    return p + "learning_rate = " + format_option_value(learning_rate) + ": must be finite and > 0";
-  if (!(beta1 >= 0 && beta1 < 1))
-    return p + "beta1 = " + format_option_value(beta1) + ": must be in [0, 1)";
-  if (!(beta2 >= 0 && beta2 < 1))
-    return p + "beta2 = " + format_option_value(beta2) + ": must be in [0, 1)";
-  if (!(epsilon >= 0 && std::isfinite(epsilon)))
-    return p + "epsilon = " + format_option_value(epsilon) + ": must be finite and >= 0";
-  if (!(weight_decay >= 0 && std::isfinite(weight_decay)))
-    return p + "weight_decay = " + format_option_value(weight_decay) + ": must be finite and >= 0";
-  return control.validate();
+  const char* o = "AdamOptions";
+  return first_error({require_positive(o, "learning_rate", learning_rate),
+                      require_unit_interval(o, "beta1", beta1),
+                      require_unit_interval(o, "beta2", beta2),
+                      require_non_negative(o, "epsilon", epsilon),
+                      require_non_negative(o, "weight_decay", weight_decay), control.validate()});
 }
 
 template <class Scalar>
@@ -58,9 +52,7 @@ template <class Scalar>
 const OptionFields<AdamOptions>& Adam<Scalar>::option_fields() {
   static const OptionFields<Options> fields = [] {
     OptionFields<Options> f;
-    f.push_back(option_field<Options>(
-        "learning_rate", "step size > 0 (1e-3)", [](auto& o) -> auto& { return o.learning_rate; },
-        "lr"));
+    f.push_back(learning_rate_field<Options>("step size > 0 (1e-3)"));
     f.push_back(option_field<Options>(
         "beta1", "first-moment decay in [0, 1) (0.9)", [](auto& o) -> auto& { return o.beta1; }));
     f.push_back(option_field<Options>(
@@ -68,9 +60,7 @@ const OptionFields<AdamOptions>& Adam<Scalar>::option_fields() {
         [](auto& o) -> auto& { return o.beta2; }));
     f.push_back(option_field<Options>(
         "epsilon", "added to the root (1e-8)", [](auto& o) -> auto& { return o.epsilon; }, "eps"));
-    f.push_back(option_field<Options>(
-        "weight_decay", "weight decay >= 0 (adam 0, adamw 0.01)",
-        [](auto& o) -> auto& { return o.weight_decay; }, "wd"));
+    f.push_back(weight_decay_field<Options>("weight decay >= 0 (adam 0, adamw 0.01)"));
     f.push_back(option_field<Options>(
         "decoupled_weight_decay", "AdamW's decoupled decay (adam false, adamw true)",
         [](auto& o) -> auto& { return o.decoupled_weight_decay; }));

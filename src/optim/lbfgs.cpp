@@ -10,18 +10,15 @@
 namespace curvopt {
 
 std::optional<std::string> LbfgsOptions::validate() const {
-  const std::string p = "LbfgsOptions::";
-  if (!(learning_rate > 0 && std::isfinite(learning_rate)))
-    return p + "learning_rate = " + format_option_value(learning_rate) + ": must be finite and > 0";
-  if (memory < 1) return p + "memory = " + format_option_value(memory) + ": must be >= 1";
-  if (auto e = line_search.validate()) return e;
-  if (!(curvature_epsilon >= 0))
-    return p + "curvature_epsilon = " + format_option_value(curvature_epsilon) + ": must be >= 0";
-  if (!(gradient_tolerance >= 0))
-    return p + "gradient_tolerance = " + format_option_value(gradient_tolerance) + ": must be >= 0";
-  if (!(change_tolerance >= 0))
-    return p + "change_tolerance = " + format_option_value(change_tolerance) + ": must be >= 0";
-  return std::nullopt;
+  const char* o = "LbfgsOptions";
+  std::optional<std::string> memory_error;
+  if (memory < 1)
+    memory_error = "LbfgsOptions::memory = " + std::to_string(memory) + ": must be >= 1";
+  return first_error({require_positive(o, "learning_rate", learning_rate), memory_error,
+                      line_search.validate(),
+                      require_non_negative(o, "curvature_epsilon", curvature_epsilon),
+                      require_non_negative(o, "gradient_tolerance", gradient_tolerance),
+                      require_non_negative(o, "change_tolerance", change_tolerance)});
 }
 
 template <class Scalar>
@@ -32,9 +29,7 @@ template <class Scalar>
 const OptionFields<LbfgsOptions>& Lbfgs<Scalar>::option_fields() {
   static const OptionFields<Options> fields = [] {
     OptionFields<Options> f;
-    f.push_back(option_field<Options>(
-        "learning_rate", "first trial step scale > 0 (1)",
-        [](auto& o) -> auto& { return o.learning_rate; }, "lr"));
+    f.push_back(learning_rate_field<Options>("first trial step scale > 0 (1)"));
     f.push_back(option_field<Options>(
         "memory", "curvature pairs kept >= 1 (100)", [](auto& o) -> auto& { return o.memory; },
         "history_size"));

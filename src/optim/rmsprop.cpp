@@ -7,18 +7,11 @@
 namespace curvopt {
 
 std::optional<std::string> RmspropOptions::validate() const {
-  const std::string p = "RmspropOptions::";
-  if (!(learning_rate > 0 && std::isfinite(learning_rate)))
-    return p + "learning_rate = " + format_option_value(learning_rate) + ": must be finite and > 0";
-  if (!(rho >= 0 && rho < 1))
-    return p + "rho = " + format_option_value(rho) + ": must be in [0, 1)";
-  if (!(epsilon >= 0 && std::isfinite(epsilon)))
-    return p + "epsilon = " + format_option_value(epsilon) + ": must be finite and >= 0";
-  if (!(momentum >= 0 && momentum < 1))
-    return p + "momentum = " + format_option_value(momentum) + ": must be in [0, 1)";
-  if (!(weight_decay >= 0 && std::isfinite(weight_decay)))
-    return p + "weight_decay = " + format_option_value(weight_decay) + ": must be finite and >= 0";
-  return control.validate();
+  const char* o = "RmspropOptions";
+  return first_error(
+      {require_positive(o, "learning_rate", learning_rate), require_unit_interval(o, "rho", rho),
+       require_non_negative(o, "epsilon", epsilon), require_unit_interval(o, "momentum", momentum),
+       require_non_negative(o, "weight_decay", weight_decay), control.validate()});
 }
 
 template <class Scalar>
@@ -31,9 +24,7 @@ template <class Scalar>
 const OptionFields<RmspropOptions>& Rmsprop<Scalar>::option_fields() {
   static const OptionFields<Options> fields = [] {
     OptionFields<Options> f;
-    f.push_back(option_field<Options>(
-        "learning_rate", "step size > 0 (0.01)", [](auto& o) -> auto& { return o.learning_rate; },
-        "lr"));
+    f.push_back(learning_rate_field<Options>("step size > 0 (0.01)"));
     f.push_back(option_field<Options>(
         "rho", "averaging constant in [0, 1) (0.99)", [](auto& o) -> auto& { return o.rho; },
         "alpha"));
@@ -43,9 +34,7 @@ const OptionFields<RmspropOptions>& Rmsprop<Scalar>::option_fields() {
         "momentum", "momentum in [0, 1) (0)", [](auto& o) -> auto& { return o.momentum; }));
     f.push_back(option_field<Options>(
         "centered", "centred second moment (false)", [](auto& o) -> auto& { return o.centered; }));
-    f.push_back(option_field<Options>(
-        "weight_decay", "L2 penalty added to the gradient (0)",
-        [](auto& o) -> auto& { return o.weight_decay; }, "wd"));
+    f.push_back(weight_decay_field<Options>("L2 penalty added to the gradient (0)"));
     add_update_control_fields(f);
     return f;
   }();

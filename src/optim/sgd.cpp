@@ -8,18 +8,16 @@
 namespace curvopt {
 
 std::optional<std::string> SgdOptions::validate() const {
-  const std::string p = "SgdOptions::";
-  if (!(learning_rate > 0 && std::isfinite(learning_rate)))
-    return p + "learning_rate = " + format_option_value(learning_rate) + ": must be finite and > 0";
-  if (!(momentum >= 0 && momentum < 1))
-    return p + "momentum = " + format_option_value(momentum) + ": must be in [0, 1)";
+  const char* o = "SgdOptions";
+  std::optional<std::string> dampening_error, nesterov_error;
   if (!(dampening >= 0 && dampening <= 1))
-    return p + "dampening = " + format_option_value(dampening) + ": must be in [0, 1]";
+    dampening_error = out_of_range(o, "dampening", dampening, "in [0, 1]");
   if (nesterov && (momentum == 0 || dampening != 0))
-    return p + "nesterov = true: needs momentum > 0 and dampening = 0";
-  if (!(weight_decay >= 0 && std::isfinite(weight_decay)))
-    return p + "weight_decay = " + format_option_value(weight_decay) + ": must be finite and >= 0";
-  return control.validate();
+    nesterov_error = "SgdOptions::nesterov = true: needs momentum > 0 and dampening = 0";
+  return first_error({require_positive(o, "learning_rate", learning_rate),
+                      require_unit_interval(o, "momentum", momentum), dampening_error,
+                      nesterov_error, require_non_negative(o, "weight_decay", weight_decay),
+                      control.validate()});
 }
 
 template <class Scalar>
@@ -32,9 +30,7 @@ template <class Scalar>
 const OptionFields<SgdOptions>& Sgd<Scalar>::option_fields() {
   static const OptionFields<Options> fields = [] {
     OptionFields<Options> f;
-    f.push_back(option_field<Options>(
-        "learning_rate", "step size > 0 (0.01)", [](auto& o) -> auto& { return o.learning_rate; },
-        "lr"));
+    f.push_back(learning_rate_field<Options>("step size > 0 (0.01)"));
     f.push_back(option_field<Options>(
         "momentum", "momentum in [0, 1) (0)", [](auto& o) -> auto& { return o.momentum; }));
     f.push_back(option_field<Options>(
@@ -42,9 +38,7 @@ const OptionFields<SgdOptions>& Sgd<Scalar>::option_fields() {
         [](auto& o) -> auto& { return o.dampening; }));
     f.push_back(option_field<Options>(
         "nesterov", "Nesterov momentum (false)", [](auto& o) -> auto& { return o.nesterov; }));
-    f.push_back(option_field<Options>(
-        "weight_decay", "L2 penalty added to the gradient (0)",
-        [](auto& o) -> auto& { return o.weight_decay; }, "wd"));
+    f.push_back(weight_decay_field<Options>("L2 penalty added to the gradient (0)"));
     add_update_control_fields(f);
     return f;
   }();

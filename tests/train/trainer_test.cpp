@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "curvopt/core/errors.h"
 #include "curvopt/loss/softmax_cross_entropy.h"
@@ -261,6 +263,33 @@ TEST(ProgressBar, PlainLinesWhenNotATerminal) {
   EXPECT_NE(text.find("acc "), std::string::npos);
   EXPECT_NE(text.find("training completed after 8 steps (2 epochs)"), std::string::npos);
   EXPECT_EQ(text.find('\r'), std::string::npos);  // no carriage returns in plain mode
+}
+
+TEST(ProgressBar, LiveBarRedrawsInPlaceOnATerminal) {
+  Blobs task;
+  auto adam = make_optimizer<float>("adam");
+  Trainer<float> trainer(task.model, task.loss, *adam, task.train,
+                         {.epochs = 1, .batching = {.batch_size = 2}});
+  std::FILE* out = std::tmpfile();
+  trainer.add_callback(std::make_unique<ProgressBar<float>>(
+      out, ProgressBarOptions{.interactive = true, .line_interval_seconds = 0}));
+  Vector<float> theta = task.model.parameters();
+  struct Slow final : Callback<float> {  // so that the bar's 0.1 s redraw interval passes
+    CallbackAction on_step_end(const TrainingContext<float>& c, const StepInfo&) override {
+      if (c.step % 25 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(120));
+      return CallbackAction::kContinue;
+    }
+  };
+  trainer.add_callback(std::make_unique<Slow>());
+  trainer.train(theta);
+  std::rewind(out);
+  std::string text(1 << 16, '\0');
+  text.resize(std::fread(text.data(), 1, text.size(), out));
+  std::fclose(out);
+  EXPECT_NE(text.find("\repoch 1/1 ["), std::string::npos) << text;
+  EXPECT_NE(text.find("#"), std::string::npos);
+  EXPECT_NE(text.find("steps/s ETA"), std::string::npos);
+  EXPECT_NE(text.find("\033[K"), std::string::npos);  // clears the rest of the line
 }
 
 TEST(Metrics, AccuracyAndRegressionErrorsOfAKnownModel) {

@@ -79,6 +79,10 @@ class Loss {
   /// ShapeError "<type>: <what> is <received>, expected <expected>".
   [[noreturn]] void target_error(const std::string& what, const std::string& received,
                                  const std::string& expected, bool shape) const;
+  /// For losses over class scores: accepts Y as a 1 × b row of class labels (integers in
+  /// [0, outputs)) and returns true, or checks that Y has one row per output (probability
+  /// columns, which the caller then checks) and returns false. Throws naming the example.
+  bool check_class_labels(Index outputs, ConstRef Y) const;
 
  private:
   Reduction reduction_;
