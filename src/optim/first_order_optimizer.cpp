@@ -30,6 +30,7 @@ void FirstOrderOptimizer<Scalar>::ensure_size(Index n) {
 template <class Scalar>
 StepReport FirstOrderOptimizer<Scalar>::step(Problem<Scalar>& problem, VectorRef<Scalar> params) {
   detail::check_parameter_count(this->name(), params.size(), problem.num_parameters(), n_);
+  problem.require(this->required_oracles(), this->name());
   ensure_size(params.size());
 
   StepReport report;
@@ -55,7 +56,10 @@ StepReport FirstOrderOptimizer<Scalar>::step(Problem<Scalar>& problem, VectorRef
     report.gradient_norm = control_.clipping.enabled()
                                ? clip_gradient<Scalar>(control_.clipping, grad_)
                                : static_cast<double>(grad_.norm());
+    current_loss_ = static_cast<double>(loss);
+    current_problem_ = &problem;
     propose(params, grad_, lr, num_updates_ + 1, next_);
+    current_problem_ = nullptr;
   }
   if (!next_.allFinite()) {
     report.status = StepStatus::kNumericalIssue;

@@ -30,6 +30,9 @@ void parse_option_value(std::string_view text, int& out) {
 void parse_option_value(std::string_view text, std::int64_t& out) {
   parse_number(text, out, "expected an integer");
 }
+void parse_option_value(std::string_view text, std::uint64_t& out) {
+  parse_number(text, out, "expected a non-negative integer");
+}
 void parse_option_value(std::string_view text, bool& out) {
   if (text == "true" || text == "1" || text == "yes" || text == "on") {
     out = true;
@@ -47,6 +50,7 @@ std::string format_option_value(double value) {
 }
 std::string format_option_value(int value) { return std::to_string(value); }
 std::string format_option_value(std::int64_t value) { return std::to_string(value); }
+std::string format_option_value(std::uint64_t value) { return std::to_string(value); }
 std::string format_option_value(bool value) { return value ? "true" : "false"; }
 
 }  // namespace curvopt

@@ -7,6 +7,9 @@
 #include "curvopt/optim/adagrad.h"
 #include "curvopt/optim/adam.h"
 #include "curvopt/optim/lbfgs.h"
+#include "curvopt/optim/nlls1.h"
+#include "curvopt/optim/nlls_full.h"
+#include "curvopt/optim/nllsl.h"
 #include "curvopt/optim/rmsprop.h"
 #include "curvopt/optim/sgd.h"
 
@@ -77,6 +80,13 @@ const std::vector<Entry>& registry() {
     e.push_back(entry<Adam>("adamw", "AdamW: Adam with decoupled weight decay", adamw));
     e.push_back(entry<Lbfgs>("lbfgs", "L-BFGS with strong-Wolfe or Armijo line search (spec 2)",
                              LbfgsOptions{}));
+    e.push_back(entry<Nlls1>("nlls1", "NLLS1: rank-1 Jacobian estimate, O(n) per step (spec 4.1)",
+                             Nlls1Options{}));
+    e.push_back(entry<Nllsl>(
+        "nllsl", "NLLSL: rank-L Jacobian estimate, O(n + L) per step (spec 4.2)", NllslOptions{}));
+    e.push_back(entry<NllsFull>("nlls-full",
+                                "full-Jacobian NLLS baseline: (I + J'J)s = -g via the m x m Gram",
+                                NllsFullOptions{}));
     return e;
   }();
   return entries;

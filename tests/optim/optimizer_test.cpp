@@ -31,6 +31,8 @@ const char* const kSpecs[] = {
     "lbfgs",
     "lbfgs line_search=armijo memory=5",
     "lbfgs line_search=none lr=0.1 memory=3",
+    "nlls1 delta=0.8",
+    "nlls1 delta=0 alpha=0.1 jacobian_decay=0.9",
 };
 
 class EveryOptimizer : public ::testing::TestWithParam<const char*> {};

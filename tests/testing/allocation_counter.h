@@ -13,5 +13,7 @@ bool allocation_counting_available();
 void start_counting_allocations();
 /// Stops counting and returns the number of allocations since the start.
 std::size_t stop_counting_allocations();
+/// The largest single allocation (bytes) counted since the last start.
+std::size_t largest_counted_allocation();
 
 }  // namespace curvopt::testing

@@ -81,6 +81,12 @@ class FirstOrderOptimizer : public Optimizer<Scalar> {
  protected:
   FirstOrderOptimizer(double learning_rate, const UpdateControlOptions& control);
 
+  /// f at the parameters of the step being proposed (for methods that use the loss itself).
+  double current_loss() const { return current_loss_; }
+  /// The problem of the step being proposed (for methods that need more oracles than the
+  /// gradient, such as residuals); valid only inside propose().
+  Problem<Scalar>& current_problem() const { return *current_problem_; }
+
   /// Sizes the method's state for n parameters and sets it to its initial value.
   virtual void initialize_state(Index n) = 0;
   /// Writes θ after update number t (1-based) with learning rate lr into `next`, and the method's
@@ -100,6 +106,8 @@ class FirstOrderOptimizer : public Optimizer<Scalar> {
   UpdateControlOptions control_;
   IterateAverager<Scalar> averager_;
   Index n_ = 0;  // 0 until the first step or load_state()
+  double current_loss_ = 0;
+  Problem<Scalar>* current_problem_ = nullptr;
   std::int64_t num_steps_ = 0;
   std::int64_t num_updates_ = 0;
   Vector<Scalar> grad_, next_;

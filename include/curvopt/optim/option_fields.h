@@ -17,6 +17,7 @@ namespace curvopt {
 void parse_option_value(std::string_view text, double& out);
 void parse_option_value(std::string_view text, int& out);
 void parse_option_value(std::string_view text, std::int64_t& out);
+void parse_option_value(std::string_view text, std::uint64_t& out);
 void parse_option_value(std::string_view text, bool& out);
 /// Enums parse through an ADL-visible `bool parse_enum(std::string_view, E&)` and print through
 /// `to_string(E)`; `enum_choices(E{})` lists the accepted names for the error message.
@@ -31,6 +32,7 @@ void parse_option_value(std::string_view text, E& out) {
 std::string format_option_value(double value);
 std::string format_option_value(int value);
 std::string format_option_value(std::int64_t value);
+std::string format_option_value(std::uint64_t value);
 std::string format_option_value(bool value);
 template <class E>
 requires std::is_enum_v<E> std::string format_option_value(E value) {
