@@ -2,11 +2,13 @@
 
 #include <functional>
 #include <set>
+#include <type_traits>
 
 #include "curvopt/core/errors.h"
 #include "curvopt/optim/adagrad.h"
 #include "curvopt/optim/adam.h"
 #include "curvopt/optim/lbfgs.h"
+#include "curvopt/optim/levenberg_marquardt.h"
 #include "curvopt/optim/nlls1.h"
 #include "curvopt/optim/nlls_full.h"
 #include "curvopt/optim/nllsl.h"
@@ -25,6 +27,16 @@ struct Entry {
       make_double;
   std::function<std::vector<OptionDescription>()> describe;
 };
+
+// Methods registered under several names (lm, gauss-newton) take the name as well.
+template <class Scalar, class M, class Options>
+std::unique_ptr<Optimizer<Scalar>> build(const Options& options, std::string_view name) {
+  if constexpr (std::is_constructible_v<M, const Options&, std::string_view>) {
+    return std::make_unique<M>(options, name);
+  } else {
+    return std::make_unique<M>(options);
+  }
+}
 
 template <template <class> class Method, class Options>
 Entry entry(std::string_view name, std::string_view summary, Options defaults) {
@@ -80,6 +92,14 @@ const std::vector<Entry>& registry() {
     e.push_back(entry<Adam>("adamw", "AdamW: Adam with decoupled weight decay", adamw));
     e.push_back(entry<Lbfgs>("lbfgs", "L-BFGS with strong-Wolfe or Armijo line search (spec 2)",
                              LbfgsOptions{}));
+    e.push_back(entry<LevenbergMarquardt>(
+        "lm", "Levenberg-Marquardt: damped Gauss-Newton, n x n / m x m / CG (spec 3.3-3.4)",
+        LevenbergMarquardtOptions{}));
+    LevenbergMarquardtOptions gauss_newton;
+    gauss_newton.damping.initial_damping = 1e-9;  // λ → 0 recovers Gauss-Newton (spec §3.1)
+    e.push_back(entry<LevenbergMarquardt>(
+        "gauss-newton", "Gauss-Newton: lm with vanishing damping (a safeguard only)",
+        gauss_newton));
     e.push_back(entry<Nlls1>("nlls1", "NLLS1: rank-1 Jacobian estimate, O(n) per step (spec 4.1)",
                              Nlls1Options{}));
     e.push_back(entry<Nllsl>(

@@ -60,6 +60,8 @@ std::string_view to_string(StopReason reason) {
       return "non-finite";
     case StopReason::kConverged:
       return "converged";
+    case StopReason::kOptimizerStopped:
+      return "optimizer-stopped";
   }
   return "unknown";
 }
@@ -180,6 +182,11 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
                           " consecutive steps (last at step " + std::to_string(step_) + ", epoch " +
                           std::to_string(epoch_ + 1) +
                           "); the optimizer could not recover: " + std::string(info.report.message);
+        stopped = true;
+      }
+      if (!stopped && info.report.stop_training) {
+        summary.reason = StopReason::kOptimizerStopped;
+        summary.message = std::string(info.report.message);
         stopped = true;
       }
       if (!stopped && info.report.converged && sampler_.num_batches() == 1) {

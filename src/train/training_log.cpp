@@ -109,6 +109,8 @@ CallbackAction TrainingLog<Scalar>::on_step_end(const TrainingContext<Scalar>& c
   f.push_back(num("learning_rate", r.learning_rate));
   f.push_back(num("step_length", r.step_length));
   f.push_back(num("damping", r.damping));
+  f.push_back(r.solver.empty() ? Field{"solver", std::nullopt, true}
+                               : Field{"solver", std::string(r.solver), true});
   f.push_back(integer("inner_iterations", r.inner_iterations));
   f.push_back(integer("num_trials", r.num_trials));
   f.push_back(integer("value_evaluations", r.num_value_evaluations));

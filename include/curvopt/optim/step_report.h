@@ -35,6 +35,12 @@ struct StepReport {
   /// The method's own tolerances say θ is (numerically) stationary: further steps on this data
   /// would not help. Set by full-batch methods such as L-BFGS; a trainer may stop on it.
   bool converged = false;
+  /// The method cannot make progress any more (e.g. Levenberg-Marquardt's damping reached its
+  /// maximum); `message` says why. The trainer stops on it.
+  bool stop_training = false;
+  /// How the step's linear system was solved ("parameter-space", "data-space", "cg"), for
+  /// methods that choose.
+  std::string_view solver;
   /// Why a step was not accepted, or other notable events ("line search failed"). Static text.
   std::string_view message;
   /// Index of this step (0-based) in the optimizer's life; counts rejected steps too.

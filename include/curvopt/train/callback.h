@@ -51,10 +51,11 @@ struct EpochInfo {
 
 /// Why training ended.
 enum class StopReason {
-  kCompleted,  ///< all epochs ran
-  kCallback,   ///< a callback asked to stop (early stopping, budgets); see message
-  kNonFinite,  ///< the loss stayed non-finite and the optimizer could not recover
-  kConverged,  ///< the optimizer reported convergence (full-batch methods)
+  kCompleted,         ///< all epochs ran
+  kCallback,          ///< a callback asked to stop (early stopping, budgets); see message
+  kNonFinite,         ///< the loss stayed non-finite and the optimizer could not recover
+  kConverged,         ///< the optimizer reported convergence (full-batch methods)
+  kOptimizerStopped,  ///< the optimizer cannot make progress (e.g. LM damping at its maximum)
 };
 
 std::string_view to_string(StopReason reason);

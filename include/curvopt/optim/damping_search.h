@@ -1,0 +1,64 @@
+#pragma once
+/// How Levenberg-Marquardt adapts its damping λ after each trial step (the "search" half of
+/// descent × search, style §5): a small state machine fed accept/reject outcomes.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace curvopt {
+
+enum class DampingRule {
+  kClassic,               ///< accept → λ/10, reject → 10λ (Marquardt; spec §3.3)
+  kDelayedGratification,  ///< accept → λ/3, reject → 2λ (Transtrum & Sethna)
+  kGainRatio,  ///< [C-LMNN]: ρ' = (f_old − f_new)/f_new; ×2/3 when ρ' > 0.75, ×3/2 when ρ' < 0.25
+  kNielsen,  ///< accept → λ·max(1/3, 1 − (2ρ − 1)³), ν = 2; reject → λν, ν ← 2ν
+  kTrustRegion,  ///< ρ > 0.75 → λ/3; ρ < 0.25 → 2λ; accept when ρ > 0
+};
+
+std::string_view to_string(DampingRule rule);
+bool parse_enum(std::string_view text, DampingRule& out);
+std::string enum_choices(DampingRule);
+
+struct DampingSearchOptions {
+  DampingRule rule = DampingRule::kClassic;
+  /// λ₀ > 0. Default 1 ([S1], [C-NLS]).
+  double initial_damping = 1;
+  /// Bounds of λ; reaching the maximum on a rejection ends training (no step helps). Defaults
+  /// 1e-12 and 1e10.
+  double min_damping = 1e-12;
+  double max_damping = 1e10;
+  /// kClassic factors (decrease on accept, increase on reject). Defaults 10 and 10.
+  double classic_decrease = 10;
+  double classic_increase = 10;
+
+  std::optional<std::string> validate() const;
+};
+
+/// λ and its update rule. ρ is the gain ratio actual/predicted reduction of ½‖r‖².
+class DampingSearch {
+ public:
+  explicit DampingSearch(const DampingSearchOptions& options = {});
+
+  double damping() const { return lambda_; }
+  /// Whether a trial with these losses and gain ratio is accepted (downhill; for kTrustRegion
+  /// and kNielsen ρ > 0). Non-finite losses are never accepted.
+  bool accepts(double f_old, double f_new, double rho) const;
+  /// Updates λ after an accepted trial.
+  void accepted(double f_old, double f_new, double rho);
+  /// Updates λ after a rejected trial; returns false when λ is already at its maximum.
+  bool rejected(double f_old, double f_new, double rho);
+  void reset() { lambda_ = options_.initial_damping, nu_ = 2; }
+  void set_damping(double lambda) { lambda_ = lambda; }
+  double nu() const { return nu_; }
+  void set_nu(double nu) { nu_ = nu; }
+
+ private:
+  void clamp();
+
+  DampingSearchOptions options_;
+  double lambda_;
+  double nu_ = 2;
+};
+
+}  // namespace curvopt

@@ -1,0 +1,62 @@
+#pragma once
+/// Descents for Gauss-Newton and Levenberg-Marquardt: ways of solving (JᵀJ + λ·diag(d)) s = b at
+/// one point (the "descent" half of descent × search, style §5).
+
+#include <memory>
+#include <string_view>
+
+#include <Eigen/Cholesky>
+
+#include "curvopt/core/types.h"
+#include "curvopt/problem/problem.h"
+
+namespace curvopt {
+
+/// The linear-algebra form of a damped Gauss-Newton solve.
+enum class GaussNewtonForm {
+  kAuto,               ///< by shape and memory (m ≥ n: parameter space; m < n: data space; CG
+                       ///< when neither fits)
+  kParameterSpace,     ///< n × n: JᵀJ by a symmetric rank-k update, Cholesky (LDLT fallback)
+  kDataSpace,          ///< m × m: J D⁻¹ Jᵀ + λI, Cholesky; the minimum-norm form for m < n
+  kConjugateGradient,  ///< matrix-free CG on JᵀJ + λ·diag(d) with Gauss-Newton products
+};
+
+std::string_view to_string(GaussNewtonForm form);
+bool parse_enum(std::string_view text, GaussNewtonForm& out);
+std::string enum_choices(GaussNewtonForm);
+
+/// One form. prepare() does the expensive once-per-point work; solve() may then be called for
+/// several λ, d and right-hand sides (trial steps, momentum, geodesic correction).
+template <class Scalar>
+class GaussNewtonDescent {
+ public:
+  virtual ~GaussNewtonDescent() = default;
+  virtual GaussNewtonForm form() const = 0;
+  /// Evaluates what the solves need at `params`; false when it is not finite.
+  virtual bool prepare(Problem<Scalar>& problem, ConstVectorRef<Scalar> params) = 0;
+  /// diag(JᵀJ) at the prepared point, or nullptr when this form cannot give it cheaply.
+  virtual const Vector<Scalar>* jtj_diagonal() const = 0;
+  /// Solves (JᵀJ + λ·diag(d)) s = b; false when the system could not be solved.
+  virtual bool solve(double lambda, ConstVectorRef<Scalar> d, ConstVectorRef<Scalar> b,
+                     VectorRef<Scalar> s, int& iterations) = 0;
+  /// ‖J s‖² (for the predicted reduction).
+  virtual double jacobian_norm_squared(ConstVectorRef<Scalar> s) = 0;
+};
+
+/// Which form kAuto picks for m residuals, n parameters, a memory budget in bytes and whether
+/// the damping needs diag(JᵀJ) (Marquardt, max-diagonal), which matrix-free forms lack.
+GaussNewtonForm choose_gauss_newton_form(Index m, Index n, std::size_t scalar_bytes,
+                                         double memory_budget_bytes, bool needs_diagonal);
+
+/// Creates a descent of the given (not kAuto) form; CG takes its iteration limit and tolerance.
+template <class Scalar>
+std::unique_ptr<GaussNewtonDescent<Scalar>> make_gauss_newton_descent(GaussNewtonForm form,
+                                                                      int cg_max_iterations = 250,
+                                                                      double cg_tolerance = 1e-10);
+
+extern template std::unique_ptr<GaussNewtonDescent<float>> make_gauss_newton_descent<float>(
+    GaussNewtonForm, int, double);
+extern template std::unique_ptr<GaussNewtonDescent<double>> make_gauss_newton_descent<double>(
+    GaussNewtonForm, int, double);
+
+}  // namespace curvopt

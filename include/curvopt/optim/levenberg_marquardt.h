@@ -1,0 +1,98 @@
+#pragma once
+/// Levenberg-Marquardt and damped Gauss-Newton for least-squares problems and networks.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "curvopt/optim/damping_search.h"
+#include "curvopt/optim/gauss_newton_descent.h"
+#include "curvopt/optim/optimizer.h"
+#include "curvopt/optim/option_fields.h"
+
+namespace curvopt {
+
+/// The damping matrix diag(d) in (JᵀJ + λ·diag(d)) s = −g (spec §3.3).
+enum class DampingMatrix {
+  kIdentity,     ///< d = 1 (Levenberg)
+  kMarquardt,    ///< d = diag(JᵀJ) at the current point
+  kMaxDiagonal,  ///< d = max(d_prev, diag(JᵀJ)) elementwise, from initial_diagonal (Transtrum)
+};
+
+std::string_view to_string(DampingMatrix m);
+bool parse_enum(std::string_view text, DampingMatrix& out);
+std::string enum_choices(DampingMatrix);
+
+struct LevenbergMarquardtOptions {
+  /// How the damped system is solved; kAuto picks by shape and memory_budget_bytes.
+  GaussNewtonForm form = GaussNewtonForm::kAuto;
+  /// Memory the explicit forms may use (J, JᵀJ or the Gram and their factors). Default 1 GiB.
+  double memory_budget_bytes = 1073741824.0;
+  DampingMatrix damping_matrix = DampingMatrix::kIdentity;
+  /// λ's rule, initial value and bounds (spec §3.3).
+  DampingSearchOptions damping;
+  /// kMaxDiagonal: d₀ entries. Default 0.01 ([S1], [C-LMNN]).
+  double initial_diagonal = 0.01;
+  /// Floor of every d entry (keeps the system definite). Default 1e-8 ([C-NLS]).
+  double min_diagonal = 1e-8;
+  /// θ ← θ + learning_rate·s. Default 1.
+  double learning_rate = 1;
+  /// Trial steps per call of step() before it returns rejected (λ keeps its increased value).
+  int max_trials = 20;
+  /// Converged when ‖∇f‖∞ ≤ this; 0 = never. Default 0.
+  double gradient_tolerance = 0;
+  /// CG form: iteration limit and relative residual tolerance.
+  int cg_max_iterations = 250;
+  double cg_tolerance = 1e-10;
+
+  std::optional<std::string> validate() const;
+};
+
+/// Levenberg-Marquardt (spec §3.3–§3.4): at θ, with residuals r (the problem's least-squares
+/// face: for softmax cross-entropy the exact generalized Gauss-Newton factor of spec §3.2) and
+/// J = ∂r/∂θ, solve (JᵀJ + λ·diag(d)) s = −g with g = Jᵀr; try θ + lr·s on the same batch and
+/// accept it when the loss does not increase, adapting λ by the damping rule; otherwise raise λ
+/// and retry (up to max_trials). When λ reaches its maximum the report asks to stop training.
+/// The form (n × n, m × m minimum-norm, or matrix-free CG) is chosen per step by shape and
+/// memory, and reported in StepReport::solver.
+/// Oracles: value, gradient, residuals and jacobian (explicit forms) or GGN products (CG).
+/// Registry names: `lm`, and `gauss-newton` (λ fixed at a tiny value).
+/// @tparam Scalar float or double
+template <class Scalar>
+class LevenbergMarquardt final : public Optimizer<Scalar> {
+ public:
+  using Options = LevenbergMarquardtOptions;
+
+  explicit LevenbergMarquardt(const Options& options = {}, std::string_view name = "lm");
+
+  std::string_view name() const override { return name_; }
+  OracleSet required_oracles() const override;
+  StepReport step(Problem<Scalar>& problem, VectorRef<Scalar> params) override;
+  void reset() override;
+  OptimizerState save_state() const override;
+  void load_state(const OptimizerState& state) override;
+  std::vector<std::pair<std::string, std::string>> options() const override;
+  static const OptionFields<Options>& option_fields();
+
+  double damping() const { return search_.damping(); }
+  const Vector<Scalar>& damping_diagonal() const { return d_; }
+
+ private:
+  void ensure_descent(const Problem<Scalar>& problem, Index n);
+  void update_damping_diagonal();
+
+  Options options_;
+  std::string name_;
+  DampingSearch search_;
+  std::unique_ptr<GaussNewtonDescent<Scalar>> descent_;
+  Index descent_m_ = -1;
+  Index n_ = 0;
+  std::int64_t num_steps_ = 0;
+  Vector<Scalar> grad_, d_, d_trial_, s_, trial_, neg_grad_;
+};
+
+extern template class LevenbergMarquardt<float>;
+extern template class LevenbergMarquardt<double>;
+
+}  // namespace curvopt

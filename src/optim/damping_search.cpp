@@ -1,0 +1,128 @@
+#include "curvopt/optim/damping_search.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "curvopt/core/errors.h"
+#include "option_list.h"
+
+namespace curvopt {
+
+std::string_view to_string(DampingRule rule) {
+  switch (rule) {
+    case DampingRule::kClassic:
+      return "classic";
+    case DampingRule::kDelayedGratification:
+      return "delayed-gratification";
+    case DampingRule::kGainRatio:
+      return "gain-ratio";
+    case DampingRule::kNielsen:
+      return "nielsen";
+    case DampingRule::kTrustRegion:
+      return "trust-region";
+  }
+  return "unknown";
+}
+
+bool parse_enum(std::string_view text, DampingRule& out) {
+  for (DampingRule r :
+       {DampingRule::kClassic, DampingRule::kDelayedGratification, DampingRule::kGainRatio,
+        DampingRule::kNielsen, DampingRule::kTrustRegion}) {
+    if (text == to_string(r)) {
+      out = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string enum_choices(DampingRule) {
+  return "classic, delayed-gratification, gain-ratio, nielsen, trust-region";
+}
+
+std::optional<std::string> DampingSearchOptions::validate() const {
+  const char* o = "DampingSearchOptions";
+  std::optional<std::string> order, factors;
+  if (!(min_damping < initial_damping && initial_damping < max_damping))
+    order =
+        out_of_range(o, "initial_damping", initial_damping, "between min_damping and max_damping");
+  if (!(classic_decrease > 1) || !(classic_increase > 1))
+    factors =
+        out_of_range(o, "classic_decrease", classic_decrease, "> 1, as must classic_increase");
+  return first_error({require_positive(o, "initial_damping", initial_damping),
+                      require_positive(o, "min_damping", min_damping),
+                      require_positive(o, "max_damping", max_damping), order, factors});
+}
+
+DampingSearch::DampingSearch(const DampingSearchOptions& options)
+    : options_(options), lambda_(options.initial_damping) {
+  throw_if_invalid(options);
+}
+
+void DampingSearch::clamp() {
+  lambda_ = std::clamp(lambda_, options_.min_damping, options_.max_damping);
+}
+
+bool DampingSearch::accepts(double f_old, double f_new, double rho) const {
+  if (!std::isfinite(f_new)) return false;
+  if (options_.rule == DampingRule::kTrustRegion || options_.rule == DampingRule::kNielsen)
+    return rho > 0 && f_new <= f_old;
+  return f_new <= f_old;
+}
+
+void DampingSearch::accepted(double f_old, double f_new, double rho) {
+  switch (options_.rule) {
+    case DampingRule::kClassic:
+      lambda_ /= options_.classic_decrease;
+      break;
+    case DampingRule::kDelayedGratification:
+      lambda_ /= 3;
+      break;
+    case DampingRule::kGainRatio: {
+      const double gain = (f_old - f_new) / f_new;
+      if (gain > 0.75 && lambda_ >= 1e-5) lambda_ *= 2.0 / 3.0;
+      break;
+    }
+    case DampingRule::kNielsen: {
+      const double t = 2 * rho - 1;
+      lambda_ *= std::max(1.0 / 3.0, 1 - t * t * t);
+      nu_ = 2;
+      break;
+    }
+    case DampingRule::kTrustRegion:
+      if (rho > 0.75) lambda_ /= 3;
+      if (rho < 0.25) lambda_ *= 2;
+      break;
+  }
+  clamp();
+}
+
+bool DampingSearch::rejected(double f_old, double f_new, double) {
+  if (lambda_ >= options_.max_damping) return false;
+  switch (options_.rule) {
+    case DampingRule::kClassic:
+      lambda_ *= options_.classic_increase;
+      break;
+    case DampingRule::kDelayedGratification:
+      lambda_ *= 2;
+      break;
+    case DampingRule::kGainRatio: {
+      // [C-LMNN] raises λ only for a poor gain; any rejection here has f_new > f_old, so the
+      // gain is negative and λ always grows (unless λ is already above 1e5, where it stops).
+      const double gain = std::isfinite(f_new) ? (f_old - f_new) / f_new : -1;
+      if (gain < 0.25) lambda_ *= lambda_ <= 1e5 ? 1.5 : 10;
+      break;
+    }
+    case DampingRule::kNielsen:
+      lambda_ *= nu_;
+      nu_ *= 2;
+      break;
+    case DampingRule::kTrustRegion:
+      lambda_ *= 2;
+      break;
+  }
+  clamp();
+  return true;
+}
+
+}  // namespace curvopt

@@ -1,0 +1,239 @@
+#include "curvopt/optim/gauss_newton_descent.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "curvopt/core/errors.h"
+
+namespace curvopt {
+namespace {
+
+/// n × n: JᵀJ once per point, a Cholesky per λ.
+template <class Scalar>
+class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
+ public:
+  GaussNewtonForm form() const override { return GaussNewtonForm::kParameterSpace; }
+  bool prepare(Problem<Scalar>& problem, ConstVectorRef<Scalar> params) override {
+    const Index m = problem.num_residuals(), n = params.size();
+    if (J_.rows() != m || J_.cols() != n) J_.resize(m, n);
+    problem.jacobian(params, J_);
+    if (!J_.allFinite()) return false;
+    if (jtj_.rows() != n) jtj_.resize(n, n);
+    // Symmetric rank-k update (BLAS syrk): only the lower triangle is formed.
+    jtj_.template triangularView<Eigen::Lower>().setZero();
+    jtj_.template selfadjointView<Eigen::Lower>().rankUpdate(J_.transpose());
+    diagonal_ = jtj_.diagonal();
+    lambda_ = -1;  // a new point: the cached factorization is stale
+    return true;
+  }
+  const Vector<Scalar>* jtj_diagonal() const override { return &diagonal_; }
+  bool solve(double lambda, ConstVectorRef<Scalar> d, ConstVectorRef<Scalar> b, VectorRef<Scalar> s,
+             int& iterations) override {
+    iterations = 0;
+    if (!(lambda == lambda_ && d.size() == d_.size() &&
+          std::memcmp(d.data(), d_.data(), sizeof(Scalar) * static_cast<std::size_t>(d.size())) ==
+              0)) {
+      lambda_ = lambda;
+      d_ = d;
+      system_ = jtj_;
+      system_.diagonal() += static_cast<Scalar>(lambda) * d;
+      llt_.compute(system_);  // reads the lower triangle
+      use_ldlt_ = llt_.info() != Eigen::Success;
+      if (use_ldlt_) {
+        // Positive definite in exact arithmetic; LDLT survives float round-off near singular.
+        ldlt_.compute(system_.template selfadjointView<Eigen::Lower>());
+        if (ldlt_.info() != Eigen::Success) return false;
+      }
+    }
+    s = b;
+    if (use_ldlt_) {
+      ldlt_.solveInPlace(s);
+    } else {
+      llt_.solveInPlace(s);
+    }
+    return s.allFinite();
+  }
+  double jacobian_norm_squared(ConstVectorRef<Scalar> s) override {
+    js_.noalias() = J_ * s;
+    return static_cast<double>(js_.squaredNorm());
+  }
+
+ private:
+  Matrix<Scalar> J_, jtj_, system_;
+  Vector<Scalar> diagonal_, d_, js_;
+  double lambda_ = -1;
+  Eigen::LLT<Matrix<Scalar>> llt_;
+  Eigen::LDLT<Matrix<Scalar>> ldlt_;
+  bool use_ldlt_ = false;
+};
+
+/// m × m: K = J D⁻¹ Jᵀ + λI; s = (λD)⁻¹(b − Jᵀ K⁻¹ J D⁻¹ b) (spec §3.4 form B, any b).
+template <class Scalar>
+class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
+ public:
+  GaussNewtonForm form() const override { return GaussNewtonForm::kDataSpace; }
+  bool prepare(Problem<Scalar>& problem, ConstVectorRef<Scalar> params) override {
+    const Index m = problem.num_residuals(), n = params.size();
+    if (J_.rows() != m || J_.cols() != n) J_.resize(m, n);
+    problem.jacobian(params, J_);
+    if (!J_.allFinite()) return false;
+    diagonal_ = J_.colwise().squaredNorm().transpose();
+    d_.resize(0);  // forces K to be rebuilt
+    return true;
+  }
+  const Vector<Scalar>* jtj_diagonal() const override { return &diagonal_; }
+  bool solve(double lambda, ConstVectorRef<Scalar> d, ConstVectorRef<Scalar> b, VectorRef<Scalar> s,
+             int& iterations) override {
+    iterations = 0;
+    const Index m = J_.rows();
+    const bool same_d =
+        d.size() == d_.size() &&
+        std::memcmp(d.data(), d_.data(), sizeof(Scalar) * static_cast<std::size_t>(d.size())) == 0;
+    if (!same_d) {
+      d_ = d;
+      inverse_d_ = d.cwiseInverse();
+      scaled_ = J_ * inverse_d_.cwiseSqrt().asDiagonal();  // J D^(-1/2)
+      gram_.resize(m, m);
+      gram_.template triangularView<Eigen::Lower>().setZero();
+      gram_.template selfadjointView<Eigen::Lower>().rankUpdate(scaled_);
+      lambda_ = -1;
+    }
+    if (lambda != lambda_) {
+      lambda_ = lambda;
+      system_ = gram_;
+      system_.diagonal().array() += static_cast<Scalar>(lambda);
+      llt_.compute(system_);
+      if (llt_.info() != Eigen::Success) return false;
+    }
+    db_ = inverse_d_.cwiseProduct(b);
+    t_.noalias() = J_ * db_;
+    llt_.solveInPlace(t_);
+    jt_.noalias() = J_.transpose() * t_;
+    s = (b - jt_).cwiseProduct(inverse_d_) / static_cast<Scalar>(lambda);
+    return s.allFinite();
+  }
+  double jacobian_norm_squared(ConstVectorRef<Scalar> s) override {
+    t_.noalias() = J_ * s;
+    return static_cast<double>(t_.squaredNorm());
+  }
+
+ private:
+  Matrix<Scalar> J_, scaled_, gram_, system_;
+  Vector<Scalar> diagonal_, d_, inverse_d_, t_, db_, jt_;
+  double lambda_ = -1;
+  Eigen::LLT<Matrix<Scalar>> llt_;
+};
+
+/// Matrix-free: CG on (JᵀJ + λ·diag(d)) s = b with Gauss-Newton products JᵀJv.
+template <class Scalar>
+class ConjugateGradientDescent final : public GaussNewtonDescent<Scalar> {
+ public:
+  ConjugateGradientDescent(int max_iterations, double tolerance)
+      : max_iterations_(max_iterations), tolerance_(tolerance) {}
+  GaussNewtonForm form() const override { return GaussNewtonForm::kConjugateGradient; }
+  bool prepare(Problem<Scalar>& problem, ConstVectorRef<Scalar> params) override {
+    problem_ = &problem;
+    params_ = params;
+    return true;
+  }
+  const Vector<Scalar>* jtj_diagonal() const override { return nullptr; }
+  bool solve(double lambda, ConstVectorRef<Scalar> d, ConstVectorRef<Scalar> b, VectorRef<Scalar> s,
+             int& iterations) override {
+    const Index n = b.size();
+    r_ = b;
+    s.setZero();
+    p_ = r_;
+    double rr = static_cast<double>(r_.squaredNorm());
+    const double stop = tolerance_ * tolerance_ * rr;
+    ap_.resize(n);
+    for (iterations = 0; iterations < max_iterations_ && rr > stop; ++iterations) {
+      problem_->ggn_vector_product(params_, p_, ap_);
+      ap_ += static_cast<Scalar>(lambda) * d.cwiseProduct(p_);
+      const double curvature = static_cast<double>(p_.dot(ap_));
+      if (!(curvature > 0)) break;  // cannot happen for λ > 0 in exact arithmetic
+      const double alpha = rr / curvature;
+      s += static_cast<Scalar>(alpha) * p_;
+      r_ -= static_cast<Scalar>(alpha) * ap_;
+      const double rr_next = static_cast<double>(r_.squaredNorm());
+      p_ = r_ + static_cast<Scalar>(rr_next / rr) * p_;
+      rr = rr_next;
+    }
+    return s.allFinite();
+  }
+  double jacobian_norm_squared(ConstVectorRef<Scalar> s) override {
+    ap_.resize(s.size());
+    problem_->ggn_vector_product(params_, s, ap_);
+    return static_cast<double>(s.dot(ap_));
+  }
+
+ private:
+  int max_iterations_;
+  double tolerance_;
+  Problem<Scalar>* problem_ = nullptr;
+  Vector<Scalar> params_, r_, p_, ap_;
+};
+
+}  // namespace
+
+std::string_view to_string(GaussNewtonForm form) {
+  switch (form) {
+    case GaussNewtonForm::kAuto:
+      return "auto";
+    case GaussNewtonForm::kParameterSpace:
+      return "parameter-space";
+    case GaussNewtonForm::kDataSpace:
+      return "data-space";
+    case GaussNewtonForm::kConjugateGradient:
+      return "cg";
+  }
+  return "unknown";
+}
+
+bool parse_enum(std::string_view text, GaussNewtonForm& out) {
+  for (GaussNewtonForm f : {GaussNewtonForm::kAuto, GaussNewtonForm::kParameterSpace,
+                            GaussNewtonForm::kDataSpace, GaussNewtonForm::kConjugateGradient}) {
+    if (text == to_string(f)) {
+      out = f;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string enum_choices(GaussNewtonForm) { return "auto, parameter-space, data-space, cg"; }
+
+GaussNewtonForm choose_gauss_newton_form(Index m, Index n, std::size_t scalar_bytes, double budget,
+                                         bool) {
+  const double s = static_cast<double>(scalar_bytes), dm = static_cast<double>(m),
+               dn = static_cast<double>(n);
+  const double jacobian = dm * dn * s;
+  // Parameter space keeps J, JᵀJ and its factor; data space J, J D^(-1/2), the Gram and factor.
+  if (m >= n && jacobian + 3 * dn * dn * s <= budget) return GaussNewtonForm::kParameterSpace;
+  if (m < n && 2 * jacobian + 3 * dm * dm * s <= budget) return GaussNewtonForm::kDataSpace;
+  if (m >= n && 2 * jacobian + 3 * dm * dm * s <= budget) return GaussNewtonForm::kDataSpace;
+  return GaussNewtonForm::kConjugateGradient;
+}
+
+template <class Scalar>
+std::unique_ptr<GaussNewtonDescent<Scalar>> make_gauss_newton_descent(GaussNewtonForm form,
+                                                                      int cg_max_iterations,
+                                                                      double cg_tolerance) {
+  switch (form) {
+    case GaussNewtonForm::kParameterSpace:
+      return std::make_unique<ParameterSpaceDescent<Scalar>>();
+    case GaussNewtonForm::kDataSpace:
+      return std::make_unique<DataSpaceDescent<Scalar>>();
+    case GaussNewtonForm::kConjugateGradient:
+      return std::make_unique<ConjugateGradientDescent<Scalar>>(cg_max_iterations, cg_tolerance);
+    case GaussNewtonForm::kAuto:
+      break;
+  }
+  throw ConfigError("make_gauss_newton_descent: resolve kAuto with choose_gauss_newton_form");
+}
+
+template std::unique_ptr<GaussNewtonDescent<float>> make_gauss_newton_descent<float>(
+    GaussNewtonForm, int, double);
+template std::unique_ptr<GaussNewtonDescent<double>> make_gauss_newton_descent<double>(
+    GaussNewtonForm, int, double);
+
+}  // namespace curvopt
