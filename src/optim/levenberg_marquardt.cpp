@@ -1,9 +1,11 @@
 #include "curvopt/optim/levenberg_marquardt.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "curvopt/core/errors.h"
+#include "curvopt/optim/adaptive_momentum.h"
 #include "option_list.h"
 
 namespace curvopt {
@@ -48,7 +50,14 @@ std::optional<std::string> LevenbergMarquardtOptions::validate() const {
                       require_positive(o, "min_diagonal", min_diagonal),
                       require_positive(o, "learning_rate", learning_rate), trials,
                       require_non_negative(o, "gradient_tolerance", gradient_tolerance), cg,
-                      require_positive(o, "cg_tolerance", cg_tolerance)});
+                      require_positive(o, "cg_tolerance", cg_tolerance),
+                      require_positive(o, "momentum_step_length", momentum_step_length),
+                      momentum_xi > 0 && momentum_xi < 1
+                          ? std::nullopt
+                          : out_of_range(o, "momentum_xi", momentum_xi, "in (0, 1)"),
+                      require_positive(o, "uphill_exponent", uphill_exponent),
+                      require_positive(o, "geodesic_h", geodesic_h),
+                      require_positive(o, "geodesic_ratio", geodesic_ratio)});
 }
 
 template <class Scalar>
@@ -103,6 +112,30 @@ const OptionFields<LevenbergMarquardtOptions>& LevenbergMarquardt<Scalar>::optio
     f.push_back(option_field<Options>(
         "cg_tolerance", "CG form: relative residual (1e-10)",
         [](auto& o) -> auto& { return o.cg_tolerance; }));
+    f.push_back(option_field<Options>(
+        "momentum", "adaptive momentum (false)", [](auto& o) -> auto& { return o.momentum; }));
+    f.push_back(option_field<Options>(
+        "momentum_step_length", "momentum: dP (0.6)",
+        [](auto& o) -> auto& { return o.momentum_step_length; }));
+    f.push_back(option_field<Options>(
+        "momentum_xi", "momentum: xi in (0, 1) (0.9)",
+        [](auto& o) -> auto& { return o.momentum_xi; }));
+    f.push_back(option_field<Options>(
+        "lr_search", "learning-rate grid search on failure (false)",
+        [](auto& o) -> auto& { return o.lr_search; }));
+    f.push_back(option_field<Options>(
+        "uphill", "uphill step acceptance (false)", [](auto& o) -> auto& { return o.uphill; }));
+    f.push_back(option_field<Options>(
+        "uphill_exponent", "uphill: exponent b (2)",
+        [](auto& o) -> auto& { return o.uphill_exponent; }));
+    f.push_back(option_field<Options>(
+        "geodesic", "geodesic acceleration (false)", [](auto& o) -> auto& { return o.geodesic; }));
+    f.push_back(option_field<Options>(
+        "geodesic_h", "geodesic: finite-difference step (0.1)",
+        [](auto& o) -> auto& { return o.geodesic_h; }));
+    f.push_back(option_field<Options>(
+        "geodesic_ratio", "geodesic: max 2|a|/|v| (0.75)",
+        [](auto& o) -> auto& { return o.geodesic_ratio; }));
     return f;
   }();
   return fields;
@@ -115,9 +148,11 @@ std::vector<std::pair<std::string, std::string>> LevenbergMarquardt<Scalar>::opt
 
 template <class Scalar>
 OracleSet LevenbergMarquardt<Scalar>::required_oracles() const {
-  if (options_.form == GaussNewtonForm::kConjugateGradient)
-    return Oracle::kValue | Oracle::kGradient | Oracle::kGgnProduct;
-  return Oracle::kValue | Oracle::kGradient | Oracle::kResiduals | Oracle::kJacobian;
+  OracleSet set = options_.form == GaussNewtonForm::kConjugateGradient
+                      ? Oracle::kValue | Oracle::kGradient | Oracle::kGgnProduct
+                      : Oracle::kValue | Oracle::kGradient | Oracle::kResiduals | Oracle::kJacobian;
+  if (options_.geodesic) set = set | Oracle::kResiduals | Oracle::kJvp | Oracle::kVjp;
+  return set;
 }
 
 template <class Scalar>
@@ -167,6 +202,10 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
     trial_.resize(n);
     neg_grad_.resize(n);
     d_trial_.resize(n);
+    direction_.resize(n);
+    previous_.resize(n);
+    work_.resize(n);
+    has_previous_ = false;
     d_.setConstant(n, static_cast<Scalar>(options_.initial_diagonal));
   }
   ensure_descent(problem, n);
@@ -222,28 +261,68 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
     bool solved;
     {
       detail::PhaseTimer timer(report.times.direction_seconds);
-      solved = descent_->solve(lambda, d_trial_, neg_grad_, s_, iterations);
+      solved = descent_->solve(lambda, d_trial_, neg_grad_, s_, iterations);  // v = −H⁻¹g
+      direction_ = s_;
+      if (solved && options_.momentum && has_previous_) {
+        // I_FF = prevᵀ(JᵀJ + λD)prev.
+        const double i_ff =
+            descent_->jacobian_norm_squared(previous_) +
+            lambda * static_cast<double>((d_trial_.array() * previous_.array().square()).sum());
+        adaptive_momentum_step<Scalar>(s_, grad_, previous_, i_ff, options_.momentum_step_length,
+                                       options_.momentum_xi, direction_);
+      }
+      if (solved && options_.geodesic) {
+        int geodesic_iterations = 0;
+        solved = geodesic_correction(problem, params, lambda, geodesic_iterations);
+        iterations += geodesic_iterations;
+        if (!solved) report.message = "geodesic correction too large; damping increased";
+      }
     }
     inner += iterations;
     double f_new = std::numeric_limits<double>::quiet_NaN(), rho = -1;
+    bool accept = false;
     if (solved) {
       detail::PhaseTimer timer(report.times.search_seconds);
-      trial_ = params + static_cast<Scalar>(options_.learning_rate) * s_;
-      if (trial_.allFinite()) {
-        f_new = static_cast<double>(problem.value(trial_));
-        ++report.num_value_evaluations;
-        // Predicted reduction of ½‖r‖² by the linear model: −(gᵀs + ½‖Js‖²).
-        const double predicted =
-            -(static_cast<double>(grad_.dot(s_)) + 0.5 * descent_->jacobian_norm_squared(s_));
-        rho = predicted > 0 ? (f_old - f_new) / predicted : -1;
+      const double lr = options_.learning_rate;
+      f_new = evaluate_trial(problem, params, lr, report);
+      // Predicted reduction of ½‖r‖² by the linear model: −(gᵀs + ½‖Js‖²), s = lr·direction.
+      const double predicted = -(lr * static_cast<double>(grad_.dot(direction_)) +
+                                 0.5 * lr * lr * descent_->jacobian_norm_squared(direction_));
+      rho = predicted > 0 ? (f_old - f_new) / predicted : -1;
+      accept = search_.accepts(f_old, f_new, rho);
+      if (!accept && options_.uphill && has_previous_ && std::isfinite(f_new)) {
+        // β = cos(v, previous update) ([C-LMNN]); the factor never exceeds 1 (geodesicLM).
+        const double denominator = static_cast<double>(s_.norm() * previous_.norm());
+        const double beta =
+            denominator > 0 ? static_cast<double>(s_.dot(previous_)) / denominator : 0.0;
+        const double factor = std::min(1.0, 1 - beta);
+        accept = std::pow(factor, options_.uphill_exponent) * f_new <= f_old;
+        if (accept) report.message = "uphill step accepted";
+      }
+      if (!accept && options_.lr_search) {
+        // The [S1] grid lr_j = 1e-6 + 0.125 j, j = 0..71, on the same batch.
+        double best_f = std::numeric_limits<double>::infinity(), best_lr = 0;
+        for (int k = 0; k < 72; ++k) {
+          const double candidate = 1e-6 + 0.125 * k;
+          const double f = evaluate_trial(problem, params, candidate, report);
+          if (f < best_f) best_f = f, best_lr = candidate;
+        }
+        if (best_f < f_old) {
+          f_new = evaluate_trial(problem, params, best_lr, report);
+          accept = true;
+          report.learning_rate = best_lr;
+          report.message = "accepted after the learning-rate search";
+        }
       }
     }
-    if (search_.accepts(f_old, f_new, rho)) {
+    if (accept) {
       report.status = StepStatus::kAccepted;
-      report.message = {};
+      if (report.message.find("damping") != std::string_view::npos) report.message = {};
       report.damping = lambda;
       report.loss_after = f_new;
-      report.step_norm = static_cast<double>((trial_ - params).norm());
+      previous_ = trial_ - params;
+      report.step_norm = static_cast<double>(previous_.norm());
+      has_previous_ = true;
       params = trial_;
       d_.swap(d_trial_);
       search_.accepted(f_old, f_new, rho);
@@ -264,11 +343,50 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
 }
 
 template <class Scalar>
+double LevenbergMarquardt<Scalar>::evaluate_trial(Problem<Scalar>& problem,
+                                                  ConstVectorRef<Scalar> params, double lr,
+                                                  StepReport& report) {
+  trial_ = params + static_cast<Scalar>(lr) * direction_;
+  if (!trial_.allFinite()) return std::numeric_limits<double>::quiet_NaN();
+  ++report.num_value_evaluations;
+  return static_cast<double>(problem.value(trial_));
+}
+
+template <class Scalar>
+bool LevenbergMarquardt<Scalar>::geodesic_correction(Problem<Scalar>& problem,
+                                                     ConstVectorRef<Scalar> params, double lambda,
+                                                     int& iterations) {
+  // r_vv ≈ (2/h)((r(θ + hv) − r(θ))/h − Jv) (spec §3.5.5), then a = solve(−Jᵀr_vv).
+  const Index m = problem.num_residuals();
+  if (r0_.size() != m) {
+    r0_.resize(m);
+    rh_.resize(m);
+    jv_.resize(m);
+  }
+  const auto h = static_cast<Scalar>(options_.geodesic_h);
+  problem.residuals(params, r0_);
+  problem.jvp(params, s_, jv_);
+  work_ = params + h * s_;
+  problem.residuals(work_, rh_);
+  rh_ = (Scalar(2) / h) * ((rh_ - r0_) / h - jv_);
+  problem.vjp(params, rh_, work_);
+  work_ = -work_;
+  if (acceleration_.size() != work_.size()) acceleration_.resize(work_.size());
+  if (!descent_->solve(lambda, d_trial_, work_, acceleration_, iterations)) return false;
+  const double v_norm = static_cast<double>(s_.norm());
+  if (!(2 * static_cast<double>(acceleration_.norm()) <= options_.geodesic_ratio * v_norm))
+    return false;
+  direction_ += Scalar(0.5) * acceleration_;
+  return direction_.allFinite();
+}
+
+template <class Scalar>
 void LevenbergMarquardt<Scalar>::reset() {
   n_ = 0;
   num_steps_ = 0;
   search_.reset();
   descent_.reset();
+  has_previous_ = false;
   descent_m_ = -1;
 }
 
@@ -279,7 +397,9 @@ OptimizerState LevenbergMarquardt<Scalar>::save_state() const {
   state.put("num_steps", static_cast<double>(num_steps_));
   state.put("damping", search_.damping());
   state.put("nu", search_.nu());
+  state.put("has_previous_step", has_previous_ ? 1.0 : 0.0);
   if (n_ > 0) state.put("damping_diagonal", d_);
+  if (has_previous_) state.put("previous_step", previous_);
   return state;
 }
 
@@ -300,6 +420,12 @@ void LevenbergMarquardt<Scalar>::load_state(const OptimizerState& state) {
     d_trial_.resize(n);
     d_.resize(n);
     state.get_into("damping_diagonal", d_);
+    direction_.resize(n);
+    has_previous_ = state.get_scalar("has_previous_step") != 0;
+    if (has_previous_) {
+      previous_.resize(n);
+      state.get_into("previous_step", previous_);
+    }
   }
 }
 

@@ -95,6 +95,17 @@ const std::vector<Entry>& registry() {
     e.push_back(entry<LevenbergMarquardt>(
         "lm", "Levenberg-Marquardt: damped Gauss-Newton, n x n / m x m / CG (spec 3.3-3.4)",
         LevenbergMarquardtOptions{}));
+    LevenbergMarquardtOptions modified;  // the [S1] "modified LM" (spec §3.5.6)
+    modified.damping_matrix = DampingMatrix::kMaxDiagonal;
+    modified.initial_diagonal = 0.01;
+    modified.momentum = true;
+    modified.lr_search = true;
+    modified.uphill = true;
+    modified.uphill_exponent = 2;
+    e.push_back(entry<LevenbergMarquardt>(
+        "lm-modified",
+        "the [S1] modified LM: max-diagonal damping, adaptive momentum, lr search, uphill steps",
+        modified));
     LevenbergMarquardtOptions gauss_newton;
     gauss_newton.damping.initial_damping = 1e-9;  // λ → 0 recovers Gauss-Newton (spec §3.1)
     e.push_back(entry<LevenbergMarquardt>(

@@ -46,6 +46,23 @@ struct LevenbergMarquardtOptions {
   int cg_max_iterations = 250;
   double cg_tolerance = 1e-10;
 
+  // Improvements (spec §3.5), all off by default; the `lm-modified` preset turns on the [S1] set.
+  /// Adaptive momentum (Ampazis & Perantonis, §3.5.2) with step length δP and ξ.
+  bool momentum = false;
+  double momentum_step_length = 0.6;
+  double momentum_xi = 0.9;
+  /// Learning-rate grid search on a failed trial (§3.5.3): lr_j = 1e-6 + 0.125·j, j = 0..71.
+  bool lr_search = false;
+  /// Uphill acceptance (§3.5.4): accept f_new when (1 − β)^b·f_new ≤ f_old, β the cosine between
+  /// the LM direction and the previous accepted step (factor clipped to ≤ 1).
+  bool uphill = false;
+  double uphill_exponent = 2;
+  /// Geodesic acceleration (§3.5.5): a = solve(−Jᵀr_vv) with r_vv by a finite difference of
+  /// step h along v; the step v + a/2 is tried only when 2‖a‖/‖v‖ ≤ geodesic_ratio.
+  bool geodesic = false;
+  double geodesic_h = 0.1;
+  double geodesic_ratio = 0.75;
+
   std::optional<std::string> validate() const;
 };
 
@@ -89,7 +106,16 @@ class LevenbergMarquardt final : public Optimizer<Scalar> {
   Index descent_m_ = -1;
   Index n_ = 0;
   std::int64_t num_steps_ = 0;
-  Vector<Scalar> grad_, d_, d_trial_, s_, trial_, neg_grad_;
+  /// f(θ + lr·direction_) into trial_; NaN when the trial is not finite.
+  double evaluate_trial(Problem<Scalar>& problem, ConstVectorRef<Scalar> params, double lr,
+                        StepReport& report);
+  /// Adds the geodesic correction a/2 to direction_; false when it is rejected.
+  bool geodesic_correction(Problem<Scalar>& problem, ConstVectorRef<Scalar> params, double lambda,
+                           int& iterations);
+
+  Vector<Scalar> grad_, d_, d_trial_, s_, trial_, neg_grad_, direction_, previous_, work_;
+  Vector<Scalar> r0_, rh_, jv_, acceleration_;
+  bool has_previous_ = false;
 };
 
 extern template class LevenbergMarquardt<float>;
