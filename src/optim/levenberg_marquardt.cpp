@@ -51,7 +51,7 @@ std::optional<std::string> LevenbergMarquardtOptions::validate() const {
                       require_positive(o, "learning_rate", learning_rate), trials,
                       require_non_negative(o, "gradient_tolerance", gradient_tolerance), cg,
                       require_positive(o, "cg_tolerance", cg_tolerance),
-                      require_positive(o, "momentum_step_length", momentum_step_length),
+                      require_non_negative(o, "momentum_step_length", momentum_step_length),
                       momentum_xi > 0 && momentum_xi < 1
                           ? std::nullopt
                           : out_of_range(o, "momentum_xi", momentum_xi, "in (0, 1)"),
@@ -115,7 +115,7 @@ const OptionFields<LevenbergMarquardtOptions>& LevenbergMarquardt<Scalar>::optio
     f.push_back(option_field<Options>(
         "momentum", "adaptive momentum (false)", [](auto& o) -> auto& { return o.momentum; }));
     f.push_back(option_field<Options>(
-        "momentum_step_length", "momentum: dP (0.6)",
+        "momentum_step_length", "momentum: dP in H's metric; 0 = 0.6*sqrt(2/m) (0)",
         [](auto& o) -> auto& { return o.momentum_step_length; }));
     f.push_back(option_field<Options>(
         "momentum_xi", "momentum: xi in (0, 1) (0.9)",
@@ -268,8 +268,11 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
         const double i_ff =
             descent_->jacobian_norm_squared(previous_) +
             lambda * static_cast<double>((d_trial_.array() * previous_.array().square()).sum());
-        adaptive_momentum_step<Scalar>(s_, grad_, previous_, i_ff, options_.momentum_step_length,
-                                       options_.momentum_xi, direction_);
+        const double dp = options_.momentum_step_length > 0
+                              ? options_.momentum_step_length
+                              : 0.6 * std::sqrt(2.0 / static_cast<double>(problem.num_residuals()));
+        adaptive_momentum_step<Scalar>(s_, grad_, previous_, i_ff, dp, options_.momentum_xi,
+                                       direction_);
       }
       if (solved && options_.geodesic) {
         int geodesic_iterations = 0;
@@ -280,7 +283,7 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
     }
     inner += iterations;
     double f_new = std::numeric_limits<double>::quiet_NaN(), rho = -1;
-    bool accept = false;
+    bool accept = false, accepted_by_search = false;
     if (solved) {
       detail::PhaseTimer timer(report.times.search_seconds);
       const double lr = options_.learning_rate;
@@ -310,6 +313,7 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
         if (best_f < f_old) {
           f_new = evaluate_trial(problem, params, best_lr, report);
           accept = true;
+          accepted_by_search = true;
           report.learning_rate = best_lr;
           report.message = "accepted after the learning-rate search";
         }
@@ -325,7 +329,13 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
       has_previous_ = true;
       params = trial_;
       d_.swap(d_trial_);
-      search_.accepted(f_old, f_new, rho);
+      // A step saved by the learning-rate search means λ was too small for a full step: raise
+      // it as for a rejection, so the next steps are more conservative.
+      if (accepted_by_search) {
+        search_.rejected(f_old, f_new, rho);
+      } else {
+        search_.accepted(f_old, f_new, rho);
+      }
       break;
     }
     if (!search_.rejected(f_old, f_new, rho)) {

@@ -47,9 +47,12 @@ struct LevenbergMarquardtOptions {
   double cg_tolerance = 1e-10;
 
   // Improvements (spec §3.5), all off by default; the `lm-modified` preset turns on the [S1] set.
-  /// Adaptive momentum (Ampazis & Perantonis, §3.5.2) with step length δP and ξ.
+  /// Adaptive momentum (Ampazis & Perantonis, §3.5.2) with step length δP and ξ. δP is measured
+  /// in the metric of this problem's H (for f = ½‖r̂‖²). 0 = auto: [C-LMNN]'s 0.6, which it
+  /// applies to ½‖r‖² with raw residuals, translated to a mean-reduced loss (r̂ = √(2/m)·r):
+  /// 0.6·√(2/m).
   bool momentum = false;
-  double momentum_step_length = 0.6;
+  double momentum_step_length = 0;
   double momentum_xi = 0.9;
   /// Learning-rate grid search on a failed trial (§3.5.3): lr_j = 1e-6 + 0.125·j, j = 0..71.
   bool lr_search = false;
