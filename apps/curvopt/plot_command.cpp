@@ -53,7 +53,16 @@ std::string quote(const std::string& s) {
 struct Figure {
   std::string file, x, y, xlabel, ylabel;
   bool log_y;
+  std::string table = "epochs.csv";  // which log the columns come from
 };
+
+// Data rows of a CSV log (its lines after the header).
+std::size_t data_rows(const std::filesystem::path& csv) {
+  std::ifstream in(csv);
+  std::size_t lines = 0;
+  for (std::string line; std::getline(in, line);) lines += line.empty() ? 0 : 1;
+  return lines > 0 ? lines - 1 : 0;
+}
 
 }  // namespace
 
@@ -63,18 +72,26 @@ int run_plot(const std::vector<std::filesystem::path>& runs, const std::filesyst
     if (!std::filesystem::exists(run / "epochs.csv"))
       throw ValueError("plot: " + run.string() + " has no epochs.csv (not a run directory?)");
   std::filesystem::create_directories(out);
+  // Per-step curves always; per-epoch curves once there are at least two epochs to join.
   std::vector<Figure> figures = {
-      {"loss_vs_epoch", "epoch", "mean_step_loss", "epoch", "training loss (mean over steps)",
-       true},
-      {"loss_vs_seconds", "elapsed_seconds", "mean_step_loss", "wall-clock seconds",
-       "training loss (mean over steps)", true},
+      {"loss_vs_step", "step", "loss_before", "optimizer step", "training loss on the step's batch",
+       true, "steps.csv"},
   };
   const auto first = runs.front() / "epochs.csv";
-  if (column_has_values(first, "test_loss"))
-    figures.push_back({"test_loss_vs_epoch", "epoch", "test_loss", "epoch", "test loss", true});
-  if (column_has_values(first, "test_accuracy"))
-    figures.push_back(
-        {"test_accuracy_vs_epoch", "epoch", "test_accuracy", "epoch", "test accuracy", false});
+  if (data_rows(first) >= 2) {
+    figures.push_back({"loss_vs_epoch", "epoch", "mean_step_loss", "epoch",
+                       "training loss (mean over steps)", true});
+    figures.push_back({"loss_vs_seconds", "elapsed_seconds", "mean_step_loss", "wall-clock seconds",
+                       "training loss (mean over steps)", true});
+    if (column_has_values(first, "test_loss"))
+      figures.push_back({"test_loss_vs_epoch", "epoch", "test_loss", "epoch", "test loss", true});
+    if (column_has_values(first, "test_accuracy"))
+      figures.push_back(
+          {"test_accuracy_vs_epoch", "epoch", "test_accuracy", "epoch", "test accuracy", false});
+  } else {
+    figures.push_back({"loss_vs_seconds", "elapsed_seconds", "loss_before", "wall-clock seconds",
+                       "training loss on the step's batch", true, "steps.csv"});
+  }
   std::ostringstream script;
   script << "set datafile separator ','\nset key top right box opaque\nset grid\n";
   for (const Figure& f : figures) {
@@ -85,12 +102,13 @@ int run_plot(const std::vector<std::filesystem::path>& runs, const std::filesyst
       script << "set xlabel " << quote(f.xlabel) << "\nset ylabel " << quote(f.ylabel) << "\n";
       script << (f.log_y ? "set logscale y\n" : "unset logscale y\n");
       script << "plot ";
+      const char* style = f.table == "steps.csv" ? " with lines" : " with linespoints";
       for (std::size_t i = 0; i < runs.size(); ++i) {
         const std::string title = runs[i].filename().string().empty()
                                       ? runs[i].parent_path().filename().string()
                                       : runs[i].filename().string();
-        script << (i ? ", " : "") << quote((runs[i] / "epochs.csv").string()) << " using "
-               << quote(f.x) << ":" << quote(f.y) << " with linespoints title " << quote(title);
+        script << (i ? ", " : "") << quote((runs[i] / f.table).string()) << " using " << quote(f.x)
+               << ":" << quote(f.y) << style << " title " << quote(title);
       }
       script << "\n";
     }

@@ -40,6 +40,12 @@ ProgressBar<Scalar>::ProgressBar(std::FILE* out, const ProgressBarOptions& optio
       line_interval_(options.line_interval_seconds) {}
 
 template <class Scalar>
+void ProgressBar<Scalar>::on_train_begin(const TrainingContext<Scalar>& context) {
+  // A run resumed in the middle of an epoch gets no on_epoch_begin: start the clocks here.
+  on_epoch_begin(context);
+}
+
+template <class Scalar>
 void ProgressBar<Scalar>::on_epoch_begin(const TrainingContext<Scalar>& context) {
   epoch_start_ = last_draw_ = Clock::now();
   steps_at_epoch_start_ = context.step_in_epoch;

@@ -23,6 +23,7 @@ template <class Scalar>
 class ProgressBar final : public Callback<Scalar> {
  public:
   explicit ProgressBar(std::FILE* out = stderr, const ProgressBarOptions& options = {});
+  void on_train_begin(const TrainingContext<Scalar>& context) override;
   void on_epoch_begin(const TrainingContext<Scalar>& context) override;
   CallbackAction on_step_end(const TrainingContext<Scalar>& context, const StepInfo& info) override;
   CallbackAction on_epoch_end(const TrainingContext<Scalar>& context,
