@@ -19,8 +19,8 @@ void softmax_columns(const Eigen::Ref<const Matrix<Scalar>>& Z, Matrix<Scalar>& 
 /// T = Y when Y already holds one column of `classes` probabilities per example; otherwise Y is
 /// a 1 × b row of class indices and T their one-hot columns.
 template <class Scalar>
-const Matrix<Scalar>& dense_class_targets(const Eigen::Ref<const Matrix<Scalar>>& Y,
-                                          Index classes, Matrix<Scalar>& T) {
+const Matrix<Scalar>& dense_class_targets(const Eigen::Ref<const Matrix<Scalar>>& Y, Index classes,
+                                          Matrix<Scalar>& T) {
   T.resize(classes, Y.cols());
   if (Y.rows() == classes && classes != 1) {
     T = Y;
