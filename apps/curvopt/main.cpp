@@ -3,6 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 #include "curvopt/core/errors.h"
@@ -143,6 +146,14 @@ int run(int argc, char** argv) {
         from_file.early_stopping_patience = config.early_stopping_patience;
       if (given("--evaluate-train")) from_file.evaluate_train = true;
       config = from_file;
+    }
+    // The registry's one-string form `--optimizer "lm lr=0.5"` works as well.
+    std::istringstream words(config.optimizer);
+    std::vector<std::string> inline_options;
+    for (std::string word; words >> word;) inline_options.push_back(word);
+    if (inline_options.size() > 1) {
+      config.optimizer = inline_options.front();
+      extra.insert(extra.begin(), inline_options.begin() + 1, inline_options.end());
     }
     const auto options = optimizer_options(extra);
     config.options.insert(config.options.end(), options.begin(), options.end());

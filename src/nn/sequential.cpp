@@ -89,6 +89,13 @@ void Sequential<Scalar>::resample_noise(Index batch_size) {
 }
 
 template <class Scalar>
+bool Sequential<Scalar>::stochastic() const {
+  for (const auto& layer : layers_)
+    if (layer->stochastic()) return true;
+  return false;
+}
+
+template <class Scalar>
 void Sequential<Scalar>::bind_parameters(const Scalar* params, Index size) {
   if (size != num_parameters())
     throw ShapeError("Sequential: parameter vector has " + std::to_string(size) +

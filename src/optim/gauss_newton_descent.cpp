@@ -1,5 +1,6 @@
 #include "curvopt/optim/gauss_newton_descent.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -8,20 +9,49 @@
 namespace curvopt {
 namespace {
 
-/// n × n: JᵀJ once per point, a Cholesky per λ.
+/// n × n: JᵀJ once per point, a Cholesky per λ. J is kept whole when it fits in the memory
+/// budget beside the n × n matrices; otherwise JᵀJ is accumulated over the problem's Jacobian
+/// blocks and products with J go through jvp.
 template <class Scalar>
 class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
  public:
+  explicit ParameterSpaceDescent(double memory_budget_bytes)
+      : memory_budget_bytes_(memory_budget_bytes) {}
   GaussNewtonForm form() const override { return GaussNewtonForm::kParameterSpace; }
   bool prepare(Problem<Scalar>& problem, ConstVectorRef<Scalar> params) override {
     const Index m = problem.num_residuals(), n = params.size();
-    if (J_.rows() != m || J_.cols() != n) J_.resize(m, n);
-    problem.jacobian(params, J_);
-    if (!J_.allFinite()) return false;
+    const double s = sizeof(Scalar), matrices = 3 * static_cast<double>(n) * static_cast<double>(n);
+    sliced_ =
+        (static_cast<double>(m) * static_cast<double>(n) + matrices) * s > memory_budget_bytes_ &&
+        problem.num_jacobian_blocks() > 1;
     if (jtj_.rows() != n) jtj_.resize(n, n);
-    // Symmetric rank-k update (BLAS syrk): only the lower triangle is formed.
     jtj_.template triangularView<Eigen::Lower>().setZero();
-    jtj_.template selfadjointView<Eigen::Lower>().rankUpdate(J_.transpose());
+    if (sliced_) {
+      // JᵀJ = Σ_k J_kᵀJ_k over row blocks: only one block of J is alive at a time.
+      problem_ = &problem;
+      params_ = params;
+      const Index blocks = problem.num_jacobian_blocks();
+      J_.resize(m / blocks, n);
+      for (Index k = 0; k < blocks; ++k) {
+        {
+          detail::PhaseTimer timer(this->times_.jacobian_seconds);
+          problem.jacobian_block(params, k, J_);
+        }
+        if (!J_.allFinite()) return false;
+        detail::PhaseTimer timer(this->times_.matrix_seconds);
+        jtj_.template selfadjointView<Eigen::Lower>().rankUpdate(J_.transpose());
+      }
+    } else {
+      if (J_.rows() != m || J_.cols() != n) J_.resize(m, n);
+      {
+        detail::PhaseTimer timer(this->times_.jacobian_seconds);
+        problem.jacobian(params, J_);
+      }
+      if (!J_.allFinite()) return false;
+      // Symmetric rank-k update (BLAS syrk): only the lower triangle is formed.
+      detail::PhaseTimer timer(this->times_.matrix_seconds);
+      jtj_.template selfadjointView<Eigen::Lower>().rankUpdate(J_.transpose());
+    }
     diagonal_ = jtj_.diagonal();
     lambda_ = -1;  // a new point: the cached factorization is stale
     return true;
@@ -33,6 +63,7 @@ class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
     if (!(lambda == lambda_ && d.size() == d_.size() &&
           std::memcmp(d.data(), d_.data(), sizeof(Scalar) * static_cast<std::size_t>(d.size())) ==
               0)) {
+      detail::PhaseTimer timer(this->times_.factorization_seconds);
       lambda_ = lambda;
       d_ = d;
       system_ = jtj_;
@@ -54,13 +85,21 @@ class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
     return s.allFinite();
   }
   double jacobian_norm_squared(ConstVectorRef<Scalar> s) override {
-    js_.noalias() = J_ * s;
+    if (sliced_) {
+      js_.resize(problem_->num_residuals());
+      problem_->jvp(params_, s, js_);
+    } else {
+      js_.noalias() = J_ * s;
+    }
     return static_cast<double>(js_.squaredNorm());
   }
 
  private:
+  double memory_budget_bytes_;
+  bool sliced_ = false;
+  Problem<Scalar>* problem_ = nullptr;
   Matrix<Scalar> J_, jtj_, system_;
-  Vector<Scalar> diagonal_, d_, js_;
+  Vector<Scalar> diagonal_, d_, js_, params_;
   double lambda_ = -1;
   Eigen::LLT<Matrix<Scalar>> llt_;
   Eigen::LDLT<Matrix<Scalar>> ldlt_;
@@ -75,7 +114,10 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
   bool prepare(Problem<Scalar>& problem, ConstVectorRef<Scalar> params) override {
     const Index m = problem.num_residuals(), n = params.size();
     if (J_.rows() != m || J_.cols() != n) J_.resize(m, n);
-    problem.jacobian(params, J_);
+    {
+      detail::PhaseTimer timer(this->times_.jacobian_seconds);
+      problem.jacobian(params, J_);
+    }
     if (!J_.allFinite()) return false;
     diagonal_ = J_.colwise().squaredNorm().transpose();
     d_.resize(0);  // forces K to be rebuilt
@@ -90,6 +132,7 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
         d.size() == d_.size() &&
         std::memcmp(d.data(), d_.data(), sizeof(Scalar) * static_cast<std::size_t>(d.size())) == 0;
     if (!same_d) {
+      detail::PhaseTimer timer(this->times_.matrix_seconds);
       d_ = d;
       inverse_d_ = d.cwiseInverse();
       scaled_ = J_ * inverse_d_.cwiseSqrt().asDiagonal();  // J D^(-1/2)
@@ -99,6 +142,7 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
       lambda_ = -1;
     }
     if (lambda != lambda_) {
+      detail::PhaseTimer timer(this->times_.factorization_seconds);
       lambda_ = lambda;
       system_ = gram_;
       system_.diagonal().array() += static_cast<Scalar>(lambda);
@@ -203,12 +247,14 @@ bool parse_enum(std::string_view text, GaussNewtonForm& out) {
 std::string enum_choices(GaussNewtonForm) { return "auto, parameter-space, data-space, cg"; }
 
 GaussNewtonForm choose_gauss_newton_form(Index m, Index n, std::size_t scalar_bytes, double budget,
-                                         bool) {
+                                         Index jacobian_blocks) {
   const double s = static_cast<double>(scalar_bytes), dm = static_cast<double>(m),
                dn = static_cast<double>(n);
   const double jacobian = dm * dn * s;
-  // Parameter space keeps J, JᵀJ and its factor; data space J, J D^(-1/2), the Gram and factor.
-  if (m >= n && jacobian + 3 * dn * dn * s <= budget) return GaussNewtonForm::kParameterSpace;
+  const double block = jacobian / static_cast<double>(std::max<Index>(1, jacobian_blocks));
+  // Parameter space keeps JᵀJ, the system and its factor, and at least one block of J; data
+  // space J, J D^(-1/2), the Gram, the system and its factor.
+  if (m >= n && block + 3 * dn * dn * s <= budget) return GaussNewtonForm::kParameterSpace;
   if (m < n && 2 * jacobian + 3 * dm * dm * s <= budget) return GaussNewtonForm::kDataSpace;
   if (m >= n && 2 * jacobian + 3 * dm * dm * s <= budget) return GaussNewtonForm::kDataSpace;
   return GaussNewtonForm::kConjugateGradient;
@@ -217,10 +263,11 @@ GaussNewtonForm choose_gauss_newton_form(Index m, Index n, std::size_t scalar_by
 template <class Scalar>
 std::unique_ptr<GaussNewtonDescent<Scalar>> make_gauss_newton_descent(GaussNewtonForm form,
                                                                       int cg_max_iterations,
-                                                                      double cg_tolerance) {
+                                                                      double cg_tolerance,
+                                                                      double memory_budget_bytes) {
   switch (form) {
     case GaussNewtonForm::kParameterSpace:
-      return std::make_unique<ParameterSpaceDescent<Scalar>>();
+      return std::make_unique<ParameterSpaceDescent<Scalar>>(memory_budget_bytes);
     case GaussNewtonForm::kDataSpace:
       return std::make_unique<DataSpaceDescent<Scalar>>();
     case GaussNewtonForm::kConjugateGradient:
@@ -232,8 +279,8 @@ std::unique_ptr<GaussNewtonDescent<Scalar>> make_gauss_newton_descent(GaussNewto
 }
 
 template std::unique_ptr<GaussNewtonDescent<float>> make_gauss_newton_descent<float>(
-    GaussNewtonForm, int, double);
+    GaussNewtonForm, int, double, double);
 template std::unique_ptr<GaussNewtonDescent<double>> make_gauss_newton_descent<double>(
-    GaussNewtonForm, int, double);
+    GaussNewtonForm, int, double, double);
 
 }  // namespace curvopt

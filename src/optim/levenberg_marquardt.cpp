@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "curvopt/core/errors.h"
 #include "curvopt/optim/adaptive_momentum.h"
@@ -35,9 +36,30 @@ bool parse_enum(std::string_view text, DampingMatrix& out) {
 
 std::string enum_choices(DampingMatrix) { return "identity, marquardt, max-diagonal"; }
 
+std::string_view to_string(LmCurvature c) {
+  return c == LmCurvature::kGaussNewton ? "gauss-newton" : "empirical-fisher";
+}
+
+bool parse_enum(std::string_view text, LmCurvature& out) {
+  for (LmCurvature c : {LmCurvature::kGaussNewton, LmCurvature::kEmpiricalFisher}) {
+    if (text == to_string(c)) {
+      out = c;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string enum_choices(LmCurvature) { return "gauss-newton, empirical-fisher"; }
+
 std::optional<std::string> LevenbergMarquardtOptions::validate() const {
   const char* o = "LevenbergMarquardtOptions";
-  std::optional<std::string> trials, cg;
+  std::optional<std::string> trials, cg, geodesic_fisher;
+  if (geodesic && curvature == LmCurvature::kEmpiricalFisher)
+    geodesic_fisher =
+        "LevenbergMarquardtOptions::geodesic = true: geodesic acceleration needs second "
+        "derivatives of the residuals, which the empirical Fisher (constant residuals) lacks; "
+        "use curvature = gauss-newton";
   if (max_trials < 1)
     trials =
         "LevenbergMarquardtOptions::max_trials = " + std::to_string(max_trials) + ": must be >= 1";
@@ -57,7 +79,7 @@ std::optional<std::string> LevenbergMarquardtOptions::validate() const {
                           : out_of_range(o, "momentum_xi", momentum_xi, "in (0, 1)"),
                       require_positive(o, "uphill_exponent", uphill_exponent),
                       require_positive(o, "geodesic_h", geodesic_h),
-                      require_positive(o, "geodesic_ratio", geodesic_ratio)});
+                      require_positive(o, "geodesic_ratio", geodesic_ratio), geodesic_fisher});
 }
 
 template <class Scalar>
@@ -71,6 +93,9 @@ const OptionFields<LevenbergMarquardtOptions>& LevenbergMarquardt<Scalar>::optio
     f.push_back(option_field<Options>(
         "form", "auto, parameter-space, data-space, cg (auto)",
         [](auto& o) -> auto& { return o.form; }));
+    f.push_back(option_field<Options>(
+        "curvature", "gauss-newton, empirical-fisher (gauss-newton)",
+        [](auto& o) -> auto& { return o.curvature; }));
     f.push_back(option_field<Options>(
         "memory_budget_bytes", "memory for explicit J and factors (1 GiB)",
         [](auto& o) -> auto& { return o.memory_budget_bytes; }));
@@ -118,6 +143,9 @@ const OptionFields<LevenbergMarquardtOptions>& LevenbergMarquardt<Scalar>::optio
         "momentum_step_length", "momentum: dP in H's metric; 0 = 0.6*sqrt(2/m) (0)",
         [](auto& o) -> auto& { return o.momentum_step_length; }));
     f.push_back(option_field<Options>(
+        "momentum_cap", "momentum: dP at most the LM step's H-length (true)",
+        [](auto& o) -> auto& { return o.momentum_cap; }));
+    f.push_back(option_field<Options>(
         "momentum_xi", "momentum: xi in (0, 1) (0.9)",
         [](auto& o) -> auto& { return o.momentum_xi; }));
     f.push_back(option_field<Options>(
@@ -129,6 +157,9 @@ const OptionFields<LevenbergMarquardtOptions>& LevenbergMarquardt<Scalar>::optio
         "uphill_exponent", "uphill: exponent b (2)",
         [](auto& o) -> auto& { return o.uphill_exponent; }));
     f.push_back(option_field<Options>(
+        "uphill_from_best", "uphill: compare with the best loss, not the current (true)",
+        [](auto& o) -> auto& { return o.uphill_from_best; }));
+    f.push_back(option_field<Options>(
         "geodesic", "geodesic acceleration (false)", [](auto& o) -> auto& { return o.geodesic; }));
     f.push_back(option_field<Options>(
         "geodesic_h", "geodesic: finite-difference step (0.1)",
@@ -136,6 +167,9 @@ const OptionFields<LevenbergMarquardtOptions>& LevenbergMarquardt<Scalar>::optio
     f.push_back(option_field<Options>(
         "geodesic_ratio", "geodesic: max 2|a|/|v| (0.75)",
         [](auto& o) -> auto& { return o.geodesic_ratio; }));
+    f.push_back(option_field<Options>(
+        "keep_best", "full batch: evaluate on the best iterate seen (false)",
+        [](auto& o) -> auto& { return o.keep_best; }));
     return f;
   }();
   return fields;
@@ -148,6 +182,8 @@ std::vector<std::pair<std::string, std::string>> LevenbergMarquardt<Scalar>::opt
 
 template <class Scalar>
 OracleSet LevenbergMarquardt<Scalar>::required_oracles() const {
+  if (options_.curvature == LmCurvature::kEmpiricalFisher)
+    return Oracle::kValue | Oracle::kGradient | Oracle::kPerExampleGradients;
   OracleSet set = options_.form == GaussNewtonForm::kConjugateGradient
                       ? Oracle::kValue | Oracle::kGradient | Oracle::kGgnProduct
                       : Oracle::kValue | Oracle::kGradient | Oracle::kResiduals | Oracle::kJacobian;
@@ -162,16 +198,56 @@ void LevenbergMarquardt<Scalar>::ensure_descent(const Problem<Scalar>& problem, 
   GaussNewtonForm form = options_.form;
   if (form == GaussNewtonForm::kAuto)
     form = choose_gauss_newton_form(m, n, sizeof(Scalar), options_.memory_budget_bytes,
-                                    options_.damping_matrix != DampingMatrix::kIdentity);
+                                    problem.num_jacobian_blocks());
   if (form == GaussNewtonForm::kConjugateGradient &&
       options_.damping_matrix != DampingMatrix::kIdentity)
     throw ConfigError(name_ +
                       ": damping_matrix = " + std::string(to_string(options_.damping_matrix)) +
                       " needs diag(JᵀJ), which the matrix-free CG form cannot give; use identity "
                       "damping or raise memory_budget_bytes so that J fits");
-  descent_ =
-      make_gauss_newton_descent<Scalar>(form, options_.cg_max_iterations, options_.cg_tolerance);
+  descent_ = make_gauss_newton_descent<Scalar>(form, options_.cg_max_iterations,
+                                               options_.cg_tolerance, options_.memory_budget_bytes);
   descent_m_ = m;
+}
+
+template <class Scalar>
+Problem<Scalar>& LevenbergMarquardt<Scalar>::curvature_problem(Problem<Scalar>& problem) {
+  if (options_.curvature == LmCurvature::kGaussNewton) return problem;
+  if (!fisher_ || fisher_inner_ != &problem) {
+    fisher_ = std::make_unique<EmpiricalFisherProblem<Scalar>>(problem);
+    fisher_inner_ = &problem;
+  }
+  return *fisher_;
+}
+
+template <class Scalar>
+void LevenbergMarquardt<Scalar>::track_best_before(const Problem<Scalar>& problem, double f,
+                                                   ConstVectorRef<Scalar> params) {
+  if (!options_.keep_best && !(options_.uphill && options_.uphill_from_best)) return;
+  if (problem.data_version() != best_version_ && !std::exchange(adopt_version_, false))
+    has_best_ = false;
+  best_version_ = problem.data_version();
+  current_loss_ = f;
+  if (!has_best_ || f < best_loss_) {
+    best_ = params;
+    best_loss_ = f;
+    has_best_ = true;
+  }
+}
+
+template <class Scalar>
+void LevenbergMarquardt<Scalar>::track_best_after(double f, ConstVectorRef<Scalar> params) {
+  if (!options_.keep_best && !(options_.uphill && options_.uphill_from_best)) return;
+  current_loss_ = f;
+  if (f < best_loss_) {
+    best_ = params;
+    best_loss_ = f;
+  }
+}
+
+template <class Scalar>
+const Vector<Scalar>* LevenbergMarquardt<Scalar>::evaluation_parameters() const {
+  return options_.keep_best && has_best_ && best_loss_ < current_loss_ ? &best_ : nullptr;
 }
 
 template <class Scalar>
@@ -208,8 +284,10 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
     has_previous_ = false;
     d_.setConstant(n, static_cast<Scalar>(options_.initial_diagonal));
   }
-  ensure_descent(problem, n);
   problem.require(required_oracles(), name());
+  Problem<Scalar>& curvature = curvature_problem(problem);
+  ensure_descent(curvature, n);
+  descent_->times() = {};
   StepReport report;
   detail::PhaseTimer total(report.times.total_seconds);
   report.step = num_steps_++;
@@ -228,6 +306,7 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
     report.message = "non-finite loss or gradient; parameters unchanged";
     return report;
   }
+  track_best_before(problem, report.loss_before, params);
   report.gradient_norm = static_cast<double>(grad_.norm());
   if (options_.gradient_tolerance > 0 &&
       static_cast<double>(grad_.cwiseAbs().maxCoeff()) <= options_.gradient_tolerance) {
@@ -240,7 +319,7 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
   bool prepared;
   {
     detail::PhaseTimer timer(report.times.curvature_seconds);
-    prepared = descent_->prepare(problem, params);
+    prepared = descent_->prepare(curvature, params);
   }
   if (!prepared) {
     report.status = StepStatus::kNumericalIssue;
@@ -268,9 +347,13 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
         const double i_ff =
             descent_->jacobian_norm_squared(previous_) +
             lambda * static_cast<double>((d_trial_.array() * previous_.array().square()).sum());
-        const double dp = options_.momentum_step_length > 0
-                              ? options_.momentum_step_length
-                              : 0.6 * std::sqrt(2.0 / static_cast<double>(problem.num_residuals()));
+        double dp = options_.momentum_step_length > 0
+                        ? options_.momentum_step_length
+                        : 0.6 * std::sqrt(2.0 / static_cast<double>(curvature.num_residuals()));
+        // Capped, the momentum step is never longer in H's metric than the LM step √(gᵀH⁻¹g)
+        // it modifies, so it shrinks as the iterate converges instead of orbiting at δP.
+        if (options_.momentum_cap)
+          dp = std::min(dp, std::sqrt(std::max(0.0, -static_cast<double>(grad_.dot(s_)))));
         adaptive_momentum_step<Scalar>(s_, grad_, previous_, i_ff, dp, options_.momentum_xi,
                                        direction_);
       }
@@ -299,7 +382,8 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
         const double beta =
             denominator > 0 ? static_cast<double>(s_.dot(previous_)) / denominator : 0.0;
         const double factor = std::min(1.0, 1 - beta);
-        accept = std::pow(factor, options_.uphill_exponent) * f_new <= f_old;
+        const double reference = options_.uphill_from_best && has_best_ ? best_loss_ : f_old;
+        accept = std::pow(factor, options_.uphill_exponent) * f_new <= reference;
         if (accept) report.message = "uphill step accepted";
       }
       if (!accept && options_.lr_search) {
@@ -328,10 +412,13 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
       report.step_norm = static_cast<double>(previous_.norm());
       has_previous_ = true;
       params = trial_;
+      track_best_after(f_new, params);
       d_.swap(d_trial_);
-      // A step saved by the learning-rate search means λ was too small for a full step: raise
-      // it as for a rejection, so the next steps are more conservative.
-      if (accepted_by_search) {
+      // A step saved by the learning-rate search with lr* < 1 says the full step was too long:
+      // λ rises as after a rejection, else the search would keep accepting negligible steps
+      // (lr* = 1e-6) with λ stuck. With lr* ≥ 1 the step was short: λ falls as after an accept
+      // (spec §3.5.3 leaves this open).
+      if (accepted_by_search && report.learning_rate < 1.0) {
         search_.rejected(f_old, f_new, rho);
       } else {
         search_.accepted(f_old, f_new, rho);
@@ -349,6 +436,10 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
   }
   if (report.status != StepStatus::kAccepted) report.damping = search_.damping();
   report.inner_iterations = inner;
+  const StepTimes& phases = descent_->times();
+  report.times.jacobian_seconds = phases.jacobian_seconds;
+  report.times.matrix_seconds = phases.matrix_seconds;
+  report.times.factorization_seconds = phases.factorization_seconds;
   return report;
 }
 
@@ -398,6 +489,10 @@ void LevenbergMarquardt<Scalar>::reset() {
   descent_.reset();
   has_previous_ = false;
   descent_m_ = -1;
+  has_best_ = false;
+  adopt_version_ = false;
+  current_loss_ = std::numeric_limits<double>::quiet_NaN();
+  best_loss_ = std::numeric_limits<double>::infinity();
 }
 
 template <class Scalar>
@@ -410,6 +505,14 @@ OptimizerState LevenbergMarquardt<Scalar>::save_state() const {
   state.put("has_previous_step", has_previous_ ? 1.0 : 0.0);
   if (n_ > 0) state.put("damping_diagonal", d_);
   if (has_previous_) state.put("previous_step", previous_);
+  if (options_.keep_best || options_.uphill) {
+    state.put("current_loss", current_loss_);
+    state.put("has_best", has_best_ ? 1.0 : 0.0);
+    if (has_best_) {
+      state.put("best_loss", best_loss_);
+      state.put("best_parameters", best_);
+    }
+  }
   return state;
 }
 
@@ -435,6 +538,16 @@ void LevenbergMarquardt<Scalar>::load_state(const OptimizerState& state) {
     if (has_previous_) {
       previous_.resize(n);
       state.get_into("previous_step", previous_);
+    }
+  }
+  if (options_.keep_best || options_.uphill) {
+    current_loss_ = state.get_scalar("current_loss");
+    has_best_ = state.get_scalar("has_best") != 0;
+    adopt_version_ = true;  // the state continues on the data it was saved with
+    if (has_best_) {
+      best_loss_ = state.get_scalar("best_loss");
+      best_.resize(n);
+      state.get_into("best_parameters", best_);
     }
   }
 }

@@ -102,6 +102,7 @@ const std::vector<Entry>& registry() {
     modified.lr_search = true;
     modified.uphill = true;
     modified.uphill_exponent = 2;
+    modified.keep_best = true;
     e.push_back(entry<LevenbergMarquardt>(
         "lm-modified",
         "the [S1] modified LM: max-diagonal damping, adaptive momentum, lr search, uphill steps",

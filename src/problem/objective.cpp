@@ -117,6 +117,23 @@ void Objective<Scalar>::jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar
 }
 
 template <class Scalar>
+void Objective<Scalar>::jacobian_block(ConstVectorRef<Scalar> params, Index block,
+                                       MatrixRef<Scalar> J_block) {
+  if (block < 0 || block >= num_outputs())
+    throw ShapeError("Objective::jacobian_block: block " + std::to_string(block) +
+                     " requested, the model has " + std::to_string(num_outputs()) + " outputs");
+  if (J_block.rows() != batch_ || J_block.cols() != num_parameters())
+    throw ShapeError("Objective::jacobian_block: output is " + std::to_string(J_block.rows()) +
+                     "x" + std::to_string(J_block.cols()) + ", expected " + std::to_string(batch_) +
+                     "x" + std::to_string(num_parameters()));
+  ensure_forward(params);
+  ublocks_.resize(num_outputs(), batch_);
+  loss_.factor_column(model_.output(), block, ublocks_);
+  model_.row_cotangents(ublocks_);
+  model_.jacobian_rows(J_block);
+}
+
+template <class Scalar>
 void Objective<Scalar>::jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                             VectorRef<Scalar> out) {
   check_size("jvp", "v", v.size(), num_parameters());

@@ -1,5 +1,7 @@
 #include "curvopt/problem/problem.h"
 
+#include <atomic>
+
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
@@ -60,6 +62,20 @@ void Problem<Scalar>::residuals(ConstVectorRef<Scalar>, VectorRef<Scalar>) {
 template <class Scalar>
 void Problem<Scalar>::jacobian(ConstVectorRef<Scalar>, MatrixRef<Scalar>) {
   unsupported(Oracle::kJacobian);
+}
+template <class Scalar>
+std::uint64_t Problem<Scalar>::fresh_data_version() {
+  static std::atomic<std::uint64_t> counter{0};
+  return ++counter;
+}
+
+template <class Scalar>
+void Problem<Scalar>::jacobian_block(ConstVectorRef<Scalar> params, Index block,
+                                     MatrixRef<Scalar> J_block) {
+  if (block != 0 || num_jacobian_blocks() != 1)
+    throw ShapeError("Problem::jacobian_block: block " + std::to_string(block) +
+                     " requested, but this problem does not split its Jacobian (1 block)");
+  jacobian(params, J_block);
 }
 template <class Scalar>
 void Problem<Scalar>::jvp(ConstVectorRef<Scalar>, ConstVectorRef<Scalar>, VectorRef<Scalar>) {

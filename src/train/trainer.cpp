@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <span>
 #include <sstream>
 
 #include "curvopt/core/errors.h"
@@ -124,11 +126,14 @@ EpochInfo Trainer<Scalar>::finish_epoch(ConstVectorRef<Scalar> params, double se
   info.mean_step_loss =
       epoch_loss_count_ > 0 ? epoch_loss_sum_ / static_cast<double>(epoch_loss_count_) : 0.0;
   const Index eval_batch = options_.evaluation_batch_size;
+  // Averaged or best-so-far iterates, when the optimizer keeps them, are what a run reports.
+  const Vector<Scalar>* evaluation = optimizer_.evaluation_parameters();
+  const ConstVectorRef<Scalar> at = evaluation ? ConstVectorRef<Scalar>(*evaluation) : params;
   if (options_.evaluate_train)
-    info.train = evaluate(evaluation_model_, loss_, params, train_, eval_batch);
+    info.train = evaluate(evaluation_model_, loss_, at, train_, eval_batch);
   if (validation_)
-    info.validation = evaluate(evaluation_model_, loss_, params, *validation_, eval_batch);
-  if (test_) info.test = evaluate(evaluation_model_, loss_, params, *test_, eval_batch);
+    info.validation = evaluate(evaluation_model_, loss_, at, *validation_, eval_batch);
+  if (test_) info.test = evaluate(evaluation_model_, loss_, at, *test_, eval_batch);
   return info;
 }
 
@@ -142,6 +147,7 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
   auto update_elapsed = [&] { elapsed_ = elapsed_before_ + seconds_since(start); };
   TrainingSummary summary;
   objective_.set_training(true);
+  full_batch_bound_ = false;
   for (auto& c : callbacks_) c->on_train_begin(context(params));
 
   auto stop_by = [&](Callback<Scalar>& c) {
@@ -157,9 +163,25 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
     if (step_in_epoch_ == 0)
       for (auto& c : callbacks_) c->on_epoch_begin(context(params));
     while (!stopped && step_in_epoch_ < sampler_.num_batches()) {
-      gather_batch(train_, sampler_.batch(step_in_epoch_), batch_inputs_, batch_targets_);
-      model_.set_noise_seed(noise_seed(options_.seed, step_));
-      objective_.set_batch(batch_inputs_, batch_targets_);
+      if (sampler_.num_batches() > 1) {
+        gather_batch(train_, sampler_.batch(step_in_epoch_), batch_inputs_, batch_targets_);
+        model_.set_noise_seed(noise_seed(options_.seed, step_));
+        objective_.set_batch(batch_inputs_, batch_targets_);
+      } else if (!full_batch_bound_ || model_.stochastic()) {
+        // Full batch: the same data every step, in dataset order (a shuffle would change only
+        // the summation order). Binding it once keeps the objective's data version, so that
+        // optimizers may reuse what they computed at the same point on the same data (L-BFGS's
+        // gradient, LM's best iterate). Stochastic layers need fresh noise every step.
+        if (!full_batch_bound_) {
+          const auto indices = sampler_.batch(0);
+          full_batch_.assign(indices.begin(), indices.end());
+          std::sort(full_batch_.begin(), full_batch_.end());
+          gather_batch(train_, std::span<const Index>(full_batch_), batch_inputs_, batch_targets_);
+        }
+        model_.set_noise_seed(noise_seed(options_.seed, step_));
+        objective_.set_batch(batch_inputs_, batch_targets_);
+        full_batch_bound_ = true;
+      }
       StepInfo info{optimizer_.step(objective_, params), batch_inputs_.cols()};
       ++step_;
       ++step_in_epoch_;

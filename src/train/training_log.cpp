@@ -115,7 +115,15 @@ CallbackAction TrainingLog<Scalar>::on_step_end(const TrainingContext<Scalar>& c
   f.push_back(integer("num_trials", r.num_trials));
   f.push_back(integer("value_evaluations", r.num_value_evaluations));
   f.push_back(integer("gradient_evaluations", r.num_gradient_evaluations));
-  f.push_back(num("step_seconds", r.times.total_seconds));
+  const StepTimes& t = r.times;
+  f.push_back(num("gradient_seconds", t.gradient_seconds));
+  f.push_back(num("curvature_seconds", t.curvature_seconds));
+  f.push_back(num("jacobian_seconds", t.jacobian_seconds));
+  f.push_back(num("matrix_seconds", t.matrix_seconds));
+  f.push_back(num("direction_seconds", t.direction_seconds));
+  f.push_back(num("factorization_seconds", t.factorization_seconds));
+  f.push_back(num("search_seconds", t.search_seconds));
+  f.push_back(num("step_seconds", t.total_seconds));
   f.push_back(num("elapsed_seconds", context.elapsed_seconds));
   write_row(steps_csv_, steps_jsonl_, std::exchange(steps_header_, false), f);
   return CallbackAction::kContinue;

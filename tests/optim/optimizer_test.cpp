@@ -49,7 +49,7 @@ TEST_P(EveryOptimizer, ReducesTheLossOfASmallNetwork) {
   }
   const float final_loss = task.objective->value(theta);
   EXPECT_LT(final_loss, 0.5f * initial) << "initial " << initial;
-  if (const Vector<float>* average = optimizer->averaged_parameters()) {
+  if (const Vector<float>* average = optimizer->evaluation_parameters()) {
     EXPECT_LT(task.objective->value(*average), initial);
   }
 }
@@ -86,16 +86,16 @@ TEST_P(EveryOptimizer, RejectedFirstStepLeavesTheStateFresh) {
   Vector<double> x = Vector<double>::Ones(2), y = x;
   problem.set_poisoned(true);
   EXPECT_EQ(a->step(problem, x).status, StepStatus::kNumericalIssue);
-  EXPECT_EQ(a->averaged_parameters(), nullptr);
+  EXPECT_EQ(a->evaluation_parameters(), nullptr);
   problem.set_poisoned(false);
   for (int k = 0; k < 3; ++k) {
     a->step(problem, x);
     fresh->step(problem, y);
     EXPECT_EQ(x, y) << "step " << k;
   }
-  ASSERT_EQ(a->averaged_parameters() == nullptr, fresh->averaged_parameters() == nullptr);
-  if (a->averaged_parameters()) {
-    EXPECT_EQ(*a->averaged_parameters(), *fresh->averaged_parameters());
+  ASSERT_EQ(a->evaluation_parameters() == nullptr, fresh->evaluation_parameters() == nullptr);
+  if (a->evaluation_parameters()) {
+    EXPECT_EQ(*a->evaluation_parameters(), *fresh->evaluation_parameters());
   }
 }
 
@@ -107,7 +107,7 @@ TEST_P(EveryOptimizer, ResetForgetsEverything) {
   for (int k = 0; k < 4; ++k) a->step(problem, x);
   a->reset();
   EXPECT_EQ(a->save_state(), fresh->save_state());
-  EXPECT_EQ(a->averaged_parameters(), nullptr);
+  EXPECT_EQ(a->evaluation_parameters(), nullptr);
   // After a reset the optimizer behaves as a new one.
   x = y;
   for (int k = 0; k < 3; ++k) {

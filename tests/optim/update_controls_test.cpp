@@ -86,12 +86,12 @@ TEST(IterateAveraging, PolyakIsTheMeanOfTheIteratesFromTheStart) {
   options.control.averaging.kind = AveragingKind::kPolyak;
   Sgd<double> sgd(options);
   Vector<double> x = Vector<double>::Ones(2), sum = x;
-  EXPECT_EQ(sgd.averaged_parameters(), nullptr);
+  EXPECT_EQ(sgd.evaluation_parameters(), nullptr);
   for (int k = 0; k < 7; ++k) {
     sgd.step(problem, x);
     sum += x;
   }
-  EXPECT_LT((*sgd.averaged_parameters() - sum / 8).norm(), 1e-15);
+  EXPECT_LT((*sgd.evaluation_parameters() - sum / 8).norm(), 1e-15);
 }
 
 TEST(IterateAveraging, ExponentialStartsFromTheFirstIterateAndHonoursStart) {

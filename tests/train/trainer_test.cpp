@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -124,6 +125,73 @@ TEST(Trainer, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
   EXPECT_EQ(resumed_losses, straight_losses);
   EXPECT_EQ(std::memcmp(straight.data(), resumed.data(), sizeof(float) * straight.size()), 0);
   EXPECT_FALSE(std::filesystem::exists(dir / "ckpt.bin.tmp"));
+}
+
+// Gradient descent that records the data version of every problem it is given, and offers a
+// fixed vector for evaluation.
+class RecordingDescent final : public Optimizer<float> {
+ public:
+  std::string_view name() const override { return "recording-descent"; }
+  StepReport step(Problem<float>& problem, VectorRef<float> params) override {
+    versions.push_back(problem.data_version());
+    grad_.resize(params.size());
+    StepReport report;
+    report.loss_before = problem.gradient(params, grad_);
+    params -= 0.1f * grad_;
+    return report;
+  }
+  void reset() override {}
+  OptimizerState save_state() const override { return OptimizerState{"recording-descent"}; }
+  void load_state(const OptimizerState&) override {}
+  std::vector<std::pair<std::string, std::string>> options() const override { return {}; }
+  const Vector<float>* evaluation_parameters() const override {
+    return evaluate_at.size() > 0 ? &evaluate_at : nullptr;
+  }
+  std::vector<std::uint64_t> versions;
+  Vector<float> evaluate_at;
+
+ private:
+  Vector<float> grad_;
+};
+
+TEST(Trainer, BindsAFullBatchOnceUnlessTheModelIsStochastic) {
+  Blobs task;  // 2 → 8 RReLU → 2: stochastic while training
+  Sequential<float> smooth(Shape::flat(2));
+  smooth.add<Dense>(Index(8));
+  smooth.add<Tanh>();
+  smooth.add<Dense>(Index(2));
+  smooth.initialize(Initializer::kPyTorchDefault, 1);
+  auto versions = [&](Sequential<float>& model, Index batch_size) {
+    RecordingDescent descent;
+    TrainerOptions options{.epochs = 3, .batching = {.batch_size = batch_size, .seed = 1}};
+    Trainer<float> trainer(model, task.loss, descent, task.train, options);
+    Vector<float> theta = model.parameters();
+    trainer.train(theta);
+    std::set<std::uint64_t> distinct(descent.versions.begin(), descent.versions.end());
+    return std::make_pair(descent.versions.size(), distinct.size());
+  };
+  // Full batch of a deterministic model: one binding, so optimizers may reuse work across steps.
+  EXPECT_EQ(versions(smooth, 200), std::make_pair(std::size_t{3}, std::size_t{1}));
+  // New noise every step, or new data every step: a new version every step.
+  EXPECT_EQ(versions(task.model, 200), std::make_pair(std::size_t{3}, std::size_t{3}));
+  EXPECT_EQ(versions(smooth, 100), std::make_pair(std::size_t{6}, std::size_t{6}));
+}
+
+TEST(Trainer, EvaluatesTheParametersTheOptimizerOffers) {
+  Blobs task;
+  RecordingDescent descent;
+  descent.evaluate_at = Vector<float>::Constant(task.model.num_parameters(), 0.01f);
+  TrainerOptions options{.epochs = 1, .batching = {.batch_size = 50, .seed = 1}};
+  Trainer<float> trainer(task.model, task.loss, descent, task.train, options);
+  trainer.set_test(&task.test);
+  Vector<float> theta = task.model.parameters();
+  const TrainingSummary summary = trainer.train(theta);
+  Sequential<float> model = task.model;
+  model.set_training(false);
+  const Metrics expected = evaluate(model, task.loss, descent.evaluate_at, task.test, 1000);
+  ASSERT_TRUE(summary.last_epoch && summary.last_epoch->test);
+  EXPECT_DOUBLE_EQ(summary.last_epoch->test->loss, expected.loss);
+  EXPECT_NE(theta, descent.evaluate_at);
 }
 
 TEST(Trainer, CheckpointErrorsNameTheFile) {

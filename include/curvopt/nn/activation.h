@@ -79,6 +79,7 @@ class Rrelu final : public Activation<Scalar> {
   std::string type() const override { return "RReLU"; }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Rrelu>(*this); }
   void resample_noise(Index batch_size, Rng& rng) override;
+  bool stochastic() const override { return this->training(); }
   /// The slopes in force for the last batch (input_size × batch), training mode only.
   const Mat& slopes() const { return slopes_; }
 

@@ -69,6 +69,8 @@ class Layer {
   /// Draws fresh random state for a batch; stochastic layers keep it fixed until the next call,
   /// so that every evaluation inside one optimizer step sees the same function.
   virtual void resample_noise(Index /*batch_size*/, Rng& /*rng*/) {}
+  /// True when the layer's function depends on that random state (in its current mode).
+  virtual bool stochastic() const { return false; }
 
   /// Y = f(X; θ). Y is pre-sized output_size() × batch.
   virtual void forward(ConstRef X, Ref Y) = 0;

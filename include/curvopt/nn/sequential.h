@@ -63,6 +63,8 @@ class Sequential {
   /// model's noise generator (seeded by set_noise_seed, default 0).
   void resample_noise(Index batch_size);
   void set_noise_seed(std::uint64_t seed) { noise_rng_.reseed(seed); }
+  /// True when some layer draws random state in the current mode (RReLU while training).
+  bool stochastic() const;
 
   /// Runs the passes on `params` (size num_parameters(), must stay alive while passes use it)
   /// instead of the owned vector. Throws ShapeError on a size mismatch.

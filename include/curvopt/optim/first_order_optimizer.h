@@ -73,7 +73,7 @@ class FirstOrderOptimizer : public Optimizer<Scalar> {
   void reset() final;
   OptimizerState save_state() const final;
   void load_state(const OptimizerState& state) final;
-  const Vector<Scalar>* averaged_parameters() const final { return averager_.average(); }
+  const Vector<Scalar>* evaluation_parameters() const final { return averager_.average(); }
 
   /// Accepted updates so far (t in the formulas).
   std::int64_t num_updates() const { return num_updates_; }

@@ -8,6 +8,7 @@
 #include <Eigen/Cholesky>
 
 #include "curvopt/core/types.h"
+#include "curvopt/optim/step_report.h"
 #include "curvopt/problem/problem.h"
 
 namespace curvopt {
@@ -16,7 +17,8 @@ namespace curvopt {
 enum class GaussNewtonForm {
   kAuto,               ///< by shape and memory (m ≥ n: parameter space; m < n: data space; CG
                        ///< when neither fits)
-  kParameterSpace,     ///< n × n: JᵀJ by a symmetric rank-k update, Cholesky (LDLT fallback)
+  kParameterSpace,     ///< n × n: JᵀJ by a symmetric rank-k update, Cholesky (LDLT fallback);
+                       ///< accumulated block by block when J itself does not fit
   kDataSpace,          ///< m × m: J D⁻¹ Jᵀ + λI, Cholesky; the minimum-norm form for m < n
   kConjugateGradient,  ///< matrix-free CG on JᵀJ + λ·diag(d) with Gauss-Newton products
 };
@@ -41,22 +43,32 @@ class GaussNewtonDescent {
                      VectorRef<Scalar> s, int& iterations) = 0;
   /// ‖J s‖² (for the predicted reduction).
   virtual double jacobian_norm_squared(ConstVectorRef<Scalar> s) = 0;
+
+  /// Seconds spent forming J, forming JᵀJ or the Gram, and factorizing, accumulated since the
+  /// caller last cleared them (only these three fields are used).
+  StepTimes& times() { return times_; }
+
+ protected:
+  StepTimes times_;
 };
 
-/// Which form kAuto picks for m residuals, n parameters, a memory budget in bytes and whether
-/// the damping needs diag(JᵀJ) (Marquardt, max-diagonal), which matrix-free forms lack.
+/// Which form kAuto picks for m residuals in `jacobian_blocks` row blocks, n parameters and a
+/// memory budget in bytes: parameter space when m ≥ n and JᵀJ, its factor and one block of J
+/// fit; data space when J twice and the m × m Gram and factor fit; CG otherwise.
 GaussNewtonForm choose_gauss_newton_form(Index m, Index n, std::size_t scalar_bytes,
-                                         double memory_budget_bytes, bool needs_diagonal);
+                                         double memory_budget_bytes, Index jacobian_blocks = 1);
 
-/// Creates a descent of the given (not kAuto) form; CG takes its iteration limit and tolerance.
+/// Creates a descent of the given (not kAuto) form. CG takes its iteration limit and tolerance;
+/// the parameter-space form holds J whole only when J and the n × n matrices fit in
+/// memory_budget_bytes, and otherwise accumulates JᵀJ over the problem's Jacobian blocks.
 template <class Scalar>
-std::unique_ptr<GaussNewtonDescent<Scalar>> make_gauss_newton_descent(GaussNewtonForm form,
-                                                                      int cg_max_iterations = 250,
-                                                                      double cg_tolerance = 1e-10);
+std::unique_ptr<GaussNewtonDescent<Scalar>> make_gauss_newton_descent(
+    GaussNewtonForm form, int cg_max_iterations = 250, double cg_tolerance = 1e-10,
+    double memory_budget_bytes = 1073741824.0);
 
 extern template std::unique_ptr<GaussNewtonDescent<float>> make_gauss_newton_descent<float>(
-    GaussNewtonForm, int, double);
+    GaussNewtonForm, int, double, double);
 extern template std::unique_ptr<GaussNewtonDescent<double>> make_gauss_newton_descent<double>(
-    GaussNewtonForm, int, double);
+    GaussNewtonForm, int, double, double);
 
 }  // namespace curvopt

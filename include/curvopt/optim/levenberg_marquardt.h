@@ -1,6 +1,7 @@
 #pragma once
 /// Levenberg-Marquardt and damped Gauss-Newton for least-squares problems and networks.
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include "curvopt/optim/gauss_newton_descent.h"
 #include "curvopt/optim/optimizer.h"
 #include "curvopt/optim/option_fields.h"
+#include "curvopt/problem/empirical_fisher_problem.h"
 
 namespace curvopt {
 
@@ -24,9 +26,22 @@ std::string_view to_string(DampingMatrix m);
 bool parse_enum(std::string_view text, DampingMatrix& out);
 std::string enum_choices(DampingMatrix);
 
+/// Which curvature the damped system uses (spec §3.2).
+enum class LmCurvature {
+  kGaussNewton,      ///< JᵀJ of the problem's residuals: Gauss-Newton, and for softmax
+                     ///< cross-entropy the exact generalized Gauss-Newton (logit Fisher)
+  kEmpiricalFisher,  ///< (1/b)Σ∇ℓₛ∇ℓₛᵀ from per-example gradients, m = b ([S1] eq. 7)
+};
+
+std::string_view to_string(LmCurvature c);
+bool parse_enum(std::string_view text, LmCurvature& out);
+std::string enum_choices(LmCurvature);
+
 struct LevenbergMarquardtOptions {
   /// How the damped system is solved; kAuto picks by shape and memory_budget_bytes.
   GaussNewtonForm form = GaussNewtonForm::kAuto;
+  /// Gauss-Newton (exact GGN for classification) or the empirical Fisher of [S1].
+  LmCurvature curvature = LmCurvature::kGaussNewton;
   /// Memory the explicit forms may use (J, JᵀJ or the Gram and their factors). Default 1 GiB.
   double memory_budget_bytes = 1073741824.0;
   DampingMatrix damping_matrix = DampingMatrix::kIdentity;
@@ -53,18 +68,30 @@ struct LevenbergMarquardtOptions {
   /// 0.6·√(2/m).
   bool momentum = false;
   double momentum_step_length = 0;
+  /// Use min(δP, √(gᵀH⁻¹g)): the momentum step is never longer in H's metric than the plain LM
+  /// step. Without the cap (the published rule) the step keeps length δP near a minimum and
+  /// only rejections (raising λ) can shrink it.
+  bool momentum_cap = true;
   double momentum_xi = 0.9;
   /// Learning-rate grid search on a failed trial (§3.5.3): lr_j = 1e-6 + 0.125·j, j = 0..71.
   bool lr_search = false;
-  /// Uphill acceptance (§3.5.4): accept f_new when (1 − β)^b·f_new ≤ f_old, β the cosine between
-  /// the LM direction and the previous accepted step (factor clipped to ≤ 1).
+  /// Uphill acceptance (§3.5.4): accept f_new when (1 − β)^b·f_new ≤ f_ref, β the cosine between
+  /// the LM direction and the previous accepted step (factor clipped to ≤ 1), f_ref the loss at
+  /// the current iterate or (uphill_from_best, the default) the best loss seen on this data —
+  /// with momentum, consecutive steps are nearly parallel and a current-loss reference lets the
+  /// loss ratchet up without bound.
   bool uphill = false;
   double uphill_exponent = 2;
+  bool uphill_from_best = true;
   /// Geodesic acceleration (§3.5.5): a = solve(−Jᵀr_vv) with r_vv by a finite difference of
   /// step h along v; the step v + a/2 is tried only when 2‖a‖/‖v‖ ≤ geodesic_ratio.
   bool geodesic = false;
   double geodesic_h = 0.1;
   double geodesic_ratio = 0.75;
+  /// Offer the best iterate seen (the f_best of [S1]'s modified LM) for evaluation through
+  /// evaluation_parameters(): with uphill steps the last iterate need not be the best. The record
+  /// holds while the problem's data_version() is unchanged (a full batch) and restarts with it.
+  bool keep_best = false;
 
   std::optional<std::string> validate() const;
 };
@@ -95,11 +122,21 @@ class LevenbergMarquardt final : public Optimizer<Scalar> {
   std::vector<std::pair<std::string, std::string>> options() const override;
   static const OptionFields<Options>& option_fields();
 
+  /// The best iterate seen on the current data when keep_best is on and the current iterate
+  /// is not it; else nullptr.
+  const Vector<Scalar>* evaluation_parameters() const override;
+
   double damping() const { return search_.damping(); }
   const Vector<Scalar>& damping_diagonal() const { return d_; }
 
  private:
   void ensure_descent(const Problem<Scalar>& problem, Index n);
+  /// The problem the curvature comes from: `problem`, or its empirical-Fisher face.
+  Problem<Scalar>& curvature_problem(Problem<Scalar>& problem);
+  /// Best-iterate bookkeeping at the start of a step (loss f at params on this data) and after
+  /// an accepted one.
+  void track_best_before(const Problem<Scalar>& problem, double f, ConstVectorRef<Scalar> params);
+  void track_best_after(double f, ConstVectorRef<Scalar> params);
   void update_damping_diagonal();
 
   Options options_;
@@ -119,6 +156,16 @@ class LevenbergMarquardt final : public Optimizer<Scalar> {
   Vector<Scalar> grad_, d_, d_trial_, s_, trial_, neg_grad_, direction_, previous_, work_;
   Vector<Scalar> r0_, rh_, jv_, acceleration_;
   bool has_previous_ = false;
+  std::unique_ptr<EmpiricalFisherProblem<Scalar>> fisher_;
+  const Problem<Scalar>* fisher_inner_ = nullptr;
+  // The loss at the current iterate, and the best iterate and loss on the current data (its
+  // data_version; after load_state the first version seen is adopted).
+  double current_loss_ = std::numeric_limits<double>::quiet_NaN();
+  double best_loss_ = std::numeric_limits<double>::infinity();
+  Vector<Scalar> best_;
+  bool has_best_ = false;
+  std::uint64_t best_version_ = 0;
+  bool adopt_version_ = false;
 };
 
 extern template class LevenbergMarquardt<float>;

@@ -46,9 +46,10 @@ class Optimizer {
   /// or its sizes do not match.
   virtual void load_state(const OptimizerState& state) = 0;
 
-  /// The averaged iterate when iterate averaging is on and has started, else nullptr. Use it for
-  /// evaluation; it never feeds back into the steps.
-  virtual const Vector<Scalar>* averaged_parameters() const { return nullptr; }
+  /// Parameters to evaluate and report in place of the iterate, when the method keeps such:
+  /// the averaged iterate (iterate averaging) or the best iterate seen (full-batch LM with
+  /// keep_best). nullptr: evaluate the iterate itself. Never feeds back into the steps.
+  virtual const Vector<Scalar>* evaluation_parameters() const { return nullptr; }
 
   /// The resolved options as (key, value) text pairs, in declaration order: what a run records
   /// so that it can be reproduced.

@@ -26,6 +26,10 @@ struct StepTimes {
   double direction_seconds = 0;  ///< turning gradient and curvature into a proposal
   double search_seconds = 0;     ///< trial evaluations: line search, damping trials
   double total_seconds = 0;      ///< the whole step
+  // Finer phases of the Gauss-Newton methods, each part of the ones above.
+  double jacobian_seconds = 0;  ///< forming the Jacobian (part of curvature)
+  double matrix_seconds = 0;    ///< forming JᵀJ or the Gram J D⁻¹Jᵀ (curvature or direction)
+  double factorization_seconds = 0;  ///< Cholesky / LDLT of the damped system (direction)
 };
 
 /// One optimizer step. Fields a method does not produce are empty, never a sentinel value; the

@@ -62,6 +62,10 @@ class Objective final : public Problem<Scalar> {
   void residuals(ConstVectorRef<Scalar> params, VectorRef<Scalar> r) override;
   /// J (m × n).
   void jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> J) override;
+  /// One block per network output: block k holds the b rows of residual component k.
+  Index num_jacobian_blocks() const override { return num_outputs(); }
+  void jacobian_block(ConstVectorRef<Scalar> params, Index block,
+                      MatrixRef<Scalar> J_block) override;
   /// J v (m).
   void jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v, VectorRef<Scalar> out) override;
   /// Jᵀ u (n).

@@ -66,8 +66,9 @@ class Problem {
   virtual Index num_parameters() const = 0;
   /// The oracles this problem provides (always at least value and gradient).
   virtual OracleSet oracles() const { return Oracle::kValue | Oracle::kGradient; }
-  /// Changes whenever the data the oracles see changes. Two evaluations with the same version
-  /// at bit-identical θ give identical results, so an optimizer may reuse a gradient it has.
+  /// Changes whenever the data the oracles see changes, and differs between problem objects (a
+  /// process-wide counter). Two evaluations with the same version at bit-identical θ give
+  /// identical results, so an optimizer may reuse a gradient it has.
   std::uint64_t data_version() const { return data_version_; }
 
   /// f(θ).
@@ -81,6 +82,13 @@ class Problem {
   virtual Index batch_size() const { return 0; }
   virtual void residuals(ConstVectorRef<Scalar> params, VectorRef<Scalar> r);
   virtual void jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> J);
+  /// J as num_jacobian_blocks() consecutive row blocks of equal height m/B (a network: one
+  /// block of b rows per output), so that JᵀJ can be accumulated without holding J. 1 by default.
+  virtual Index num_jacobian_blocks() const { return 1; }
+  /// Rows [k·m/B, (k+1)·m/B) of J into J_block (part of the jacobian oracle). The default
+  /// serves block 0 of 1 through jacobian().
+  virtual void jacobian_block(ConstVectorRef<Scalar> params, Index block,
+                              MatrixRef<Scalar> J_block);
   virtual void jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v, VectorRef<Scalar> out);
   virtual void vjp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> u, VectorRef<Scalar> out);
   virtual void gram(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G);
@@ -96,12 +104,14 @@ class Problem {
 
  protected:
   /// Implementations call this whenever the data behind the oracles changes.
-  void mark_data_changed() { ++data_version_; }
+  void mark_data_changed() { data_version_ = fresh_data_version(); }
 
  private:
   [[noreturn]] void unsupported(Oracle oracle) const;
 
-  std::uint64_t data_version_ = 0;
+  static std::uint64_t fresh_data_version();
+
+  std::uint64_t data_version_ = fresh_data_version();
 };
 
 extern template class Problem<float>;

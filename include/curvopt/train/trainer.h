@@ -85,6 +85,9 @@ class Trainer {
   Sequential<Scalar> evaluation_model_;  // a copy, so evaluation never disturbs objective_'s cache
   std::vector<std::unique_ptr<Callback<Scalar>>> callbacks_;
   Matrix<Scalar> batch_inputs_, batch_targets_;
+  /// Full batch: the example indices in dataset order, and whether the objective holds them.
+  std::vector<Index> full_batch_;
+  bool full_batch_bound_ = false;
 
   // Position, saved in checkpoints.
   std::int64_t epoch_ = 0;

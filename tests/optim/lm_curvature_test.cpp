@@ -1,0 +1,193 @@
+// Levenberg-Marquardt's curvature choices and bookkeeping: the empirical Fisher, JᵀJ accumulated
+// over Jacobian blocks, the best iterate under uphill steps, and the per-phase timings.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "curvopt/core/errors.h"
+#include "curvopt/loss/softmax_cross_entropy.h"
+#include "curvopt/optim/levenberg_marquardt.h"
+#include "curvopt/optim/registry.h"
+#include "curvopt/problem/empirical_fisher_problem.h"
+#include "testing/helpers.h"
+#include "testing/problems.h"
+
+namespace curvopt {
+namespace {
+
+using Vec = Vector<double>;
+using Mat = Matrix<double>;
+
+// A 3-class softmax classifier 2 → 4 tanh → 3 on b examples (n = 27, m = 3b).
+struct TinyClassifier {
+  explicit TinyClassifier(Index b, std::uint64_t seed = 11)
+      : model(Shape::flat(2)), inputs(2, b), labels(1, b) {
+    model.add<Dense>(Index(4));
+    model.add<Tanh>();
+    model.add<Dense>(Index(3));
+    model.initialize(Initializer::kPyTorchDefault, seed);
+    Rng rng(seed + 1);
+    inputs = testing::random_matrix(2, b, rng);
+    for (Index s = 0; s < b; ++s) labels(0, s) = static_cast<double>((s * 7 + seed) % 3);
+    objective = std::make_unique<Objective<double>>(model, loss);
+    objective->set_batch(inputs, labels);
+  }
+  Sequential<double> model;
+  SoftmaxCrossEntropy<double> loss;
+  Mat inputs, labels;
+  std::unique_ptr<Objective<double>> objective;
+};
+
+TEST(EmpiricalFisher, IsTheLeastSquaresFaceOfThePerExampleGradients) {
+  const Index b = 6;
+  TinyClassifier task(b);
+  const Vec theta = task.model.parameters();
+  const Index n = theta.size();
+  EmpiricalFisherProblem<double> fisher(*task.objective);
+  ASSERT_EQ(fisher.num_residuals(), b);
+  // ∇ℓₛ of each example's own (unreduced) loss, by running the objective on that example alone.
+  Mat fisher_matrix = Mat::Zero(n, n);
+  for (Index s = 0; s < b; ++s) {
+    Objective<double> single(task.model, task.loss);
+    const Mat x = task.inputs.col(s), y = task.labels.col(s);
+    single.set_batch(x, y);
+    Vec g(n);
+    single.gradient(theta, g);
+    fisher_matrix += g * g.transpose() / static_cast<double>(b);
+  }
+  Mat J(b, n);
+  Vec r(b), g(n);
+  fisher.jacobian(theta, J);
+  fisher.residuals(theta, r);
+  task.objective->gradient(theta, g);
+  EXPECT_LT(testing::relative_error(J.transpose() * J, fisher_matrix), 1e-12);
+  EXPECT_LT(testing::relative_error(J.transpose() * r, g), 1e-12);
+  // The product oracles agree with the explicit Ĵ.
+  Rng rng(3);
+  const Vec v = testing::random_vector(n, rng), u = testing::random_vector(b, rng);
+  Vec jv(b), jtu(n), ggn(n);
+  fisher.jvp(theta, v, jv);
+  fisher.vjp(theta, u, jtu);
+  fisher.ggn_vector_product(theta, v, ggn);
+  EXPECT_LT(testing::relative_error(jv, J * v), 1e-12);
+  EXPECT_LT(testing::relative_error(jtu, J.transpose() * u), 1e-12);
+  EXPECT_LT(testing::relative_error(ggn, fisher_matrix * v), 1e-12);
+  Mat G(b, b);
+  fisher.gram(theta, G);
+  EXPECT_LT(testing::relative_error(G, J * J.transpose()), 1e-12);
+}
+
+TEST(EmpiricalFisher, LmStepSolvesTheDampedFisherSystem) {
+  const Index b = 8;
+  TinyClassifier task(b);
+  Vec theta = task.model.parameters();
+  const Vec start = theta;
+  const Index n = theta.size();
+  EmpiricalFisherProblem<double> fisher(*task.objective);
+  Mat J(b, n);
+  Vec g(n);
+  fisher.jacobian(theta, J);
+  const double f0 = task.objective->gradient(theta, g);
+  // The forms differ (m = 8 < n = 27: data space), the step must not.
+  for (const char* form : {"data-space", "parameter-space", "cg"}) {
+    theta = start;
+    auto lm = make_optimizer<double>(std::string("lm curvature=empirical-fisher damping=0.5 ") +
+                                     "cg_tolerance=1e-14 form=" + form);
+    const StepReport report = lm->step(*task.objective, theta);
+    ASSERT_EQ(report.status, StepStatus::kAccepted) << form << ": " << report.message;
+    const Mat system = J.transpose() * J + 0.5 * Mat::Identity(n, n);
+    const Vec expected = start - system.ldlt().solve(g);
+    EXPECT_LT(testing::relative_error(theta, expected), 1e-9) << form;
+    EXPECT_LT(*report.loss_after, f0);
+  }
+  // Geodesic acceleration needs residual curvature, which the empirical Fisher does not have.
+  EXPECT_THROW(make_optimizer<double>("lm curvature=empirical-fisher geodesic=true"), ConfigError);
+}
+
+TEST(GaussNewton, JacobianBlocksAreTheRowsOfEachOutput) {
+  const Index b = 5;
+  TinyClassifier task(b);
+  const Vec theta = task.model.parameters();
+  const Index n = theta.size();
+  ASSERT_EQ(task.objective->num_jacobian_blocks(), 3);
+  Mat J(3 * b, n), block(b, n);
+  task.objective->jacobian(theta, J);
+  for (Index k = 0; k < 3; ++k) {
+    task.objective->jacobian_block(theta, k, block);
+    EXPECT_EQ(block, J.middleRows(k * b, b)) << "block " << k;
+  }
+  EXPECT_THROW(task.objective->jacobian_block(theta, 3, block), ShapeError);
+}
+
+TEST(GaussNewton, SlicedNormalMatrixGivesTheSameSteps) {
+  // m = 3·40 = 120 ≥ n = 27. A budget below J + 3n² (but above one block + 3n²) makes the
+  // parameter-space form accumulate JᵀJ block by block.
+  TinyClassifier whole(40), sliced(40);
+  const double full_bytes = (120.0 * 27 + 3 * 27.0 * 27) * sizeof(double);
+  const double tight = (40.0 * 27 + 3 * 27.0 * 27) * sizeof(double);
+  EXPECT_EQ(choose_gauss_newton_form(120, 27, sizeof(double), tight, 3),
+            GaussNewtonForm::kParameterSpace);
+  auto a = make_optimizer<double>("lm damping_matrix=max-diagonal memory_budget_bytes=" +
+                                  std::to_string(full_bytes * 2));
+  auto c = make_optimizer<double>("lm damping_matrix=max-diagonal memory_budget_bytes=" +
+                                  std::to_string(tight));
+  Vec x = whole.model.parameters(), y = sliced.model.parameters();
+  for (int k = 0; k < 8; ++k) {
+    const StepReport ra = a->step(*whole.objective, x);
+    const StepReport rc = c->step(*sliced.objective, y);
+    EXPECT_EQ(ra.solver, "parameter-space");
+    EXPECT_EQ(rc.solver, "parameter-space");
+    EXPECT_EQ(ra.status, rc.status);
+  }
+  EXPECT_LT(testing::relative_error(x, y), 1e-10);
+  EXPECT_LT(whole.objective->value(x), 0.9 * whole.objective->value(whole.model.parameters()));
+}
+
+TEST(LevenbergMarquardt, KeepsTheBestIterateOnUnchangedData) {
+  testing::SineRegression<double> task;
+  auto lm = make_optimizer<double>("lm uphill=true uphill_exponent=0.2 keep_best=true");
+  Vec x = task.model.parameters();
+  double best = task.objective->value(x);
+  Vec best_x = x;
+  int uphill = 0;
+  for (int k = 0; k < 60; ++k) {
+    const StepReport r = lm->step(*task.objective, x);
+    if (r.status == StepStatus::kAccepted && r.loss_after) {
+      if (*r.loss_after > r.loss_before) ++uphill;
+      if (*r.loss_after < best) best = *r.loss_after, best_x = x;
+    }
+    const double current = task.objective->value(x);
+    const Vec* kept = lm->evaluation_parameters();
+    if (best < current) {
+      ASSERT_NE(kept, nullptr) << k;
+      EXPECT_EQ(*kept, best_x) << k;
+    } else {
+      EXPECT_EQ(kept, nullptr) << k;
+    }
+  }
+  EXPECT_GT(uphill, 0) << "the test needs uphill steps to mean anything";
+  // New data: the record restarts with the first step on it.
+  testing::SineRegression<double> other(64, 9);
+  lm->step(*other.objective, x);
+  EXPECT_EQ(lm->evaluation_parameters(), nullptr);
+}
+
+TEST(LevenbergMarquardt, ReportsItsPhaseTimes) {
+  testing::SineRegression<float> task(256);  // m = 256 ≥ n = 25: parameter space
+  auto lm = make_optimizer<float>("lm");
+  Vector<float> x = task.model.parameters();
+  const StepReport r = lm->step(*task.objective, x);
+  const StepTimes& t = r.times;
+  EXPECT_GT(t.jacobian_seconds, 0);
+  EXPECT_GT(t.matrix_seconds, 0);
+  EXPECT_GT(t.factorization_seconds, 0);
+  EXPECT_LE(t.jacobian_seconds + t.matrix_seconds, t.curvature_seconds);
+  EXPECT_LE(t.factorization_seconds, t.direction_seconds);
+  EXPECT_LE(t.gradient_seconds + t.curvature_seconds + t.direction_seconds + t.search_seconds,
+            t.total_seconds);
+}
+
+}  // namespace
+}  // namespace curvopt
