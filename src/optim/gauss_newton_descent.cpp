@@ -107,12 +107,28 @@ class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
 };
 
 /// m × m: K = J D⁻¹ Jᵀ + λI; s = (λD)⁻¹(b − Jᵀ K⁻¹ J D⁻¹ b) (spec §3.4 form B, any b).
+/// With identity damping and a problem whose Gram oracle has cheap identities (Dense layers:
+/// JJᵀ from activations and cotangents, without J), K = JJᵀ + λI comes from that oracle and the
+/// products with J from jvp/vjp, so J is never formed.
 template <class Scalar>
 class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
  public:
+  explicit DataSpaceDescent(bool use_gram_oracle) : use_gram_oracle_(use_gram_oracle) {}
   GaussNewtonForm form() const override { return GaussNewtonForm::kDataSpace; }
   bool prepare(Problem<Scalar>& problem, ConstVectorRef<Scalar> params) override {
     const Index m = problem.num_residuals(), n = params.size();
+    if (use_gram_oracle_) {
+      problem_ = &problem;
+      params_ = params;
+      gram_.resize(m, m);
+      {
+        detail::PhaseTimer timer(this->times_.matrix_seconds);
+        problem.gram(params, gram_);
+      }
+      if (!gram_.allFinite()) return false;
+      lambda_ = -1;
+      return true;
+    }
     if (J_.rows() != m || J_.cols() != n) J_.resize(m, n);
     {
       detail::PhaseTimer timer(this->times_.jacobian_seconds);
@@ -123,10 +139,13 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
     d_.resize(0);  // forces K to be rebuilt
     return true;
   }
-  const Vector<Scalar>* jtj_diagonal() const override { return &diagonal_; }
+  const Vector<Scalar>* jtj_diagonal() const override {
+    return use_gram_oracle_ ? nullptr : &diagonal_;
+  }
   bool solve(double lambda, ConstVectorRef<Scalar> d, ConstVectorRef<Scalar> b, VectorRef<Scalar> s,
              int& iterations) override {
     iterations = 0;
+    if (use_gram_oracle_) return solve_with_gram_oracle(lambda, d, b, s);
     const Index m = J_.rows();
     const bool same_d =
         d.size() == d_.size() &&
@@ -157,11 +176,41 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
     return s.allFinite();
   }
   double jacobian_norm_squared(ConstVectorRef<Scalar> s) override {
-    t_.noalias() = J_ * s;
+    if (use_gram_oracle_) {
+      t_.resize(gram_.rows());
+      problem_->jvp(params_, s, t_);
+    } else {
+      t_.noalias() = J_ * s;
+    }
     return static_cast<double>(t_.squaredNorm());
   }
 
  private:
+  /// Identity damping (d = 1, checked): s = (b − Jᵀ(JJᵀ + λI)⁻¹ J b)/λ.
+  bool solve_with_gram_oracle(double lambda, ConstVectorRef<Scalar> d, ConstVectorRef<Scalar> b,
+                              VectorRef<Scalar> s) {
+    if ((d.array() != Scalar(1)).any())
+      throw Error("DataSpaceDescent: the Gram-oracle path needs identity damping");
+    if (lambda != lambda_) {
+      detail::PhaseTimer timer(this->times_.factorization_seconds);
+      lambda_ = lambda;
+      system_ = gram_;
+      system_.diagonal().array() += static_cast<Scalar>(lambda);
+      llt_.compute(system_);
+      if (llt_.info() != Eigen::Success) return false;
+    }
+    t_.resize(gram_.rows());
+    problem_->jvp(params_, b, t_);
+    llt_.solveInPlace(t_);
+    jt_.resize(b.size());
+    problem_->vjp(params_, t_, jt_);
+    s = (b - jt_) / static_cast<Scalar>(lambda);
+    return s.allFinite();
+  }
+
+  bool use_gram_oracle_;
+  Problem<Scalar>* problem_ = nullptr;
+  Vector<Scalar> params_;
   Matrix<Scalar> J_, scaled_, gram_, system_;
   Vector<Scalar> diagonal_, d_, inverse_d_, t_, db_, jt_;
   double lambda_ = -1;
@@ -264,12 +313,13 @@ template <class Scalar>
 std::unique_ptr<GaussNewtonDescent<Scalar>> make_gauss_newton_descent(GaussNewtonForm form,
                                                                       int cg_max_iterations,
                                                                       double cg_tolerance,
-                                                                      double memory_budget_bytes) {
+                                                                      double memory_budget_bytes,
+                                                                      bool use_gram_oracle) {
   switch (form) {
     case GaussNewtonForm::kParameterSpace:
       return std::make_unique<ParameterSpaceDescent<Scalar>>(memory_budget_bytes);
     case GaussNewtonForm::kDataSpace:
-      return std::make_unique<DataSpaceDescent<Scalar>>();
+      return std::make_unique<DataSpaceDescent<Scalar>>(use_gram_oracle);
     case GaussNewtonForm::kConjugateGradient:
       return std::make_unique<ConjugateGradientDescent<Scalar>>(cg_max_iterations, cg_tolerance);
     case GaussNewtonForm::kAuto:
@@ -279,8 +329,8 @@ std::unique_ptr<GaussNewtonDescent<Scalar>> make_gauss_newton_descent(GaussNewto
 }
 
 template std::unique_ptr<GaussNewtonDescent<float>> make_gauss_newton_descent<float>(
-    GaussNewtonForm, int, double, double);
+    GaussNewtonForm, int, double, double, bool);
 template std::unique_ptr<GaussNewtonDescent<double>> make_gauss_newton_descent<double>(
-    GaussNewtonForm, int, double, double);
+    GaussNewtonForm, int, double, double, bool);
 
 }  // namespace curvopt

@@ -71,7 +71,9 @@ std::optional<std::string> LevenbergMarquardtOptions::validate() const {
                       require_non_negative(o, "initial_diagonal", initial_diagonal),
                       require_positive(o, "min_diagonal", min_diagonal),
                       require_positive(o, "learning_rate", learning_rate), trials,
-                      require_non_negative(o, "gradient_tolerance", gradient_tolerance), cg,
+                      require_non_negative(o, "gradient_tolerance", gradient_tolerance),
+                      require_non_negative(o, "function_tolerance", function_tolerance),
+                      require_non_negative(o, "step_tolerance", step_tolerance), cg,
                       require_positive(o, "cg_tolerance", cg_tolerance),
                       require_non_negative(o, "momentum_step_length", momentum_step_length),
                       momentum_xi > 0 && momentum_xi < 1
@@ -131,6 +133,12 @@ const OptionFields<LevenbergMarquardtOptions>& LevenbergMarquardt<Scalar>::optio
     f.push_back(option_field<Options>(
         "gradient_tolerance", "converged when max|g| <= this (0)",
         [](auto& o) -> auto& { return o.gradient_tolerance; }));
+    f.push_back(option_field<Options>(
+        "function_tolerance", "converged when |df| <= this * f (0)",
+        [](auto& o) -> auto& { return o.function_tolerance; }));
+    f.push_back(option_field<Options>(
+        "step_tolerance", "converged when |dx| <= this * (|x| + this) (0)",
+        [](auto& o) -> auto& { return o.step_tolerance; }));
     f.push_back(option_field<Options>(
         "cg_max_iterations", "CG form: iteration limit (250)",
         [](auto& o) -> auto& { return o.cg_max_iterations; }));
@@ -205,8 +213,14 @@ void LevenbergMarquardt<Scalar>::ensure_descent(const Problem<Scalar>& problem, 
                       ": damping_matrix = " + std::string(to_string(options_.damping_matrix)) +
                       " needs diag(JᵀJ), which the matrix-free CG form cannot give; use identity "
                       "damping or raise memory_budget_bytes so that J fits");
-  descent_ = make_gauss_newton_descent<Scalar>(form, options_.cg_max_iterations,
-                                               options_.cg_tolerance, options_.memory_budget_bytes);
+  // Identity damping needs no diag(JᵀJ): the data-space form can then take JJᵀ from the
+  // problem's Gram oracle (cheap identities for Dense layers) without forming J.
+  const OracleSet gram_path = Oracle::kGram | Oracle::kJvp | Oracle::kVjp;
+  const bool use_gram_oracle =
+      options_.damping_matrix == DampingMatrix::kIdentity && problem.oracles().contains(gram_path);
+  descent_ =
+      make_gauss_newton_descent<Scalar>(form, options_.cg_max_iterations, options_.cg_tolerance,
+                                        options_.memory_budget_bytes, use_gram_oracle);
   descent_m_ = m;
 }
 
@@ -422,6 +436,15 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
         search_.rejected(f_old, f_new, rho);
       } else {
         search_.accepted(f_old, f_new, rho);
+      }
+      const double tol_f = options_.function_tolerance, tol_x = options_.step_tolerance;
+      if (tol_f > 0 && std::abs(f_old - f_new) <= tol_f * f_old) {
+        report.converged = true;
+        report.message = "function tolerance met";
+      } else if (tol_x > 0 &&
+                 report.step_norm <= tol_x * (static_cast<double>(params.norm()) + tol_x)) {
+        report.converged = true;
+        report.message = "step tolerance met";
       }
       break;
     }

@@ -187,6 +187,34 @@ TEST(LevenbergMarquardt, ParameterDataSpaceAndCgDirectionsAgree) {
   }
 }
 
+TEST(LevenbergMarquardt, DataSpaceFromTheGramOracleMatchesTheExplicitJacobian) {
+  // Identity damping: K = JJᵀ + λI from the engine's Gram identities, products by jvp/vjp.
+  for (Index examples : {10, 64}) {
+    testing::SineRegression<double> task(examples);
+    const Vec theta = task.model.parameters();
+    Vec g(theta.size());
+    task.objective->gradient(theta, g);
+    const Vec ones = Vec::Ones(theta.size()), b = -g;
+    Vec explicit_s(theta.size()), oracle_s(theta.size());
+    int iterations = 0;
+    auto with_j = make_gauss_newton_descent<double>(GaussNewtonForm::kDataSpace);
+    auto with_gram =
+        make_gauss_newton_descent<double>(GaussNewtonForm::kDataSpace, 250, 1e-10, 1e9, true);
+    ASSERT_TRUE(with_j->prepare(*task.objective, theta));
+    ASSERT_TRUE(with_gram->prepare(*task.objective, theta));
+    EXPECT_EQ(with_gram->jtj_diagonal(), nullptr);
+    for (double lambda : {1.0, 1e-3}) {
+      ASSERT_TRUE(with_j->solve(lambda, ones, b, explicit_s, iterations));
+      ASSERT_TRUE(with_gram->solve(lambda, ones, b, oracle_s, iterations));
+      EXPECT_LT(testing::relative_error(oracle_s, explicit_s), 1e-9) << examples << " " << lambda;
+      EXPECT_NEAR(with_gram->jacobian_norm_squared(oracle_s),
+                  with_j->jacobian_norm_squared(explicit_s),
+                  1e-9 * with_j->jacobian_norm_squared(explicit_s));
+    }
+    EXPECT_THROW(with_gram->solve(1.0, 2 * ones, b, oracle_s, iterations), Error);
+  }
+}
+
 TEST(LevenbergMarquardt, ChoosesItsFormByShapeAndMemory) {
   EXPECT_EQ(choose_gauss_newton_form(1000, 31, 4, 1e9), GaussNewtonForm::kParameterSpace);
   EXPECT_EQ(choose_gauss_newton_form(96, 193, 4, 1e9), GaussNewtonForm::kDataSpace);
@@ -284,6 +312,31 @@ class NoDescentProblem final : public Problem<double> {
   void jacobian(ConstVectorRef<double>, MatrixRef<double> J) override { J.setIdentity(); }
   Vec start = Vec{{1.0, 2.0}};
 };
+
+TEST(LevenbergMarquardt, FunctionAndStepTolerancesReportConvergence) {
+  for (const char* spec : {"lm function_tolerance=1e-3", "lm step_tolerance=1e-4"}) {
+    RosenbrockResiduals problem;
+    auto lm = make_optimizer<double>(spec);
+    Vec x{{-1.2, 1.0}};
+    bool converged = false;
+    for (int k = 0; k < 200 && !converged; ++k) {
+      const Vec before = x;
+      const double f_old = problem.value(x);
+      const StepReport r = lm->step(problem, x);
+      if (!r.converged) continue;
+      converged = true;
+      ASSERT_EQ(r.status, StepStatus::kAccepted);
+      if (std::string(spec).find("function") != std::string::npos) {
+        EXPECT_EQ(r.message, "function tolerance met");
+        EXPECT_LE(std::abs(f_old - *r.loss_after), 1e-3 * f_old);
+      } else {
+        EXPECT_EQ(r.message, "step tolerance met");
+        EXPECT_LE((x - before).norm(), 1e-4 * (x.norm() + 1e-4));
+      }
+    }
+    EXPECT_TRUE(converged) << spec;
+  }
+}
 
 TEST(LevenbergMarquardt, StopsWhenTheDampingReachesItsMaximum) {
   NoDescentProblem problem;

@@ -60,15 +60,18 @@ GaussNewtonForm choose_gauss_newton_form(Index m, Index n, std::size_t scalar_by
 
 /// Creates a descent of the given (not kAuto) form. CG takes its iteration limit and tolerance;
 /// the parameter-space form holds J whole only when J and the n × n matrices fit in
-/// memory_budget_bytes, and otherwise accumulates JᵀJ over the problem's Jacobian blocks.
+/// memory_budget_bytes, and otherwise accumulates JᵀJ over the problem's Jacobian blocks. The
+/// data-space form with use_gram_oracle takes JJᵀ from the problem's Gram oracle and products
+/// from jvp/vjp, never forming J; it then solves only with identity damping (d = 1) and gives no
+/// diag(JᵀJ).
 template <class Scalar>
 std::unique_ptr<GaussNewtonDescent<Scalar>> make_gauss_newton_descent(
     GaussNewtonForm form, int cg_max_iterations = 250, double cg_tolerance = 1e-10,
-    double memory_budget_bytes = 1073741824.0);
+    double memory_budget_bytes = 1073741824.0, bool use_gram_oracle = false);
 
 extern template std::unique_ptr<GaussNewtonDescent<float>> make_gauss_newton_descent<float>(
-    GaussNewtonForm, int, double, double);
+    GaussNewtonForm, int, double, double, bool);
 extern template std::unique_ptr<GaussNewtonDescent<double>> make_gauss_newton_descent<double>(
-    GaussNewtonForm, int, double, double);
+    GaussNewtonForm, int, double, double, bool);
 
 }  // namespace curvopt

@@ -57,6 +57,12 @@ struct LevenbergMarquardtOptions {
   int max_trials = 20;
   /// Converged when ‖∇f‖∞ ≤ this; 0 = never. Default 0.
   double gradient_tolerance = 0;
+  /// Converged after an accepted step with |f_old − f_new| ≤ function_tolerance·f_old (Ceres's
+  /// function_tolerance); 0 = never. Default 0.
+  double function_tolerance = 0;
+  /// Converged after an accepted step with ‖Δθ‖ ≤ step_tolerance·(‖θ‖ + step_tolerance) (Ceres's
+  /// parameter_tolerance); 0 = never. Default 0.
+  double step_tolerance = 0;
   /// CG form: iteration limit and relative residual tolerance.
   int cg_max_iterations = 250;
   double cg_tolerance = 1e-10;
