@@ -11,6 +11,12 @@ namespace curvopt::cli {
 
 /// Trains as configured; writes the run directory. Returns the process exit status.
 int run_train(RunConfig config, bool resume);
+/// Runs benchmark suite `suite` into `out` (one run directory per task × optimizer × seed,
+/// existing finished runs reused unless `rerun`), then writes report.md and plots/. Overrides:
+/// seeds > 0, epochs > 0; `only` keeps the experiments whose id contains it.
+int run_bench(const std::string& suite, const std::filesystem::path& out, int seeds,
+              std::int64_t epochs, const std::string& data_dir, int threads, bool rerun,
+              const std::string& only);
 /// Plots one or more run directories into `out` (PNG and SVG) with gnuplot.
 int run_plot(const std::vector<std::filesystem::path>& runs, const std::filesystem::path& out);
 /// Lists tasks / optimizers with their defaults.

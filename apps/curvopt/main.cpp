@@ -1,6 +1,7 @@
 // The `curvopt` command line: train, plot, data, tasks, optimizers.
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <sstream>
@@ -105,6 +106,26 @@ int run(int argc, char** argv) {
   data->add_option("datasets", datasets, "mnist, fashion-mnist, iris, movielens (default: all)");
   data->add_option("--data", data_dir, "data directory (else $CURVOPT_DATA, else cache)");
 
+  std::string bench_suite_name, bench_out, bench_data, bench_only;
+  int bench_seeds = 0, bench_threads = 0;
+  std::int64_t bench_epochs = 0;
+  bool bench_rerun = false;
+  CLI::App* bench = app.add_subcommand(
+      "bench", "run a benchmark suite (the published experiments) and write a report with plots");
+  bench->add_option("suite", bench_suite_name, "seeds (the full suite) or quick (about 5 minutes)")
+      ->required()
+      ->check(CLI::IsMember({"seeds", "quick"}));
+  bench->add_option("--out", bench_out, "output directory (default runs/bench-<suite>)");
+  bench->add_option("--seeds", bench_seeds, "seeds per experiment (default: the suite's)")
+      ->check(kPositive);
+  bench->add_option("--epochs", bench_epochs, "epochs per run (default: the suite's)")
+      ->check(kPositive);
+  bench->add_option("--threads", bench_threads, "threads for OpenMP, Eigen and OpenBLAS")
+      ->check(kNonNegative);
+  bench->add_option("--data", bench_data, "data directory (else $CURVOPT_DATA, else cache)");
+  bench->add_option("--only", bench_only, "run only the experiments whose id contains this");
+  bench->add_flag("--rerun", bench_rerun, "run again even where a finished run exists");
+
   CLI::App* tasks = app.add_subcommand("tasks", "list the tasks and their defaults");
   std::string optimizer_name;
   CLI::App* optimizers = app.add_subcommand("optimizers", "list optimizers with their options");
@@ -166,6 +187,10 @@ int run(int argc, char** argv) {
     return curvopt::cli::run_plot(runs, out);
   }
   if (*data) return curvopt::cli::run_data(data_action, data_dir, datasets);
+  if (*bench)
+    return curvopt::cli::run_bench(
+        bench_suite_name, bench_out.empty() ? "runs/bench-" + bench_suite_name : bench_out,
+        bench_seeds, bench_epochs, bench_data, bench_threads, bench_rerun, bench_only);
   if (*tasks) return curvopt::cli::run_tasks();
   if (*optimizers) return curvopt::cli::run_optimizers(optimizer_name);
   return 2;

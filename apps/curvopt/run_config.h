@@ -28,6 +28,7 @@ struct RunConfig {
   std::int64_t max_steps = 0;
   int early_stopping_patience = 0;
   bool evaluate_train = false;
+  bool progress = true;  // live progress bar on stderr (not recorded in config.json)
 };
 
 nlohmann::json to_json(const RunConfig& config);

@@ -63,7 +63,7 @@ int train(RunConfig config, bool resume) {
   if (validation.size() > 0) trainer.set_validation(&validation);
   if (task.test.size() > 0) trainer.set_test(&task.test);
   if (resume) trainer.load_checkpoint(out / "checkpoint.bin", theta);
-  trainer.add_callback(std::make_unique<ProgressBar<Scalar>>());
+  if (config.progress) trainer.add_callback(std::make_unique<ProgressBar<Scalar>>());
   trainer.add_callback(std::make_unique<TrainingLog<Scalar>>(out, resume));
   trainer.add_callback(
       std::make_unique<Checkpointer<Scalar>>(out / "checkpoint.bin", config.checkpoint_every));

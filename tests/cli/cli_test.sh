@@ -32,6 +32,9 @@ expect_error "expected an optimizer option key=value" train --task sine --optimi
 expect_error "not valid JSON" train --config "$0"
 expect_error "has no epochs.csv" plot "$work"
 expect_error "unknown optimizer 'nope'" optimizers nope
+expect_error "suite: .*not in" bench nosuch
+expect_error "no experiment of suite 'quick' matches --only nothing" bench quick --only nothing \
+  --out "$work/bench-none"
 
 # A run, its rerun from config.json, and a resumed run: the losses must agree exactly.
 columns() { cut -d, -f1-3 "$1"; }  # epoch, steps, mean_step_loss (not the timings)
@@ -59,6 +62,17 @@ if command -v gnuplot > /dev/null; then
   for f in loss_vs_epoch.png loss_vs_seconds.svg; do
     [ -s "$work/plots/$f" ] || fail "plot did not write $f"
   done
+  # A benchmark suite, cut to its synthetic experiment: run directories, report and figures;
+  # a second invocation reuses the finished runs.
+  "$curvopt" bench quick --only sine-class --epochs 30 --out "$work/bench" > /dev/null 2>&1 ||
+    fail "bench quick --only sine-class failed"
+  grep -q "^| L-BFGS (\`lbfgs memory=10\`) | " "$work/bench/report.md" ||
+    fail "bench report lacks the L-BFGS row: $(cat "$work/bench/report.md")"
+  grep -q "| 30 |" "$work/bench/report.md" || fail "bench report does not show the 30 epochs run"
+  [ -s "$work/bench/plots/sine-class_vs_epoch.png" ] || fail "bench did not plot"
+  [ -s "$work/bench/sine-class/adam-lr-0-01/seed1/epochs.csv" ] || fail "bench run dir missing"
+  "$curvopt" bench quick --only sine-class --epochs 30 --out "$work/bench" > "$work/bench.log" 2>&1
+  grep -q "reusing" "$work/bench.log" || fail "bench did not reuse finished runs"
 fi
 
 if [ "$failures" -ne 0 ]; then

@@ -1,0 +1,219 @@
+#include "bench_suites.h"
+
+#include "curvopt/core/errors.h"
+
+namespace curvopt::cli {
+namespace {
+
+// Spec §10 S1-sine: noisy sine, full batch, equal wall-clock budget; the modified LM and its
+// ablations against the first-order methods and L-BFGS.
+BenchExperiment sine(double budget, int seeds, bool ablations) {
+  BenchExperiment e;
+  e.id = "sine";
+  e.title = "Noisy sine regression, 1 → 10 ELU → 1 (spec §10 S1-sine)";
+  e.task = "sine";
+  e.epochs = 1000000;  // the wall-clock budget ends every run
+  e.time_budget_seconds = budget;
+  e.seeds = seeds;
+  e.evaluate_train = true;
+  e.metric = "train_mse";
+  e.metric_label = "training MSE";
+  e.target_metric = "train_mse";
+  e.targets = {0.0035};
+  e.published_source = "spec §10 S1-sine ([S1] §3.2, Fig. 1a)";
+  e.notes =
+      "Full batch of 1000 points, y = sin x + 0.2·U[0,1), whose noise floor is MSE 0.0033. Every "
+      "optimizer gets the same wall-clock budget; the training MSE is measured at the parameters "
+      "each method reports (the best iterate for `keep_best`). The paper's final losses are read "
+      "from its figure; its 0.001 lies below the noise floor of this data, so it cannot be "
+      "reproduced as an MSE on the same points.";
+  e.methods.push_back({"modified LM ([S1] preset)", "lm-modified", "≈ 0.001"});
+  if (ablations) {
+    e.methods.push_back({"vanilla LM", "lm", "well above modified LM (figure)"});
+    e.methods.push_back({"LM + max-diagonal", "lm damping_matrix=max-diagonal", ""});
+    e.methods.push_back({"LM + momentum", "lm momentum=true", ""});
+    e.methods.push_back({"LM + lr search", "lm lr_search=true", ""});
+    e.methods.push_back({"LM + uphill", "lm uphill=true keep_best=true", ""});
+  } else {
+    e.methods.push_back({"vanilla LM", "lm", "well above modified LM (figure)"});
+  }
+  e.methods.push_back({"SGD ([S1] setting)", "sgd lr=0.05 momentum=0.9 wd=5e-4", "≈ 0.5"});
+  e.methods.push_back({"Adam", "adam lr=0.01", "≈ 0.5"});
+  e.methods.push_back({"L-BFGS (strong Wolfe)", "lbfgs", "≈ 0.25"});
+  return e;
+}
+
+// Spec §10 S0-1: Iris with the stochastic NLLS methods.
+BenchExperiment iris(int seeds) {
+  BenchExperiment e;
+  e.id = "iris";
+  e.title = "Iris, 4 → 10 → 10 → 3 softmax, squared error (spec §10 S0-1)";
+  e.task = "iris";
+  e.epochs = 50;
+  e.batch_size = 32;
+  e.seeds = seeds;
+  e.metric = "mean_step_loss";
+  e.metric_label = "epoch-average training loss";
+  e.report_epochs = {10, 50};
+  e.published_source = "spec §10 S0-1 ([S0] §5.1; means of the authors' runs 1–4)";
+  e.notes =
+      "120 training rows, batches of 32 (4 per epoch, reshuffled), Glorot-uniform weights. The "
+      "published numbers are the epoch-average training loss at epochs 10 / 50.";
+  e.methods = {
+      {"full-Jacobian NLLS", "nlls-full", "0.108 / 0.0147"},
+      {"NLLS1 (δ = 0.8)", "nlls1 delta=0.8", "0.080 / 0.0279"},
+      {"NLLSL (the code's variant)",
+       "nllsl jacobian_scale=code structure=positional residual_guard=clamp", "0.108 / 0.0632"},
+      {"SGD (lr 1)", "sgd lr=1", "0.101 / 0.0980"},
+      {"Adam (Keras defaults)", "adam variant=keras eps=1e-7", "0.116 / 0.0422"},
+      {"Adagrad (Keras, lr 1)", "adagrad lr=1 initial_accumulator=0.1 eps=1e-7", "0.328 / 0.331"},
+  };
+  return e;
+}
+
+// Spec §10 S1-MNIST: the 2,202-parameter CNN.
+BenchExperiment mnist_cnn(std::int64_t epochs, int seeds, bool all) {
+  BenchExperiment e;
+  e.id = "mnist-cnn";
+  e.title = "MNIST CNN, 2,202 parameters (spec §10 S1-MNIST)";
+  e.task = "mnist-cnn";
+  e.epochs = epochs;
+  e.batch_size = 256;
+  e.seeds = seeds;
+  e.metric = "test_accuracy";
+  e.metric_label = "test accuracy";
+  e.higher_is_better = true;
+  e.target_metric = "test_accuracy";
+  e.targets = {0.90, 0.97};
+  e.target_higher_is_better = true;
+  e.published_source = "spec §10 S1-MNIST ([S1] Table 1; 100 epochs)";
+  e.notes =
+      "Batches of 256, one optimizer step per batch, RReLU noise fixed within a step. LM uses the "
+      "exact generalized Gauss-Newton with a damping floor of 0.1 (without it λ collapses on "
+      "minibatches and the accuracy stalls near 90 %); the paper's LM used the empirical Fisher. "
+      "The paper trains 100 epochs; this suite far fewer, so compare the epochs to 90 %.";
+  e.methods.push_back(
+      {"LM (GGN, λ ≥ 0.1)", "lm min_damping=0.1", "90 % at epoch 4; 97.5 % after 100 epochs"});
+  e.methods.push_back({"Adam (lr 0.05)", "adam lr=0.05", "90 % at epoch 13; 96.5 % after 100"});
+  e.methods.push_back({"SGD (lr 0.1, momentum 0.9, wd 5e-4)", "sgd lr=0.1 momentum=0.9 wd=5e-4",
+                       "90 % at epoch 26; 96 % after 100"});
+  if (all) {
+    e.methods.push_back({"LM, empirical Fisher", "lm curvature=empirical-fisher min_damping=0.1",
+                         "(the paper's LM matrix)"});
+    e.methods.push_back({"L-BFGS (strong Wolfe, per batch)", "lbfgs memory=10",
+                         "90 % at epoch 17; 91 % after 100"});
+  }
+  return e;
+}
+
+// Spec §10 S0-3: the Fashion-MNIST autoencoder.
+BenchExperiment fashion_ae(std::int64_t epochs, int seeds) {
+  BenchExperiment e;
+  e.id = "fashion-ae";
+  e.title = "Fashion-MNIST autoencoder 784 → 64 → 784 (spec §10 S0-3)";
+  e.task = "fashion-ae";
+  e.epochs = epochs;
+  e.batch_size = 32;
+  e.seeds = seeds;
+  e.metric = "mean_step_loss";
+  e.metric_label = "epoch-average training loss";
+  e.report_epochs = {1, 10, 25};
+  e.published_source = "spec §10 S0-3 ([S0] §5.3; means of the authors' runs 1–4)";
+  e.notes =
+      "60,000 images, batches of 32 (1875 steps per epoch), 101,200 parameters. Published: "
+      "epoch-average training loss at epochs 1 / 10 / 25.";
+  e.methods = {
+      {"NLLS1 (δ = 0.9)", "nlls1 delta=0.9", "0.0207 / 0.0088 / 0.0085"},
+      {"NLLSL", "nllsl", "0.0277 / 0.0182 / 0.0174"},
+      {"SGD (lr 50)", "sgd lr=50", "0.0237 / 0.0118 / 0.0108"},
+      {"Adam", "adam variant=keras eps=1e-7", "0.0198 / 0.0113 / 0.0111"},
+      {"Adagrad (lr 50)", "adagrad lr=50 initial_accumulator=0.1 eps=1e-7",
+       "0.0682 / 0.0541 / 0.0550"},
+  };
+  return e;
+}
+
+// Spec §10 S0-2: the MovieLens recommender.
+BenchExperiment movielens(std::int64_t epochs, int seeds) {
+  BenchExperiment e;
+  e.id = "movielens";
+  e.title = "MovieLens two-tower recommender (spec §10 S0-2)";
+  e.task = "movielens";
+  e.epochs = epochs;
+  e.batch_size = 8192;
+  e.seeds = seeds;
+  e.metric = "mean_step_loss";
+  e.metric_label = "epoch-average training MSE";
+  e.report_epochs = {10, 50};
+  e.published_source = "spec §10 S0-2 ([S0] §5.2; means of the authors' runs 1–4)";
+  e.notes =
+      "ml-latest-small (100,836 ratings; GroupLens' current small release) stands in for "
+      "ml-100k, which the paper used and which is not available offline here: the rating "
+      "scale and the numbers of users and movies differ, so the published losses are a "
+      "reference for the ordering, not for the values. Batches of 8192, cached after one "
+      "shuffle as in the authors' code.";
+  e.methods = {
+      {"NLLS1 (δ = 20)", "nlls1 delta=20", "0.852 / 0.678"},
+      {"NLLSL", "nllsl", "0.860 / 0.750"},
+      {"SGD (lr 0.01)", "sgd lr=0.01", "1.265 / 1.248"},
+      {"Adam", "adam variant=keras eps=1e-7", "0.828 / 0.677"},
+      {"Adagrad (lr 0.1)", "adagrad lr=0.1 initial_accumulator=0.1 eps=1e-7", "0.987 / 0.842"},
+  };
+  return e;
+}
+
+// Spec §10 S3-toy: the sine classification toy, first-order methods and L-BFGS for now.
+BenchExperiment sine_class(std::int64_t epochs, int seeds) {
+  BenchExperiment e;
+  e.id = "sine-class";
+  e.title = "Sine classification toy, 2-4-8-8-4-2 sigmoid net (spec §10 S3-toy)";
+  e.task = "sine-class-medium";
+  e.epochs = epochs;
+  e.batch_size = 100;
+  e.seeds = seeds;
+  e.evaluate_train = true;
+  e.metric = "train_loss";
+  e.metric_label = "training cross-entropy";
+  e.target_metric = "train_accuracy";
+  e.targets = {1.0};
+  e.target_higher_is_better = true;
+  e.published_source = "spec §10 S3-toy ([S3] poster; curves only)";
+  e.notes =
+      "Full batch of 100 points, float64, 176 parameters, 1000 iterations. The poster shows "
+      "curves only (sampled quasi-Newton methods reach 100 % in few iterations; the authors' log "
+      "for the small net: S-LSR1 at 100 % after 36 iterations). S-LBFGS and S-LSR1 join when "
+      "they are built.";
+  e.methods = {
+      {"GD (lr 1)", "gd lr=1", "curves only"},
+      {"Adam (lr 0.01)", "adam lr=0.01", "curves only"},
+      {"L-BFGS", "lbfgs memory=10", "curves only"},
+  };
+  return e;
+}
+
+}  // namespace
+
+std::vector<std::string> bench_suite_names() { return {"seeds", "quick"}; }
+
+std::vector<BenchExperiment> bench_suite(const std::string& name, int seeds_override,
+                                         std::int64_t epochs_override) {
+  std::vector<BenchExperiment> suite;
+  if (name == "seeds") {
+    // Sized to finish in about 35 minutes on 2 cores (the issue allows 60): the published seed
+    // counts and epochs except mnist-cnn (5 of 100 epochs, 2 seeds) and fashion-ae (2 seeds).
+    suite = {sine(3.0, 5, true), iris(5),          mnist_cnn(5, 2, true),
+             fashion_ae(25, 2),  movielens(50, 5), sine_class(1000, 5)};
+  } else if (name == "quick") {
+    suite = {sine(1.0, 2, false), iris(2),          mnist_cnn(1, 1, false),
+             fashion_ae(1, 1),    movielens(10, 1), sine_class(1000, 1)};
+  } else {
+    throw ConfigError("bench: unknown suite '" + name + "' (known: seeds, quick)");
+  }
+  for (BenchExperiment& e : suite) {
+    if (seeds_override > 0) e.seeds = seeds_override;
+    if (epochs_override > 0 && e.time_budget_seconds <= 0) e.epochs = epochs_override;
+  }
+  return suite;
+}
+
+}  // namespace curvopt::cli

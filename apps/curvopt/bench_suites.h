@@ -1,0 +1,52 @@
+#pragma once
+// The benchmark suites of `curvopt bench`: the published experiments of spec §10 as (task ×
+// optimizer × seed) runs, with the published numbers they are compared against.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace curvopt::cli {
+
+/// One optimizer of an experiment.
+struct BenchMethod {
+  std::string label;      // as shown in tables and legends
+  std::string spec;       // registry spec, "lm damping_matrix=max-diagonal"
+  std::string published;  // the published result for this method, "" when none
+};
+
+/// One experiment: every method on one task, over seeds, compared on one metric.
+struct BenchExperiment {
+  std::string id;     // file-name safe, "mnist-cnn"
+  std::string title;  // "MNIST CNN (spec §10 S1-MNIST)"
+  std::string task;
+  std::int64_t epochs = -1;        // -1: the task's default
+  std::int64_t batch_size = -1;    // -1: the task's default
+  double time_budget_seconds = 0;  // > 0: equal wall-clock budget per run
+  int seeds = 1;
+  bool evaluate_train = false;
+  /// epochs.csv column compared at the end and plotted, and how to read it.
+  std::string metric;
+  std::string metric_label;
+  bool higher_is_better = false;
+  /// Column and thresholds for "epochs and seconds to target" (empty: none).
+  std::string target_metric;
+  std::vector<double> targets;
+  bool target_higher_is_better = false;
+  /// Epochs at which the table also shows the metric (the published checkpoints).
+  std::vector<std::int64_t> report_epochs;
+  std::string published_source;  // "spec §10 S0-1 ([S0] §5.1)"
+  std::string notes;             // setting, and what differs from the publication
+  std::vector<BenchMethod> methods;
+};
+
+/// The experiments of suite `name` ("seeds" or "quick"). seeds_override > 0 replaces every
+/// experiment's seed count; epochs_override > 0 every epoch count (budgets stay). Throws
+/// ConfigError for an unknown suite.
+std::vector<BenchExperiment> bench_suite(const std::string& name, int seeds_override,
+                                         std::int64_t epochs_override);
+
+/// The names of the suites, for help and error messages.
+std::vector<std::string> bench_suite_names();
+
+}  // namespace curvopt::cli
