@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "curvopt/core/errors.h"
 #include "curvopt/optim/registry.h"
+#include "torch_peer.h"
 
 namespace curvopt::cli {
 namespace {
@@ -73,7 +74,7 @@ struct RunResult {
 };
 
 struct Stats {
-  double mean = kNaN, sd = kNaN, min = kNaN, max = kNaN;
+  double mean = kNaN, sd = kNaN, min = kNaN, max = kNaN, median = kNaN;
   int count = 0;
 };
 
@@ -92,6 +93,9 @@ Stats stats_of(const std::vector<double>& values) {
   s.sd = v.size() > 1 ? std::sqrt(ss / static_cast<double>(v.size() - 1)) : 0.0;
   s.min = *std::min_element(v.begin(), v.end());
   s.max = *std::max_element(v.begin(), v.end());
+  std::sort(v.begin(), v.end());
+  const std::size_t h = v.size() / 2;
+  s.median = v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
   return s;
 }
 
@@ -199,9 +203,11 @@ RunResult run_one(const BenchExperiment& e, const BenchMethod& m, int seed,
     std::filesystem::remove_all(dir);
     RunConfig config;
     config.task = e.task;
-    const auto [name, options] = parse_optimizer_spec(m.spec);
-    config.optimizer = name;
-    config.options = options;
+    if (m.spec.rfind("libtorch:", 0) != 0) {
+      const auto [name, options] = parse_optimizer_spec(m.spec);
+      config.optimizer = name;
+      config.options = options;
+    }
     config.epochs = e.epochs;
     config.batch_size = e.batch_size;
     config.seed = static_cast<std::uint64_t>(seed);
@@ -211,7 +217,11 @@ RunResult run_one(const BenchExperiment& e, const BenchMethod& m, int seed,
     config.time_budget_seconds = e.time_budget_seconds;
     config.evaluate_train = e.evaluate_train;
     config.progress = false;
-    run_train(config, false);
+    if (m.spec.rfind("libtorch:", 0) == 0) {
+      run_torch_peer(config, m.spec.substr(9));
+    } else {
+      run_train(config, false);
+    }
   } else {
     std::fprintf(stderr, "curvopt bench: reusing %s\n", dir.string().c_str());
   }
@@ -333,8 +343,11 @@ void write_experiment(std::ostream& md, const BenchExperiment& e,
       seconds.push_back(r.seconds);
       epochs_run.push_back(static_cast<double>(r.epochs.rows));
     }
+    const Stats final_stats = stats_of(finals);
     md << "| " << e.methods[i].label << " (`" << e.methods[i].spec << "`) | "
-       << mean_sd(stats_of(finals), n);
+       << mean_sd(final_stats, n);
+    // Runs can land in different basins: the median says what a typical seed gives.
+    if (final_stats.count > 2) md << "; median " << number(final_stats.median);
     // A run whose final value is not finite diverged.
     const auto diverged =
         std::count_if(finals.begin(), finals.end(), [](double v) { return !std::isfinite(v); });
@@ -361,6 +374,20 @@ void write_experiment(std::ostream& md, const BenchExperiment& e,
        << " | " << (e.methods[i].published.empty() ? "–" : e.methods[i].published) << " |\n";
   }
   md << "\n";
+  for (const auto& [ours, peer] : e.peer_pairs) {
+    auto seconds_per_epoch = [&](int method) {
+      std::vector<double> v;
+      for (const RunResult& r : runs[static_cast<std::size_t>(method)])
+        if (const auto* c = r.epochs.column("epoch_seconds"))
+          for (double s : *c) v.push_back(s);
+      return stats_of(v).mean;
+    };
+    const double a = seconds_per_epoch(ours), b = seconds_per_epoch(peer);
+    md << "- Seconds per epoch, " << e.methods[static_cast<std::size_t>(ours)].label << " / "
+       << e.methods[static_cast<std::size_t>(peer)].label << " = " << number(a) << " / "
+       << number(b) << " = **" << number(a / b) << "**\n";
+  }
+  if (!e.peer_pairs.empty()) md << "\n";
   for (const std::string& f : figures) md << "![" << e.id << "](" << f << ")\n";
   md << "\n";
 }
@@ -370,7 +397,8 @@ void write_experiment(std::ostream& md, const BenchExperiment& e,
 int run_bench(const std::string& suite, const std::filesystem::path& out, int seeds,
               std::int64_t epochs, const std::string& data_dir, int threads, bool rerun,
               const std::string& only) {
-  std::vector<BenchExperiment> experiments = bench_suite(suite, seeds, epochs);
+  std::vector<BenchExperiment> experiments =
+      bench_suite(suite, seeds, epochs, torch_peers_available());
   if (!only.empty()) {
     std::erase_if(experiments,
                   [&](const BenchExperiment& e) { return e.id.find(only) == std::string::npos; });
@@ -408,6 +436,10 @@ int run_bench(const std::string& suite, const std::filesystem::path& out, int se
      << (only.empty() ? "" : " --only " + only) << "`\n"
      << "- Wall clock of this invocation: " << number(minutes)
      << " minutes (runs reused from an earlier invocation are not counted)\n"
+     << "- LibTorch peers: "
+     << (torch_peers_available() ? "built in (CURVOPT_PEERS=ON)"
+                                 : "not built in (configure with -DCURVOPT_PEERS=ON to add them)")
+     << "\n"
      << "- Every run is a run directory under this folder (`<experiment>/<optimizer>/seed<k>/`, "
         "with config.json to repeat it). Plots show seed 1 of every optimizer.\n\n"
      << body.str();

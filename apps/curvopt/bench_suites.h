@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace curvopt::cli {
@@ -38,13 +39,16 @@ struct BenchExperiment {
   std::string published_source;  // "spec §10 S0-1 ([S0] §5.1)"
   std::string notes;             // setting, and what differs from the publication
   std::vector<BenchMethod> methods;
+  /// Pairs (curvopt method, peer method) whose seconds per epoch the report compares.
+  std::vector<std::pair<int, int>> peer_pairs;
 };
 
 /// The experiments of suite `name` ("seeds" or "quick"). seeds_override > 0 replaces every
-/// experiment's seed count; epochs_override > 0 every epoch count (budgets stay). Throws
-/// ConfigError for an unknown suite.
+/// experiment's seed count; epochs_override > 0 every epoch count (budgets stay). With
+/// `with_peers`, the seeds suite adds LibTorch runs of the MNIST CNNs. Throws ConfigError for an
+/// unknown suite.
 std::vector<BenchExperiment> bench_suite(const std::string& name, int seeds_override,
-                                         std::int64_t epochs_override);
+                                         std::int64_t epochs_override, bool with_peers);
 
 /// The names of the suites, for help and error messages.
 std::vector<std::string> bench_suite_names();

@@ -17,6 +17,10 @@ int run_train(RunConfig config, bool resume);
 int run_bench(const std::string& suite, const std::filesystem::path& out, int seeds,
               std::int64_t epochs, const std::string& data_dir, int threads, bool rerun,
               const std::string& only);
+/// A LibTorch peer run of an MNIST CNN task for `spec` = "adam|sgd key=value..." (lr, momentum,
+/// wd) from the task's initial parameters on the trainer's batches; writes a run directory.
+/// Throws ConfigError when built without CURVOPT_PEERS.
+int run_torch_peer(RunConfig config, const std::string& spec);
 /// Plots one or more run directories into `out` (PNG and SVG) with gnuplot.
 int run_plot(const std::vector<std::filesystem::path>& runs, const std::filesystem::path& out);
 /// Lists tasks / optimizers with their defaults.
