@@ -43,9 +43,10 @@ std::string enum_choices(DampingRule) {
 std::optional<std::string> DampingSearchOptions::validate() const {
   const char* o = "DampingSearchOptions";
   std::optional<std::string> order, factors;
-  if (!(min_damping < initial_damping && initial_damping < max_damping))
-    order =
-        out_of_range(o, "initial_damping", initial_damping, "between min_damping and max_damping");
+  // λ₀ = min_damping is allowed (a floor that starts active); λ₀ = max_damping is not, since
+  // the first rejection would already stop training.
+  if (!(min_damping <= initial_damping && initial_damping < max_damping))
+    order = out_of_range(o, "initial_damping", initial_damping, "in [min_damping, max_damping)");
   if (!(classic_decrease > 1) || !(classic_increase > 1))
     factors =
         out_of_range(o, "classic_decrease", classic_decrease, "> 1, as must classic_increase");

@@ -160,14 +160,7 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
       gram_.template selfadjointView<Eigen::Lower>().rankUpdate(scaled_);
       lambda_ = -1;
     }
-    if (lambda != lambda_) {
-      detail::PhaseTimer timer(this->times_.factorization_seconds);
-      lambda_ = lambda;
-      system_ = gram_;
-      system_.diagonal().array() += static_cast<Scalar>(lambda);
-      llt_.compute(system_);
-      if (llt_.info() != Eigen::Success) return false;
-    }
+    if (!factorize(lambda)) return false;
     db_ = inverse_d_.cwiseProduct(b);
     t_.noalias() = J_ * db_;
     llt_.solveInPlace(t_);
@@ -191,14 +184,7 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
                               VectorRef<Scalar> s) {
     if ((d.array() != Scalar(1)).any())
       throw Error("DataSpaceDescent: the Gram-oracle path needs identity damping");
-    if (lambda != lambda_) {
-      detail::PhaseTimer timer(this->times_.factorization_seconds);
-      lambda_ = lambda;
-      system_ = gram_;
-      system_.diagonal().array() += static_cast<Scalar>(lambda);
-      llt_.compute(system_);
-      if (llt_.info() != Eigen::Success) return false;
-    }
+    if (!factorize(lambda)) return false;
     t_.resize(gram_.rows());
     problem_->jvp(params_, b, t_);
     llt_.solveInPlace(t_);
@@ -206,6 +192,19 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
     problem_->vjp(params_, t_, jt_);
     s = (b - jt_) / static_cast<Scalar>(lambda);
     return s.allFinite();
+  }
+
+  /// Cholesky of the Gram + λI, redone only when λ (or the Gram, which resets lambda_) changed.
+  bool factorize(double lambda) {
+    if (lambda == lambda_) return true;
+    detail::PhaseTimer timer(this->times_.factorization_seconds);
+    lambda_ = lambda;
+    system_ = gram_;
+    system_.diagonal().array() += static_cast<Scalar>(lambda);
+    llt_.compute(system_);
+    if (llt_.info() == Eigen::Success) return true;
+    lambda_ = -1;  // a failed factorization is not reused
+    return false;
   }
 
   bool use_gram_oracle_;

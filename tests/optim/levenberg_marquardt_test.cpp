@@ -454,6 +454,17 @@ TEST(LevenbergMarquardt, OptionsNameTheBadField) {
   auto lm = make_optimizer<float>("lm form=cg damping_matrix=max-diagonal");
   Vector<float> theta = task.model.parameters();
   EXPECT_THROW(lm->step(*task.objective, theta), ConfigError);
+  // A damping floor may start active (λ₀ = min_damping); λ₀ at the ceiling may not.
+  EXPECT_NO_THROW(make_optimizer<float>("lm min_damping=1"));
+  try {
+    make_optimizer<float>("lm damping=1e10");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("initial_damping = 1e+10: must be in [min_damping, "
+                                         "max_damping)"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
