@@ -52,6 +52,20 @@ bool parse_enum(std::string_view text, LmCurvature& out) {
 
 std::string enum_choices(LmCurvature) { return "gauss-newton, empirical-fisher"; }
 
+std::string_view to_string(LrSearchGrid g) { return g == LrSearchGrid::kS1 ? "s1" : "halving"; }
+
+bool parse_enum(std::string_view text, LrSearchGrid& out) {
+  for (LrSearchGrid g : {LrSearchGrid::kS1, LrSearchGrid::kHalving}) {
+    if (text == to_string(g)) {
+      out = g;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string enum_choices(LrSearchGrid) { return "s1, halving"; }
+
 std::optional<std::string> LevenbergMarquardtOptions::validate() const {
   const char* o = "LevenbergMarquardtOptions";
   std::optional<std::string> trials, cg, geodesic_fisher;
@@ -159,6 +173,9 @@ const OptionFields<LevenbergMarquardtOptions>& LevenbergMarquardt<Scalar>::optio
     f.push_back(option_field<Options>(
         "lr_search", "learning-rate grid search on failure (false)",
         [](auto& o) -> auto& { return o.lr_search; }));
+    f.push_back(option_field<Options>(
+        "lr_search_grid", "s1 (72-point grid), halving (1/2..1/64, first decrease) (s1)",
+        [](auto& o) -> auto& { return o.lr_search_grid; }));
     f.push_back(option_field<Options>(
         "uphill", "uphill step acceptance (false)", [](auto& o) -> auto& { return o.uphill; }));
     f.push_back(option_field<Options>(
@@ -401,12 +418,20 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
         if (accept) report.message = "uphill step accepted";
       }
       if (!accept && options_.lr_search) {
-        // The [S1] grid lr_j = 1e-6 + 0.125 j, j = 0..71, on the same batch.
+        // On the same batch: the [S1] grid lr_j = 1e-6 + 0.125 j (j = 0..71), best of all; or
+        // halving from 1/2, stopping at the first decrease.
         double best_f = std::numeric_limits<double>::infinity(), best_lr = 0;
-        for (int k = 0; k < 72; ++k) {
-          const double candidate = 1e-6 + 0.125 * k;
-          const double f = evaluate_trial(problem, params, candidate, report);
-          if (f < best_f) best_f = f, best_lr = candidate;
+        if (options_.lr_search_grid == LrSearchGrid::kS1) {
+          for (int k = 0; k < 72; ++k) {
+            const double candidate = 1e-6 + 0.125 * k;
+            const double f = evaluate_trial(problem, params, candidate, report);
+            if (f < best_f) best_f = f, best_lr = candidate;
+          }
+        } else {
+          for (double candidate = 0.5; candidate >= 1.0 / 64 && !(best_f < f_old); candidate /= 2) {
+            const double f = evaluate_trial(problem, params, candidate, report);
+            if (f < best_f) best_f = f, best_lr = candidate;
+          }
         }
         if (best_f < f_old) {
           f_new = evaluate_trial(problem, params, best_lr, report);

@@ -338,6 +338,21 @@ TEST(LevenbergMarquardt, FunctionAndStepTolerancesReportConvergence) {
   }
 }
 
+TEST(LevenbergMarquardt, HalvingSearchTakesTheFirstLearningRateThatDescends) {
+  // From (−1.2, 1) the Gauss-Newton step lands at (1, −3.84), far uphill (f = 12.1 → 1171).
+  // Halving tries 1/2, 1/4, 1/8 (f = 103, 21.0, 12.46: all higher) and accepts 1/16 (11.43).
+  RosenbrockResiduals problem;
+  auto lm = make_optimizer<double>("lm damping=1e-9 lr_search=true lr_search_grid=halving");
+  Vec x{{-1.2, 1.0}};
+  const StepReport r = lm->step(problem, x);
+  ASSERT_EQ(r.status, StepStatus::kAccepted);
+  EXPECT_EQ(r.message, "accepted after the learning-rate search");
+  EXPECT_EQ(*r.learning_rate, 0.0625);
+  EXPECT_EQ(r.num_value_evaluations, 1 + 4 + 1);  // the trial, four rates, the accepted one again
+  EXPECT_NEAR(x(0), -1.2 + 2.2 / 16, 1e-6);
+  EXPECT_LT(problem.value(x), 12.1);
+}
+
 TEST(LevenbergMarquardt, StopsWhenTheDampingReachesItsMaximum) {
   NoDescentProblem problem;
   auto lm = make_optimizer<double>("lm max_damping=1e6 max_trials=100");
@@ -435,7 +450,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values("lm", "lm damping_matrix=max-diagonal rule=delayed-gratification",
                       "lm damping_matrix=marquardt rule=nielsen form=data-space",
                       "lm rule=trust-region form=cg", "lm rule=gain-ratio", "gauss-newton",
-                      "lm momentum=true", "lm uphill=true", "lm lr_search=true", "lm geodesic=true",
+                      "lm momentum=true", "lm uphill=true", "lm lr_search=true",
+                      "lm lr_search=true lr_search_grid=halving", "lm geodesic=true",
                       "lm-modified"));
 
 TEST(LevenbergMarquardt, OptionsNameTheBadField) {

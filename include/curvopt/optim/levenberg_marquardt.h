@@ -37,6 +37,16 @@ std::string_view to_string(LmCurvature c);
 bool parse_enum(std::string_view text, LmCurvature& out);
 std::string enum_choices(LmCurvature);
 
+/// The learning rates the search on a failed trial tries (spec §3.5.3).
+enum class LrSearchGrid {
+  kS1,       ///< [S1]: lr_j = 1e-6 + 0.125·j, j = 0..71; the best of all 72
+  kHalving,  ///< 1/2, 1/4, …, 1/64: the first that lowers the loss (at most 6 evaluations)
+};
+
+std::string_view to_string(LrSearchGrid g);
+bool parse_enum(std::string_view text, LrSearchGrid& out);
+std::string enum_choices(LrSearchGrid);
+
 struct LevenbergMarquardtOptions {
   /// How the damped system is solved; kAuto picks by shape and memory_budget_bytes.
   GaussNewtonForm form = GaussNewtonForm::kAuto;
@@ -79,8 +89,9 @@ struct LevenbergMarquardtOptions {
   /// only rejections (raising λ) can shrink it.
   bool momentum_cap = true;
   double momentum_xi = 0.9;
-  /// Learning-rate grid search on a failed trial (§3.5.3): lr_j = 1e-6 + 0.125·j, j = 0..71.
+  /// Learning-rate search on a failed trial (§3.5.3), over `lr_search_grid`.
   bool lr_search = false;
+  LrSearchGrid lr_search_grid = LrSearchGrid::kS1;
   /// Uphill acceptance (§3.5.4): accept f_new when (1 − β)^b·f_new ≤ f_ref, β the cosine between
   /// the LM direction and the previous accepted step (factor clipped to ≤ 1), f_ref the loss at
   /// the current iterate or (uphill_from_best, the default) the best loss seen on this data —
