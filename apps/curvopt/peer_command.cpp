@@ -3,6 +3,7 @@
 // directory shaped like curvopt's (config.json, epochs.csv, summary.json).
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <span>
 
@@ -34,7 +35,11 @@ int run_torch_peer(RunConfig config, const std::string& spec) {
   request.large = config.task == "mnist-cnn-large";
   request.optimizer = name;
   for (const auto& [key, value] : options) {
-    const double v = std::stod(value);
+    char* end = nullptr;
+    const double v = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !std::isfinite(v))
+      throw ConfigError("libtorch:" + name + ": option " + key + " = '" + value +
+                        "' is not a finite number");
     if (key == "lr") {
       request.learning_rate = v;
     } else if (key == "momentum") {

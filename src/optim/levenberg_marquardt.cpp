@@ -254,7 +254,7 @@ Problem<Scalar>& LevenbergMarquardt<Scalar>::curvature_problem(Problem<Scalar>& 
 template <class Scalar>
 void LevenbergMarquardt<Scalar>::track_best_before(const Problem<Scalar>& problem, double f,
                                                    ConstVectorRef<Scalar> params) {
-  if (!options_.keep_best && !(options_.uphill && options_.uphill_from_best)) return;
+  if (!tracks_best()) return;
   if (problem.data_version() != best_version_ && !std::exchange(adopt_version_, false))
     has_best_ = false;
   best_version_ = problem.data_version();
@@ -268,7 +268,7 @@ void LevenbergMarquardt<Scalar>::track_best_before(const Problem<Scalar>& proble
 
 template <class Scalar>
 void LevenbergMarquardt<Scalar>::track_best_after(double f, ConstVectorRef<Scalar> params) {
-  if (!options_.keep_best && !(options_.uphill && options_.uphill_from_best)) return;
+  if (!tracks_best()) return;
   current_loss_ = f;
   if (f < best_loss_) {
     best_ = params;
@@ -553,7 +553,7 @@ OptimizerState LevenbergMarquardt<Scalar>::save_state() const {
   state.put("has_previous_step", has_previous_ ? 1.0 : 0.0);
   if (n_ > 0) state.put("damping_diagonal", d_);
   if (has_previous_) state.put("previous_step", previous_);
-  if (options_.keep_best || options_.uphill) {
+  if (tracks_best()) {
     state.put("current_loss", current_loss_);
     state.put("has_best", has_best_ ? 1.0 : 0.0);
     if (has_best_) {
@@ -588,7 +588,7 @@ void LevenbergMarquardt<Scalar>::load_state(const OptimizerState& state) {
       state.get_into("previous_step", previous_);
     }
   }
-  if (options_.keep_best || options_.uphill) {
+  if (tracks_best()) {
     current_loss_ = state.get_scalar("current_loss");
     has_best_ = state.get_scalar("has_best") != 0;
     adopt_version_ = true;  // the state continues on the data it was saved with

@@ -154,6 +154,10 @@ class LevenbergMarquardt final : public Optimizer<Scalar> {
   /// an accepted one.
   void track_best_before(const Problem<Scalar>& problem, double f, ConstVectorRef<Scalar> params);
   void track_best_after(double f, ConstVectorRef<Scalar> params);
+  /// The best iterate is needed for evaluation (keep_best) or as the uphill reference.
+  bool tracks_best() const {
+    return options_.keep_best || (options_.uphill && options_.uphill_from_best);
+  }
   void update_damping_diagonal();
 
   Options options_;
