@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,10 +19,24 @@
 #include "bench_gemm.h"
 #include "curvopt/core/threads.h"
 
+// OpenBLAS's own query (cblas.h), declared here so that no OpenBLAS header is needed.
+extern "C" char* openblas_get_corename(void);
+
 namespace curvopt_bench {
 
 namespace {
 double g_peak_gflops = 0;
+
+/// The kernel family OpenBLAS runs, and why: OPENBLAS_CORETYPE overrides its CPU detection, and
+/// a narrower family than the CPU offers (Haswell's AVX2 on an AVX-512 CPU) halves the sgemm
+/// peak that every peak_frac refers to, while LibTorch's oneDNN kernels pick their own ISA.
+std::string blas_kernels() {
+  std::string text = openblas_get_corename();
+  if (const char* forced = std::getenv("OPENBLAS_CORETYPE"))
+    text += std::string(" (OPENBLAS_CORETYPE=") + forced + ")";
+  if (__builtin_cpu_supports("avx512f")) text += "; the CPU has AVX-512F";
+  return text;
+}
 }  // namespace
 
 double gemm_peak_gflops() { return g_peak_gflops; }
@@ -111,7 +126,8 @@ void print_summary(const RecordingReporter& reporter) {
       {"(a) MLP forward+backward", "BM_MlpGradient", "BM_TorchMlpGradient", 0},
   };
   std::printf("\nSummary (1 thread, float32, wall time per iteration)\n");
-  std::printf("  sgemm peak (Eigen -> OpenBLAS, 1024^3): %.1f GFLOP/s\n", g_peak_gflops);
+  std::printf("  sgemm peak (Eigen -> OpenBLAS, 1024^3): %.1f GFLOP/s; OpenBLAS kernels: %s\n",
+              g_peak_gflops, blas_kernels().c_str());
   for (const Target& t : targets) {
     const double s = reporter.seconds(t.benchmark);
     if (s < 0) continue;
@@ -166,6 +182,7 @@ int main(int argc, char** argv) {
   std::snprintf(peak, sizeof peak, "%.1f", curvopt_bench::g_peak_gflops);
   benchmark::AddCustomContext("threads", "1");
   benchmark::AddCustomContext("sgemm_peak_gflops (1024^3, best of >= 1 s)", peak);
+  benchmark::AddCustomContext("openblas_kernels", curvopt_bench::blas_kernels());
 
   // Colors only on a terminal (what --benchmark_color=auto does for the default reporter).
   curvopt_bench::RecordingReporter reporter(isatty(STDOUT_FILENO) != 0);

@@ -5,6 +5,39 @@
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
+namespace {
+
+/// One output row of the common 2×2, stride-2 window (most CNNs pool this way): the first
+/// maximum in window order (top-left, top-right, bottom-left, bottom-right), as the general path
+/// picks it. After a ReLU the winner is data-dependent and unpredictable, and a mispredicted
+/// branch per comparison cost more than the rest of the row; so the comparisons become masks
+/// (0 or all ones) and the winner's offset is selected with integer arithmetic, which the
+/// compiler cannot turn back into branches.
+template <class Scalar>
+void pool_2x2_row(const Scalar* r0, Index in_w, std::int32_t top, Index out_w, Scalar* y,
+                  std::int32_t* win) {
+  const Scalar* r1 = r0 + in_w;
+  const auto below = static_cast<std::int32_t>(in_w);
+  const auto select = [](std::int32_t mask, std::int32_t yes, std::int32_t no) {
+    return no ^ ((no ^ yes) & mask);
+  };
+  for (Index ow = 0; ow < out_w; ++ow) {
+    const Scalar a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+    const std::int32_t take_b = -static_cast<std::int32_t>(b > a);
+    Scalar value = b > a ? b : a;  // max, keeping a on ties: one vmaxss
+    std::int32_t offset = take_b & 1;
+    const std::int32_t take_c = -static_cast<std::int32_t>(c > value);
+    value = c > value ? c : value;
+    offset = select(take_c, below, offset);
+    const std::int32_t take_d = -static_cast<std::int32_t>(d > value);
+    value = d > value ? d : value;
+    offset = select(take_d, below + 1, offset);
+    y[ow] = value;
+    win[ow] = top + 2 * static_cast<std::int32_t>(ow) + offset;
+  }
+}
+
+}  // namespace
 
 template <class Scalar>
 MaxPool2d<Scalar>::MaxPool2d(Index kernel, Index stride)
@@ -40,18 +73,9 @@ void MaxPool2d<Scalar>::forward(ConstRef X, Ref Y) {
       for (Index oh = 0; oh < out_h_; ++oh) {
         const Index top = (c * in_h_ + oh * stride_) * in_w_;
         if (kernel_ == 2 && stride_ == 2) {
-          // The common 2×2 window, unrolled: most CNNs pool this way.
-          const Scalar* r0 = x + top;
-          const Scalar* r1 = r0 + in_w_;
-          for (Index ow = 0; ow < out_w_; ++ow) {
-            Index best = top + 2 * ow;
-            Scalar value = r0[2 * ow];
-            if (r0[2 * ow + 1] > value) value = r0[2 * ow + 1], best = top + 2 * ow + 1;
-            if (r1[2 * ow] > value) value = r1[2 * ow], best = top + in_w_ + 2 * ow;
-            if (r1[2 * ow + 1] > value) value = r1[2 * ow + 1], best = top + in_w_ + 2 * ow + 1;
-            *y++ = value;
-            *win++ = static_cast<std::int32_t>(best);
-          }
+          pool_2x2_row(x + top, in_w_, static_cast<std::int32_t>(top), out_w_, y, win);
+          y += out_w_;
+          win += out_w_;
           continue;
         }
         for (Index ow = 0; ow < out_w_; ++ow) {
