@@ -35,7 +35,7 @@ BenchExperiment sine(double budget, int seeds, bool ablations) {
     e.methods.push_back({"LM + lr search", "lm lr_search=true", ""});
     e.methods.push_back({"LM + uphill", "lm uphill=true keep_best=true", ""});
     e.methods.push_back(
-        {"modified LM, halving lr search", "lm-modified lr_search_grid=halving", ""});
+        {"modified LM, [S1] 72-point lr grid", "lm-modified lr_search_grid=s1", ""});
   } else {
     e.methods.push_back({"vanilla LM", "lm", "well above modified LM (figure)"});
   }

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <sstream>
+#include <string>
 
 #include "curvopt/core/errors.h"
 #include "curvopt/loss/softmax_cross_entropy.h"
@@ -481,6 +483,26 @@ TEST(LevenbergMarquardt, OptionsNameTheBadField) {
               std::string::npos)
         << e.what();
   }
+}
+
+// The preset is the [S1] combination with the cheap halving search; the published grid stays
+// one option away.
+TEST(LevenbergMarquardt, ModifiedPresetResolvesToTheS1CombinationWithHalving) {
+  const auto resolved = [](const std::string& spec) {
+    std::map<std::string, std::string> m;
+    for (auto& [key, value] : make_optimizer<double>(spec)->options()) m[key] = value;
+    return m;
+  };
+  auto preset = resolved("lm-modified");
+  EXPECT_EQ(preset["damping_matrix"], "max-diagonal");
+  EXPECT_EQ(preset["momentum"], "true");
+  EXPECT_EQ(preset["lr_search"], "true");
+  EXPECT_EQ(preset["lr_search_grid"], "halving");
+  EXPECT_EQ(preset["uphill"], "true");
+  EXPECT_EQ(preset["keep_best"], "true");
+  EXPECT_EQ(resolved("lm-modified lr_search_grid=s1")["lr_search_grid"], "s1");
+  // The bare option keeps the spec's grid.
+  EXPECT_EQ(resolved("lm lr_search=true")["lr_search_grid"], "s1");
 }
 
 }  // namespace
