@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "core/parallel_for.h"
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
@@ -124,9 +125,34 @@ MatrixMap<Scalar> Conv2d<Scalar>::positions(Workspace<Scalar>& buffer, Index cou
 }
 
 template <class Scalar>
-MatrixMap<Scalar> Conv2d<Scalar>::primal_patches(ConstRef X, Index first, Index count) {
-  auto cols = patches(cols_, count);
-  if (!(cols_cached_ && first == 0 && count == X.cols())) im2col(X, first, count, cols);
+int Conv2d<Scalar>::prepare_threads(Index chunks) {
+  const int threads = detail::threads_for(chunks, kMaxPatchScalars);
+  if (scratch_.size() < static_cast<std::size_t>(threads))
+    scratch_.resize(static_cast<std::size_t>(threads));
+  return threads;
+}
+
+template <class Scalar>
+template <class Body>
+void Conv2d<Scalar>::for_each_chunk(Index b, Index chunk, int threads, Body body) {
+  detail::parallel_for((b + chunk - 1) / chunk, threads, [&](Index k, int thread) {
+    body(k * chunk, std::min(chunk, b - k * chunk), scratch_[static_cast<std::size_t>(thread)]);
+  });
+}
+
+template <class Scalar>
+typename Conv2d<Scalar>::ChunkScratch& Conv2d<Scalar>::serial_scratch() {
+  if (scratch_.empty()) scratch_.resize(1);
+  return scratch_.front();
+}
+
+template <class Scalar>
+MatrixMap<Scalar> Conv2d<Scalar>::primal_patches(ConstRef X, Index first, Index count,
+                                                 ChunkScratch& w) {
+  auto cols = patches(w.cols, count);
+  // Only a single-chunk forward() caches, and it runs on scratch_[0].
+  const bool cached = cols_cached_ && &w == &scratch_.front() && first == 0 && count == X.cols();
+  if (!cached) im2col(X, first, count, cols);
   return cols;
 }
 
@@ -179,45 +205,55 @@ void Conv2d<Scalar>::scatter_positions(ConstRef src, const Scalar* bias_or_null,
   }
 }
 
+// forward() and backward() split the batch's chunks across OpenMP threads: each unfolds and
+// multiplies its own chunks (OpenBLAS runs single-threaded inside a parallel region), and the
+// examples' outputs and input gradients are disjoint columns. Only the weight gradient is a sum
+// over chunks; each thread keeps its share and the shares are added in thread order, so results
+// depend on the thread count only through that order. im2col, col2im and the position shuffles,
+// which are a third of the step at one thread, then scale with the threads as well.
 template <class Scalar>
 void Conv2d<Scalar>::forward(ConstRef X, Ref Y) {
-  const Index b = X.cols(), chunk = chunk_size(b);
+  const Index b = X.cols(), chunk = chunk_size(b), chunks = (b + chunk - 1) / chunk;
+  const int threads = prepare_threads(chunks);
   const Scalar* bias_ptr = this->params_ + opt_.out_channels * patch_size_;
   cols_cached_ = false;
-  for (Index first = 0; first < b; first += chunk) {
-    const Index count = std::min(chunk, b - first);
-    auto cols = patches(cols_, count);
-    auto pos = positions(pos_, count);
+  for_each_chunk(b, chunk, threads, [&](Index first, Index count, ChunkScratch& w) {
+    auto cols = patches(w.cols, count);
+    auto pos = positions(w.pos, count);
     im2col(X, first, count, cols);
     pos.noalias() = cols * weight(this->params_).transpose();
     scatter_positions(pos, bias_ptr, first, count, Y);
-  }
-  cols_cached_ = chunk >= b;
+  });
+  cols_cached_ = chunks == 1;
 }
 
 template <class Scalar>
 void Conv2d<Scalar>::backward(ConstRef X, ConstRef, ConstRef dY, Mat* dX, Scalar* grad) {
-  const Index b = X.cols(), chunk = chunk_size(b), oc = opt_.out_channels;
-  MatrixMap<Scalar> gW(grad, grad ? oc : 0, grad ? patch_size_ : 0);
-  if (grad) VectorMap<Scalar>(grad, num_parameters()).setZero();
-  if (dX) {
-    dX->resize(this->input_size(), b);
-    dX->setZero();
-  }
-  for (Index first = 0; first < b; first += chunk) {
-    const Index count = std::min(chunk, b - first);
-    auto pos = positions(pos_, count);
+  const Index b = X.cols(), chunk = chunk_size(b), chunks = (b + chunk - 1) / chunk;
+  const Index oc = opt_.out_channels, np = num_parameters();
+  const int threads = prepare_threads(chunks);
+  if (grad)
+    for (int t = 0; t < threads; ++t) scratch_[static_cast<std::size_t>(t)].grad.setZero(np);
+  if (dX) dX->resize(this->input_size(), b);  // zeroed chunk by chunk below
+  for_each_chunk(b, chunk, threads, [&](Index first, Index count, ChunkScratch& w) {
+    auto pos = positions(w.pos, count);
     gather_positions(dY, first, count, pos);
     if (grad) {
-      const auto cols = primal_patches(X, first, count);
-      gW.noalias() += pos.transpose() * cols;
-      VectorMap<Scalar>(grad + oc * patch_size_, oc) += pos.colwise().sum().transpose();
+      MatrixMap<Scalar>(w.grad.data(), oc, patch_size_).noalias() +=
+          pos.transpose() * primal_patches(X, first, count, w);
+      w.grad.tail(oc) += pos.colwise().sum().transpose();
     }
     if (dX) {
-      auto dcols = patches(dcols_, count);
+      dX->middleCols(first, count).setZero();
+      auto dcols = patches(w.dcols, count);
       dcols.noalias() = pos * weight(this->params_);
       col2im(dcols, first, count, *dX);
     }
+  });
+  if (grad) {
+    VectorMap<Scalar> g(grad, np);
+    g = scratch_.front().grad;
+    for (int t = 1; t < threads; ++t) g += scratch_[static_cast<std::size_t>(t)].grad;
   }
 }
 
@@ -229,11 +265,12 @@ void Conv2d<Scalar>::jvp(ConstRef X, ConstRef, const Mat* dX, const Scalar* v, R
     return;
   }
   const Scalar* bias_ptr = v ? v + opt_.out_channels * patch_size_ : nullptr;
+  ChunkScratch& w = serial_scratch();
   for (Index first = 0; first < b; first += chunk) {
     const Index count = std::min(chunk, b - first);
-    auto pos = positions(pos_, count);
+    auto pos = positions(w.pos, count);
     pos.setZero();
-    if (v) pos.noalias() += primal_patches(X, first, count) * weight(v).transpose();
+    if (v) pos.noalias() += primal_patches(X, first, count, w) * weight(v).transpose();
     if (dX) {
       auto tcols = patches(tcols_, count);
       im2col(*dX, first, count, tcols);
@@ -254,14 +291,15 @@ void Conv2d<Scalar>::hvp_backward(ConstRef X, ConstRef, ConstRef dY, const Mat* 
     RdX->resize(this->input_size(), b);
     RdX->setZero();
   }
+  ChunkScratch& w = serial_scratch();
   for (Index first = 0; first < b; first += chunk) {
     const Index count = std::min(chunk, b - first);
     auto rpos = positions(rpos_, count);
-    auto pos = positions(pos_, count);
+    auto pos = positions(w.pos, count);
     gather_positions(RdY, first, count, rpos);
     gather_positions(dY, first, count, pos);
     if (Rgrad) {
-      gW.noalias() += rpos.transpose() * primal_patches(X, first, count);
+      gW.noalias() += rpos.transpose() * primal_patches(X, first, count, w);
       if (RX) {
         auto tcols = patches(tcols_, count);
         im2col(*RX, first, count, tcols);
@@ -270,7 +308,7 @@ void Conv2d<Scalar>::hvp_backward(ConstRef X, ConstRef, ConstRef dY, const Mat* 
       VectorMap<Scalar>(Rgrad + oc * patch_size_, oc) += rpos.colwise().sum().transpose();
     }
     if (RdX) {
-      auto dcols = patches(dcols_, count);
+      auto dcols = patches(w.dcols, count);
       dcols.noalias() = rpos * weight(this->params_);
       if (v) dcols.noalias() += pos * weight(v);
       col2im(dcols, first, count, *RdX);
@@ -282,9 +320,10 @@ template <class Scalar>
 void Conv2d<Scalar>::per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) {
   const Index b = X.cols(), chunk = chunk_size(b), oc = opt_.out_channels, P = positions_;
   const Index blocks = dY.cols() / b, nw = oc * patch_size_;
+  ChunkScratch& w = serial_scratch();
   for (Index first = 0; first < b; first += chunk) {
     const Index count = std::min(chunk, b - first);
-    const auto cols = primal_patches(X, first, count);
+    const auto cols = primal_patches(X, first, count, w);
     for (Index s = 0; s < count; ++s) {
       const auto example_patches = cols.middleRows(s * P, P);
       for (Index k = 0; k < blocks; ++k) {
@@ -304,12 +343,13 @@ bool Conv2d<Scalar>::kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& 
   const Index b = X.cols(), chunk = chunk_size(b), K = patch_size_;
   out.A.setZero(K + 1, K + 1);
   out.G.setZero(opt_.out_channels, opt_.out_channels);
+  ChunkScratch& w = serial_scratch();
   for (Index first = 0; first < b; first += chunk) {
     const Index count = std::min(chunk, b - first);
-    const auto cols = primal_patches(X, first, count);
+    const auto cols = primal_patches(X, first, count, w);
     out.A.topLeftCorner(K, K).template selfadjointView<Eigen::Lower>().rankUpdate(cols.transpose());
     out.A.col(K).head(K) += cols.colwise().sum().transpose();
-    auto pos = positions(pos_, count);
+    auto pos = positions(w.pos, count);
     gather_positions(dY, first, count, pos);
     out.G.template selfadjointView<Eigen::Lower>().rankUpdate(pos.transpose());
   }

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/parallel_for.h"
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
@@ -65,7 +66,8 @@ template <class Scalar>
 void MaxPool2d<Scalar>::forward(ConstRef X, Ref Y) {
   const Index channels = this->input_shape().channels, b = X.cols();
   winners_.resize(Y.rows(), b);
-  for (Index s = 0; s < b; ++s) {
+  // Examples are independent: spread them over the threads.
+  detail::parallel_for(b, detail::threads_for(b, X.rows()), [&](Index s, int) {
     const Scalar* x = X.col(s).data();
     Scalar* y = Y.col(s).data();
     std::int32_t* win = winners_.col(s).data();
@@ -90,15 +92,16 @@ void MaxPool2d<Scalar>::forward(ConstRef X, Ref Y) {
         }
       }
     }
-  }
+  });
 }
 
 template <class Scalar>
 void MaxPool2d<Scalar>::route_back(ConstRef dY, Index batch, Mat& dX) const {
   dX.resize(this->input_size(), batch);
-  dX.setZero();
-  for (Index s = 0; s < batch; ++s)
+  detail::parallel_for(batch, detail::threads_for(batch, dX.rows()), [&](Index s, int) {
+    dX.col(s).setZero();
     for (Index k = 0; k < dY.rows(); ++k) dX(winners_(k, s), s) += dY(k, s);
+  });
 }
 
 template <class Scalar>

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "curvopt/core/errors.h"
+#include "curvopt/core/threads.h"
 #include "testing/layer_conformance.h"
 
 namespace curvopt {
@@ -130,6 +133,44 @@ TEST(Conv2d, LargeBatchesSplitIntoChunksGiveTheSameResults) {
     grad_sum += g;
   }
   EXPECT_LT(testing::relative_error(grad, grad_sum), 1e-10);
+}
+
+// forward() and backward() spread chunks over threads: the outputs and input gradients are the
+// same bits as on one thread, the weight gradient differs only by the order of one sum, and two
+// runs on the same thread count agree exactly.
+TEST(Conv2d, ChunksOnSeveralThreadsMatchOneThread) {
+  Rng rng(9);
+  const Shape in = Shape::image(2, 80, 80);  // 2·76·76·25 patch scalars: one example per chunk
+  Conv2d<double> layer(3, 5);
+  const Shape out = layer.configure(in);
+  Vector<double> theta = testing::random_vector(layer.num_parameters(), rng);
+  layer.bind_parameters(theta.data());
+  const Index b = 7;
+  const Matrix<double> X = testing::random_matrix(in.size(), b, rng);
+  const Matrix<double> D = testing::random_matrix(out.size(), b, rng);
+  struct Result {
+    Matrix<double> Y, dX;
+    Vector<double> grad;
+  };
+  const auto run = [&](int threads) {
+    set_num_threads(threads);
+    Result r{Matrix<double>(out.size(), b), Matrix<double>(), Vector<double>(theta.size())};
+    layer.forward(X, r.Y);
+    layer.backward(X, r.Y, D, &r.dX, r.grad.data());
+    set_num_threads(1);
+    return r;
+  };
+  const auto same_bits = [](const auto& a, const auto& b) {
+    return a.size() == b.size() &&
+           std::memcmp(a.data(), b.data(), sizeof(double) * static_cast<std::size_t>(a.size())) ==
+               0;
+  };
+  const Result one = run(1), two = run(2), again = run(2);
+  EXPECT_TRUE(same_bits(one.Y, two.Y));
+  EXPECT_TRUE(same_bits(one.dX, two.dX));
+  EXPECT_LT(testing::relative_error(two.grad, one.grad), 1e-13);
+  EXPECT_TRUE(same_bits(two.grad, again.grad));
+  EXPECT_TRUE(same_bits(two.dX, again.dX));
 }
 
 TEST(Conv2d, RejectsBadOptionsAndShapes) {

@@ -1,6 +1,8 @@
 #pragma once
 /// 2-D convolution (cross-correlation, as in PyTorch) by im2col + GEMM.
 
+#include <vector>
+
 #include "curvopt/core/workspace.h"
 #include "curvopt/nn/layer.h"
 
@@ -66,8 +68,21 @@ class Conv2d final : public Layer<Scalar> {
   /// A count·P × K patch matrix / count·P × out_channels position matrix in `buffer`.
   MatrixMap<Scalar> patches(Workspace<Scalar>& buffer, Index count) const;
   MatrixMap<Scalar> positions(Workspace<Scalar>& buffer, Index count) const;
-  /// Patches of X's chunk in cols_, recomputed unless forward() left them there.
-  MatrixMap<Scalar> primal_patches(ConstRef X, Index first, Index count);
+  /// Scratch of one thread working on one chunk at a time: patches, output positions, the
+  /// patch-space gradient, and the thread's share of the parameter gradient.
+  struct ChunkScratch {
+    Workspace<Scalar> cols, pos, dcols;
+    Vector<Scalar> grad;
+  };
+  /// Threads for `chunks` chunks (1 when there is only one), with a scratch for each.
+  int prepare_threads(Index chunks);
+  /// body(first, count, scratch) for every chunk of a batch of b, on `threads` threads.
+  template <class Body>
+  void for_each_chunk(Index b, Index chunk, int threads, Body body);
+  /// Patches of X's chunk in w.cols, recomputed unless forward() left the whole batch there.
+  MatrixMap<Scalar> primal_patches(ConstRef X, Index first, Index count, ChunkScratch& w);
+  /// The scratch of the passes that run on the calling thread alone.
+  ChunkScratch& serial_scratch();
   /// Folds src (count·P × K) back, adding into examples [first, first + count) of dX.
   void col2im(ConstRef src, Index first, Index count, Mat& dX) const;
   /// dst(s·P + p, o) = Y(o·P + p, first + s): one example's output map as rows of positions.
@@ -80,14 +95,14 @@ class Conv2d final : public Layer<Scalar> {
   Index in_c_ = 0, in_h_ = 0, in_w_ = 0, out_h_ = 0, out_w_ = 0;
   Index positions_ = 0;   // P = OH·OW
   Index patch_size_ = 0;  // K = C·kh·kw
-  // Grow-only scratch, so that a last, smaller chunk does not reallocate on every pass.
-  Workspace<Scalar> cols_;    // im2col of the primal input
+  // Grow-only scratch, so that a last, smaller chunk does not reallocate on every pass. forward()
+  // and backward() work on chunks in parallel, one ChunkScratch per thread; the other passes use
+  // scratch_[0] on the calling thread.
+  std::vector<ChunkScratch> scratch_;
   Workspace<Scalar> tcols_;   // im2col of a tangent input
-  Workspace<Scalar> pos_;     // gathered output cotangent / result, (count·P) × out_channels
-  Workspace<Scalar> rpos_;    // a second one for R-passes
-  Workspace<Scalar> dcols_;   // patch-space gradient before col2im
+  Workspace<Scalar> rpos_;    // a second position matrix for R-passes
   Mat gw_;                    // one example's weight gradient
-  bool cols_cached_ = false;  // cols_ holds the whole batch's patches from the last forward
+  bool cols_cached_ = false;  // scratch_[0].cols holds the whole batch's patches from forward()
 };
 
 extern template class Conv2d<float>;
