@@ -11,8 +11,11 @@ if(CURVOPT_WERROR)
   target_compile_options(curvopt_build_flags INTERFACE -Werror)
 endif()
 if(CURVOPT_SANITIZE)
+  # -O1 -g1 (after the build type's flags, so they win): what the AddressSanitizer docs advise,
+  # with line tables for the reports' stack traces. It halves the instrumented compile, which
+  # at -O2 -g was 18 of CI's 25 minutes; the suite then runs in about a minute.
   target_compile_options(curvopt_build_flags INTERFACE
-    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1 -g1)
   target_link_options(curvopt_build_flags INTERFACE -fsanitize=address,undefined)
 endif()
 
