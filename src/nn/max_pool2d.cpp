@@ -1,5 +1,6 @@
 #include "curvopt/nn/max_pool2d.h"
 
+#include <cstdint>
 #include <string>
 
 #include "core/parallel_for.h"
@@ -25,7 +26,7 @@ void pool_2x2_row(const Scalar* r0, Index in_w, std::int32_t top, Index out_w, S
   for (Index ow = 0; ow < out_w; ++ow) {
     const Scalar a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
     const std::int32_t take_b = -static_cast<std::int32_t>(b > a);
-    Scalar value = b > a ? b : a;  // max, keeping a on ties: one vmaxss
+    Scalar value = b > a ? b : a;  // keeps a on ties
     std::int32_t offset = take_b & 1;
     const std::int32_t take_c = -static_cast<std::int32_t>(c > value);
     value = c > value ? c : value;
