@@ -318,22 +318,29 @@ void Conv2d<Scalar>::hvp_backward(ConstRef X, ConstRef, ConstRef dY, const Mat* 
 
 template <class Scalar>
 void Conv2d<Scalar>::per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) {
-  const Index b = X.cols(), chunk = chunk_size(b), oc = opt_.out_channels, P = positions_;
-  const Index blocks = dY.cols() / b, nw = oc * patch_size_;
+  // Row j = k·b + s of the column-major J is written a tile of up to 16 consecutive examples at
+  // a time. Written one by one, every entry of a row would land on a cache line of its own (the
+  // column stride is J's m rows); 16 rows of one column fill a line instead. The benchmark CNN's
+  // 640 × 62 346 J (BM_CnnJacobian) went from 282 to 157 ms; its 640 small GEMMs are most of
+  // the rest.
+  constexpr Index kTile = 16;
+  const Index b = X.cols(), oc = opt_.out_channels, P = positions_, K = patch_size_;
+  const Index blocks = dY.cols() / b, tile = std::min(kTile, b);
   ChunkScratch& w = serial_scratch();
-  for (Index first = 0; first < b; first += chunk) {
-    const Index count = std::min(chunk, b - first);
+  // One example's gradient per column (weights as oc × K, then the bias): the tile's rows of J.
+  auto tile_rows = w.dcols.matrix(oc * K + oc, tile);
+  for (Index first = 0; first < b; first += tile) {
+    const Index count = std::min(tile, b - first);
     const auto cols = primal_patches(X, first, count, w);
-    for (Index s = 0; s < count; ++s) {
-      const auto example_patches = cols.middleRows(s * P, P);
-      for (Index k = 0; k < blocks; ++k) {
-        const Index j = k * b + first + s;
+    for (Index k = 0; k < blocks; ++k) {
+      for (Index s = 0; s < count; ++s) {
         // One example's output cotangent, channel-major, is a P × out_channels matrix.
-        ConstMatrixMap<Scalar> delta(dY.col(j).data(), P, oc);
-        gw_.noalias() = delta.transpose() * example_patches;
-        rows.row(j).head(nw) = ConstVectorMap<Scalar>(gw_.data(), nw).transpose();
-        rows.row(j).tail(oc) = delta.colwise().sum();
+        ConstMatrixMap<Scalar> delta(dY.col(k * b + first + s).data(), P, oc);
+        MatrixMap<Scalar>(tile_rows.col(s).data(), oc, K).noalias() =
+            delta.transpose() * cols.middleRows(s * P, P);
+        tile_rows.col(s).tail(oc) = delta.colwise().sum().transpose();
       }
+      rows.middleRows(k * b + first, count) = tile_rows.leftCols(count).transpose();
     }
   }
 }

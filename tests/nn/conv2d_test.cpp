@@ -173,6 +173,30 @@ TEST(Conv2d, ChunksOnSeveralThreadsMatchOneThread) {
   EXPECT_TRUE(same_bits(two.dX, again.dX));
 }
 
+// Jacobian rows are written in tiles of consecutive examples; 37 examples and 2 cotangent blocks
+// make full and partial tiles, each row checked against a one-example backward pass.
+TEST(Conv2d, PerSampleRowsAcrossTilesMatchOneExampleGradients) {
+  Rng rng(10);
+  const Shape in = Shape::image(2, 6, 7);
+  Conv2d<double> layer(3, 3, 1, 1);
+  const Shape out = layer.configure(in);
+  Vector<double> theta = testing::random_vector(layer.num_parameters(), rng);
+  layer.bind_parameters(theta.data());
+  const Index b = 37, blocks = 2;
+  const Matrix<double> X = testing::random_matrix(in.size(), b, rng);
+  const Matrix<double> U = testing::random_matrix(out.size(), blocks * b, rng);
+  Matrix<double> Y(out.size(), b), rows(blocks * b, layer.num_parameters());
+  layer.forward(X, Y);
+  layer.per_sample_gradients(X, U, rows);
+  Vector<double> g(layer.num_parameters());
+  for (Index j = 0; j < blocks * b; ++j) {
+    Matrix<double> yj(out.size(), 1);
+    layer.forward(X.col(j % b), yj);
+    layer.backward(X.col(j % b), yj, U.col(j), nullptr, g.data());
+    EXPECT_LT(testing::relative_error(rows.row(j).transpose().eval(), g), 1e-14) << "row " << j;
+  }
+}
+
 TEST(Conv2d, RejectsBadOptionsAndShapes) {
   EXPECT_THROW(Conv2d<float>(Conv2dOptions{0, 3, 3, 1, 0}), ConfigError);
   EXPECT_THROW(Conv2d<float>(Conv2dOptions{1, 3, 3, 0, 0}), ConfigError);

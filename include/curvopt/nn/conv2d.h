@@ -101,7 +101,6 @@ class Conv2d final : public Layer<Scalar> {
   std::vector<ChunkScratch> scratch_;
   Workspace<Scalar> tcols_;   // im2col of a tangent input
   Workspace<Scalar> rpos_;    // a second position matrix for R-passes
-  Mat gw_;                    // one example's weight gradient
   bool cols_cached_ = false;  // scratch_[0].cols holds the whole batch's patches from forward()
 };
 
