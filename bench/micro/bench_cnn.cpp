@@ -25,22 +25,8 @@ void BM_CnnGradient(benchmark::State& state) {
 BENCHMARK(BM_CnnGradient)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The explicit Jacobian of the exact Gauss-Newton face (Objective::jacobian: 64 examples × 10
-// classes = 640 rows × 62 346 parameters, 160 MB), which LM forms on this CNN every step. Writing
-// J dominates, so "J_GB/s" reports the rate at which it is written.
-void BM_CnnJacobian(benchmark::State& state) {
-  CnnProblem problem;
-  AlternatingParameters params(problem.model.parameters());
-  Matrix<float> J(problem.objective->num_residuals(), problem.objective->num_parameters());
-  problem.objective->jacobian(params.next(), J);  // warm-up: first-call allocations
-  for (auto _ : state) {
-    problem.objective->jacobian(params.next(), J);
-    benchmark::DoNotOptimize(J.data());
-    benchmark::ClobberMemory();
-  }
-  const double bytes = static_cast<double>(J.size()) * sizeof(float);
-  state.counters["J_GB/s"] =
-      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-}
+// classes = 640 rows × 62 346 parameters, 160 MB), which LM forms on this CNN every step.
+void BM_CnnJacobian(benchmark::State& state) { time_jacobian<CnnProblem>(state); }
 BENCHMARK(BM_CnnJacobian)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

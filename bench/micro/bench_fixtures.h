@@ -81,4 +81,22 @@ void time_gradient(benchmark::State& state) {
   }
 }
 
+/// Times Objective::jacobian into a preallocated J, with fresh parameters every call; writing J
+/// dominates, so "J_GB/s" reports the rate at which it is written.
+template <class Problem>
+void time_jacobian(benchmark::State& state) {
+  Problem problem;
+  AlternatingParameters params(problem.model.parameters());
+  curvopt::Matrix<float> J(problem.objective->num_residuals(), problem.objective->num_parameters());
+  problem.objective->jacobian(params.next(), J);  // warm-up: first-call allocations
+  for (auto _ : state) {
+    problem.objective->jacobian(params.next(), J);
+    benchmark::DoNotOptimize(J.data());
+    benchmark::ClobberMemory();
+  }
+  const double bytes = static_cast<double>(J.size()) * sizeof(float);
+  state.counters["J_GB/s"] =
+      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace curvopt_bench

@@ -27,19 +27,8 @@ BENCHMARK(BM_MlpGradient)->Unit(benchmark::kMillisecond)->UseRealTime();
 // ≤ 1.2 ms. Writing J (17.4 MB per call) dominates, so "J_GB/s" reports the rate at which it is
 // written.
 void BM_MlpJacobian(benchmark::State& state) {
-  MlpProblem problem;
-  AlternatingParameters params(problem.model.parameters());
-  Matrix<float> J(problem.objective->num_residuals(), problem.objective->num_parameters());
-  problem.objective->jacobian(params.next(), J);  // warm-up: first-call allocations
-  for (auto _ : state) {
-    problem.objective->jacobian(params.next(), J);
-    benchmark::DoNotOptimize(J.data());
-    benchmark::ClobberMemory();
-  }
+  time_jacobian<MlpProblem>(state);
   set_flop_counters(state, mlp::kJacobianFlops);
-  const double bytes = static_cast<double>(J.size()) * sizeof(float);
-  state.counters["J_GB/s"] =
-      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_MlpJacobian)->Unit(benchmark::kMillisecond)->UseRealTime();
 
