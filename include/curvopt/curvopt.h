@@ -1,6 +1,7 @@
 #pragma once
 /// Umbrella header: everything a user of curvopt needs.
 
+#include "curvopt/core/atomic_file.h"
 #include "curvopt/core/errors.h"
 #include "curvopt/core/random.h"
 #include "curvopt/core/shape.h"
@@ -26,7 +27,9 @@
 #include "curvopt/nn/flatten.h"
 #include "curvopt/nn/initializer.h"
 #include "curvopt/nn/layer.h"
+#include "curvopt/nn/layer_factory.h"
 #include "curvopt/nn/max_pool2d.h"
+#include "curvopt/nn/model_file.h"
 #include "curvopt/nn/sequential.h"
 #include "curvopt/optim/adagrad.h"
 #include "curvopt/optim/adam.h"

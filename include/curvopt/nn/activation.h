@@ -56,6 +56,7 @@ class LeakyRelu final : public Activation<Scalar> {
   std::unique_ptr<Layer<Scalar>> clone() const override {
     return std::make_unique<LeakyRelu>(*this);
   }
+  std::string config() const override;
   double negative_slope() const { return slope_; }
 
  protected:
@@ -78,6 +79,7 @@ class Rrelu final : public Activation<Scalar> {
   explicit Rrelu(double lower = 1.0 / 8.0, double upper = 1.0 / 3.0);
   std::string type() const override { return "RReLU"; }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Rrelu>(*this); }
+  std::string config() const override;
   void resample_noise(Index batch_size, Rng& rng) override;
   bool stochastic() const override { return this->training(); }
   /// The slopes in force for the last batch (input_size × batch), training mode only.
@@ -103,6 +105,7 @@ class Elu final : public Activation<Scalar> {
   explicit Elu(double alpha = 1.0);
   std::string type() const override { return "ELU"; }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Elu>(*this); }
+  std::string config() const override;
 
  protected:
   void apply(ConstRef X, Ref Y) const override;

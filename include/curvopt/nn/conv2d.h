@@ -37,6 +37,7 @@ class Conv2d final : public Layer<Scalar> {
 
   std::string type() const override { return "Conv2d"; }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Conv2d>(*this); }
+  std::string config() const override;
   Index num_parameters() const override { return opt_.out_channels * (patch_size_ + 1); }
   void initialize(Scalar* params, Initializer init, Rng& rng) const override;
 

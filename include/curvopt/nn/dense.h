@@ -23,6 +23,7 @@ class Dense final : public Layer<Scalar> {
 
   std::string type() const override { return "Dense"; }
   std::unique_ptr<Layer<Scalar>> clone() const override { return std::make_unique<Dense>(*this); }
+  std::string config() const override;
   Index num_parameters() const override { return units_ * fan_in_ + units_; }
   void initialize(Scalar* params, Initializer init, Rng& rng) const override;
 

@@ -31,6 +31,7 @@ class Embedding final : public Layer<Scalar> {
   std::unique_ptr<Layer<Scalar>> clone() const override {
     return std::make_unique<Embedding>(*this);
   }
+  std::string config() const override;
   Index num_parameters() const override { return offsets_.back(); }
   void initialize(Scalar* params, Initializer init, Rng& rng) const override;
 

@@ -42,6 +42,9 @@ class Layer {
   /// The kind of layer ("Dense", "Conv2d", ...).
   virtual std::string type() const = 0;
   virtual std::unique_ptr<Layer> clone() const = 0;
+  /// The constructor arguments as "key=value" words ("units=64"), empty for layers without
+  /// any: with type(), what make_layer() needs to rebuild the layer (model files, model specs).
+  virtual std::string config() const { return ""; }
 
   /// Instance name used in messages ("dense_0"); Sequential assigns one when empty.
   const std::string& name() const { return name_; }

@@ -24,6 +24,7 @@ class MaxPool2d final : public Layer<Scalar> {
   std::unique_ptr<Layer<Scalar>> clone() const override {
     return std::make_unique<MaxPool2d>(*this);
   }
+  std::string config() const override;
 
   void forward(ConstRef X, Ref Y) override;
   void backward(ConstRef X, ConstRef Y, ConstRef dY, Mat* dX, Scalar* grad) override;
