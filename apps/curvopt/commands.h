@@ -1,6 +1,7 @@
 #pragma once
 // The subcommands of the `curvopt` tool.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -11,6 +12,19 @@ namespace curvopt::cli {
 
 /// Trains as configured; writes the run directory. Returns the process exit status.
 int run_train(RunConfig config, bool resume);
+
+/// What `curvopt predict` evaluates.
+struct PredictConfig {
+  std::string model_file;  ///< a model file (a run directory's model.bin)
+  std::string task;        ///< whose data and loss to evaluate on; its architecture must match
+  std::string split = "test";
+  std::string data_dir;
+  std::string output;  ///< CSV of the model's outputs per example, when not empty
+  std::uint64_t seed = 1;  ///< the run's seed: synthetic tasks draw their data from it
+  int threads = 0;
+};
+/// Evaluates a saved model on a task's data; prints the loss and accuracy or RMSE.
+int run_predict(PredictConfig config);
 /// Runs benchmark suite `suite` into `out` (one run directory per task × optimizer × seed,
 /// existing finished runs reused unless `rerun`), then writes report.md and plots/. Overrides:
 /// seeds > 0, epochs > 0; `only` keeps the experiments whose id contains it.

@@ -1,4 +1,4 @@
-// The `curvopt` command line: train, plot, data, tasks, optimizers.
+// The `curvopt` command line: train, predict, plot, data, bench, tasks, optimizers.
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -126,6 +126,21 @@ int run(int argc, char** argv) {
   bench->add_option("--only", bench_only, "run only the experiments whose id contains this");
   bench->add_flag("--rerun", bench_rerun, "run again even where a finished run exists");
 
+  curvopt::cli::PredictConfig predict_config;
+  CLI::App* predict = app.add_subcommand(
+      "predict", "evaluate a saved model (a run's model.bin) on a task's data");
+  predict->add_option("--model-file", predict_config.model_file, "the model file")->required();
+  predict->add_option("--task", predict_config.task, "the task whose data to use")->required();
+  predict->add_option("--split", predict_config.split, "test (default) or train")
+      ->check(CLI::IsMember({"test", "train"}));
+  predict->add_option("--data", predict_config.data_dir,
+                      "data directory (else $CURVOPT_DATA, else cache)");
+  predict->add_option("--output", predict_config.output, "write the outputs per example (CSV)");
+  predict->add_option("--seed", predict_config.seed,
+                      "the run's seed: synthetic tasks draw their data from it (default 1)");
+  predict->add_option("--threads", predict_config.threads, "threads for OpenMP and OpenBLAS")
+      ->check(kNonNegative);
+
   CLI::App* tasks = app.add_subcommand("tasks", "list the tasks and their defaults");
   std::string optimizer_name;
   CLI::App* optimizers = app.add_subcommand("optimizers", "list optimizers with their options");
@@ -191,6 +206,7 @@ int run(int argc, char** argv) {
     return curvopt::cli::run_bench(
         bench_suite_name, bench_out.empty() ? "runs/bench-" + bench_suite_name : bench_out,
         bench_seeds, bench_epochs, bench_data, bench_threads, bench_rerun, bench_only);
+  if (*predict) return curvopt::cli::run_predict(predict_config);
   if (*tasks) return curvopt::cli::run_tasks();
   if (*optimizers) return curvopt::cli::run_optimizers(optimizer_name);
   return 2;

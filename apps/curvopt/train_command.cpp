@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "curvopt/core/errors.h"
 #include "curvopt/core/threads.h"
+#include "curvopt/nn/model_file.h"
 #include "curvopt/optim/registry.h"
 #include "curvopt/tasks/task.h"
 #include "curvopt/train/budgets.h"
@@ -97,7 +98,10 @@ int train(RunConfig config, bool resume) {
                   {"test", metrics_json(summary.last_epoch->test)}};
   }
   write_json(out / "summary.json", j);
-  std::fprintf(stderr, "curvopt: wrote %s/{config.json,summary.json,steps.csv,epochs.csv,...}\n",
+  // The trainer left the reported parameters (best or averaged iterate, when kept) in the model.
+  save_model(out / "model.bin", *task.model);
+  std::fprintf(stderr,
+               "curvopt: wrote %s/{config.json,summary.json,model.bin,steps.csv,epochs.csv,...}\n",
                out.string().c_str());
   return summary.reason == StopReason::kNonFinite ? 1 : 0;
 }

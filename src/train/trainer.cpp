@@ -1,8 +1,5 @@
 #include "curvopt/train/trainer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,6 +8,7 @@
 #include <span>
 #include <sstream>
 
+#include "curvopt/core/atomic_file.h"
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
@@ -22,28 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// Writes bytes to `file` so that a reader sees either the old file or the complete new one:
-// write a temporary file beside it, flush it to disk, then rename over the target.
-void write_atomically(const std::filesystem::path& file, const std::string& bytes) {
-  const std::filesystem::path temporary = file.string() + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0)
-    throw Error("cannot write checkpoint " + temporary.string() + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      const int error = errno;
-      ::close(fd);
-      throw Error("cannot write checkpoint " + temporary.string() + ": " + std::strerror(error));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0)
-    throw Error("cannot flush checkpoint " + temporary.string() + ": " + std::strerror(errno));
-  std::filesystem::rename(temporary, file);
 }
 
 std::uint64_t noise_seed(std::uint64_t seed, std::int64_t step) {
@@ -91,7 +67,8 @@ Trainer<Scalar>::Trainer(Sequential<Scalar>& model, const Loss<Scalar>& loss,
       train_(train),
       options_((options.validate() ? throw ConfigError(*options.validate()) : options)),
       sampler_(train.size(), options.batching),
-      objective_(model, loss),
+      training_model_(model),
+      objective_(training_model_, loss),
       evaluation_model_(model) {
   if (train.inputs.rows() != model.input_size())
     throw ShapeError(train.name + ": examples have " + std::to_string(train.inputs.rows()) +
@@ -119,6 +96,17 @@ TrainingContext<Scalar> Trainer<Scalar>::context(ConstVectorRef<Scalar> params) 
 }
 
 template <class Scalar>
+ConstVectorRef<Scalar> Trainer<Scalar>::reported(ConstVectorRef<Scalar> params) const {
+  const Vector<Scalar>* evaluation = optimizer_.evaluation_parameters();
+  return evaluation ? ConstVectorRef<Scalar>(*evaluation) : params;
+}
+
+template <class Scalar>
+void Trainer<Scalar>::publish(ConstVectorRef<Scalar> params) {
+  model_.parameters() = reported(params);  // same size: no allocation
+}
+
+template <class Scalar>
 EpochInfo Trainer<Scalar>::finish_epoch(ConstVectorRef<Scalar> params, double seconds) {
   EpochInfo info;
   info.epoch = epoch_;
@@ -127,8 +115,7 @@ EpochInfo Trainer<Scalar>::finish_epoch(ConstVectorRef<Scalar> params, double se
       epoch_loss_count_ > 0 ? epoch_loss_sum_ / static_cast<double>(epoch_loss_count_) : 0.0;
   const Index eval_batch = options_.evaluation_batch_size;
   // Averaged or best-so-far iterates, when the optimizer keeps them, are what a run reports.
-  const Vector<Scalar>* evaluation = optimizer_.evaluation_parameters();
-  const ConstVectorRef<Scalar> at = evaluation ? ConstVectorRef<Scalar>(*evaluation) : params;
+  const ConstVectorRef<Scalar> at = reported(params);
   if (options_.evaluate_train)
     info.train = evaluate(evaluation_model_, loss_, at, train_, eval_batch);
   if (validation_)
@@ -148,6 +135,7 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
   TrainingSummary summary;
   objective_.set_training(true);
   full_batch_bound_ = false;
+  publish(params);
   for (auto& c : callbacks_) c->on_train_begin(context(params));
 
   auto stop_by = [&](Callback<Scalar>& c) {
@@ -160,14 +148,16 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
   while (!stopped && epoch_ < options_.epochs) {
     const Clock::time_point epoch_start = Clock::now();
     sampler_.start_epoch(epoch_);
-    if (step_in_epoch_ == 0)
+    if (step_in_epoch_ == 0) {
+      publish(params);
       for (auto& c : callbacks_) c->on_epoch_begin(context(params));
+    }
     while (!stopped && step_in_epoch_ < sampler_.num_batches()) {
       if (sampler_.num_batches() > 1) {
         gather_batch(train_, sampler_.batch(step_in_epoch_), batch_inputs_, batch_targets_);
-        model_.set_noise_seed(noise_seed(options_.seed, step_));
+        training_model_.set_noise_seed(noise_seed(options_.seed, step_));
         objective_.set_batch(batch_inputs_, batch_targets_);
-      } else if (!full_batch_bound_ || model_.stochastic()) {
+      } else if (!full_batch_bound_ || training_model_.stochastic()) {
         // Full batch: the same data every step, in dataset order (a shuffle would change only
         // the summation order). Binding it once keeps the objective's data version, so that
         // optimizers may reuse what they computed at the same point on the same data (L-BFGS's
@@ -178,7 +168,7 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
           std::sort(full_batch_.begin(), full_batch_.end());
           gather_batch(train_, std::span<const Index>(full_batch_), batch_inputs_, batch_targets_);
         }
-        model_.set_noise_seed(noise_seed(options_.seed, step_));
+        training_model_.set_noise_seed(noise_seed(options_.seed, step_));
         objective_.set_batch(batch_inputs_, batch_targets_);
         full_batch_bound_ = true;
       }
@@ -192,6 +182,7 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
       update_elapsed();
       consecutive_failures =
           info.report.status == StepStatus::kNumericalIssue ? consecutive_failures + 1 : 0;
+      publish(params);
       for (auto& c : callbacks_)
         if (c->on_step_end(context(params), info) == CallbackAction::kStop && !stopped) {
           stop_by(*c);
@@ -221,6 +212,7 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
     const EpochInfo info = finish_epoch(params, seconds_since(epoch_start));
     summary.last_epoch = info;
     update_elapsed();
+    publish(params);
     for (auto& c : callbacks_)
       if (c->on_epoch_end(context(params), info) == CallbackAction::kStop && !stopped) {
         stop_by(*c);
@@ -235,6 +227,7 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
   summary.epochs_completed = epoch_;
   summary.steps = step_;
   summary.seconds = elapsed_;
+  publish(params);
   for (auto& c : callbacks_) c->on_train_end(context(params), summary);
   return summary;
 }
@@ -253,7 +246,7 @@ void write_checkpoint(const std::filesystem::path& file, const TrainingContext<S
   out.write(kCheckpointMagic, sizeof kCheckpointMagic);
   position.write(out);
   context.optimizer.save_state().write(out);
-  write_atomically(file, out.str());
+  write_file_atomically(file, out.str(), "checkpoint");
 }
 
 template <class Scalar>

@@ -52,6 +52,23 @@ diff <(columns "$work/a/epochs.csv") <(columns "$work/c/epochs.csv") > /dev/null
   fail "resumed run differs: $(diff <(columns "$work/a/epochs.csv") <(columns "$work/c/epochs.csv"))"
 grep -q '"stop_reason": "completed"' "$work/a/summary.json" || fail "summary.json lacks the stop reason"
 
+# The run directory's model.bin predicts what the run reported; bad model files are refused.
+"$curvopt" train --task sine --optimizer lm --epochs 20 --seed 2 --evaluate-train \
+  --out "$work/m" 2> /dev/null || fail "training run m failed"
+[ -s "$work/m/model.bin" ] || fail "the run directory has no model.bin"
+"$curvopt" predict --model-file "$work/m/model.bin" --task sine --split train --seed 2 \
+  --output "$work/m/predictions.csv" > "$work/predict.out" 2> /dev/null || fail "predict failed"
+reported=$(grep -A3 '"train"' "$work/m/summary.json" | grep '"loss"' | head -1 |
+  sed 's/.*: *\([^,]*\),*/\1/')
+predicted=$(sed 's/.*loss \([^ ,]*\).*/\1/' "$work/predict.out")
+awk -v a="$reported" -v b="$predicted" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-5 * a) }' ||
+  fail "predict's loss $predicted differs from the run's final training loss $reported"
+[ "$(wc -l < "$work/m/predictions.csv")" -eq 1001 ] || fail "predictions.csv lacks rows"
+head -c 100 "$work/m/model.bin" > "$work/truncated.bin"
+expect_error "truncated.bin: truncated model file" predict --model-file "$work/truncated.bin" --task sine
+expect_error "another architecture" predict --model-file "$work/m/model.bin" --task sine-wide
+expect_error "cannot open model file" predict --model-file "$work/none.bin" --task sine
+
 # Lists.
 "$curvopt" tasks | grep -q "^mnist-cnn-large" || fail "tasks does not list mnist-cnn-large"
 "$curvopt" optimizers lbfgs | grep -q "line_search" || fail "optimizers lbfgs lacks line_search"

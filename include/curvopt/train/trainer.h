@@ -37,6 +37,13 @@ struct TrainerOptions {
 /// Trains a model on a dataset. Every step binds one batch to the objective (so every
 /// evaluation the optimizer makes in the step sees that batch) and calls Optimizer::step.
 ///
+/// The model keeps its trained weights: before every callback and when train() returns,
+/// `model.parameters()` holds the parameters the trainer reports (the optimizer's
+/// evaluation_parameters() when it offers them, such as an averaged or best iterate; else the
+/// iterate), so `model.forward()` predicts with them and save_model() saves them. The passes the
+/// optimizer runs use a private copy of the model, so a callback may run the model on other
+/// data without disturbing training.
+///
 /// Deterministic for a given seed and thread count, and resumable: a checkpoint holds the
 /// parameters, the optimizer's state and the position in the epoch, so training continued from
 /// it reproduces the uninterrupted run bit for bit.
@@ -55,7 +62,7 @@ class Trainer {
   Callback<Scalar>& add_callback(std::unique_ptr<Callback<Scalar>> callback);
 
   /// Trains from the current position (the start, or where load_checkpoint() left it),
-  /// updating `params` in place.
+  /// updating the iterate `params` in place (start from `model.parameters()` for a fresh run).
   TrainingSummary train(VectorRef<Scalar> params);
 
   /// Writes the checkpoint atomically (temporary file, then rename).
@@ -72,6 +79,10 @@ class Trainer {
  private:
   TrainingContext<Scalar> context(ConstVectorRef<Scalar> params) const;
   EpochInfo finish_epoch(ConstVectorRef<Scalar> params, double seconds);
+  /// The parameters the trainer reports: the optimizer's evaluation parameters, or the iterate.
+  ConstVectorRef<Scalar> reported(ConstVectorRef<Scalar> params) const;
+  /// Copies the reported parameters into the caller's model.
+  void publish(ConstVectorRef<Scalar> params);
 
   Sequential<Scalar>& model_;
   const Loss<Scalar>& loss_;
@@ -81,8 +92,12 @@ class Trainer {
   const Dataset<Scalar>* test_ = nullptr;
   TrainerOptions options_;
   BatchSampler sampler_;
+  // Private copies of the model: the optimizer's passes run on training_model_ (through
+  // objective_), evaluation on evaluation_model_, so neither disturbs the other's caches nor the
+  // caller's model, which only receives parameters (publish()).
+  Sequential<Scalar> training_model_;
   Objective<Scalar> objective_;
-  Sequential<Scalar> evaluation_model_;  // a copy, so evaluation never disturbs objective_'s cache
+  Sequential<Scalar> evaluation_model_;
   std::vector<std::unique_ptr<Callback<Scalar>>> callbacks_;
   Matrix<Scalar> batch_inputs_, batch_targets_;
   /// Full batch: the example indices in dataset order, and whether the objective holds them.
