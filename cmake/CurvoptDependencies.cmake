@@ -6,7 +6,7 @@ find_package(ZLIB REQUIRED)
 
 # Eigen routes its dense products through BLAS (EIGEN_USE_BLAS). We link the OpenMP build of
 # OpenBLAS directly so that there is exactly one threading runtime (libgomp) in the process:
-# mixing it with the pthreads OpenBLAS halved throughput in our measurements (architecture §1).
+# mixing it with the pthreads OpenBLAS halved throughput in our measurements.
 find_library(CURVOPT_OPENBLAS_LIBRARY NAMES openblas
   HINTS /usr/lib/x86_64-linux-gnu/openblas-openmp /usr/lib/aarch64-linux-gnu/openblas-openmp
   REQUIRED)

@@ -1,6 +1,6 @@
 // Fits y = sin(x) + 0.2·U[0,1) on 1,000 points with a 1→10→1 ELU network (the noisy-sine
-// experiment of spec §10) by a damped Gauss-Newton (Levenberg-Marquardt) loop with running
-// max-diagonal scaling, written directly against curvopt's oracles:
+// experiment of Pooladzandi & Zhou 2022) by a damped Gauss-Newton (Levenberg-Marquardt) loop with
+// running max-diagonal scaling, written directly against curvopt's oracles:
 //
 //   (JᵀJ + λ D) δ = −Jᵀ r,  D = running max of diag(JᵀJ);
 //   accept if the loss drops (λ ← λ/3), else λ ← 2λ.

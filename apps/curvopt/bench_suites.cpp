@@ -5,12 +5,12 @@
 namespace curvopt::cli {
 namespace {
 
-// Spec §10 S1-sine: noisy sine, full batch, equal wall-clock budget; the modified LM and its
-// ablations against the first-order methods and L-BFGS.
+// The noisy-sine experiment of Pooladzandi & Zhou (2022): full batch, equal wall-clock budget; the
+// modified LM and its ablations against the first-order methods and L-BFGS.
 BenchExperiment sine(double budget, int seeds, bool ablations) {
   BenchExperiment e;
   e.id = "sine";
-  e.title = "Noisy sine regression, 1 → 10 ELU → 1 (spec §10 S1-sine)";
+  e.title = "Noisy sine regression, 1 → 10 ELU → 1 (Pooladzandi & Zhou 2022)";
   e.task = "sine";
   e.epochs = 1000000;  // the wall-clock budget ends every run
   e.time_budget_seconds = budget;
@@ -20,36 +20,35 @@ BenchExperiment sine(double budget, int seeds, bool ablations) {
   e.metric_label = "training MSE";
   e.target_metric = "train_mse";
   e.targets = {0.0035};
-  e.published_source = "spec §10 S1-sine ([S1] §3.2, Fig. 1a)";
+  e.published_source = "Pooladzandi & Zhou (2022), Sec. 3.2 and Fig. 1a";
   e.notes =
       "Full batch of 1000 points, y = sin x + 0.2·U[0,1), whose noise floor is MSE 0.0033. Every "
       "optimizer gets the same wall-clock budget; the training MSE is measured at the parameters "
       "each method reports (the best iterate for `keep_best`). The paper's final losses are read "
       "from its figure; its 0.001 lies below the noise floor of this data, so it cannot be "
-      "reproduced as an MSE on the same points.";
-  e.methods.push_back({"modified LM ([S1] preset)", "lm-modified", "≈ 0.001"});
+      "reproduced as an MSE on the same points. S1 in a row's name marks the paper's setting.";
+  e.methods.push_back({"modified LM (S1 preset)", "lm-modified", "≈ 0.001"});
   if (ablations) {
     e.methods.push_back({"vanilla LM", "lm", "well above modified LM (figure)"});
     e.methods.push_back({"LM + max-diagonal", "lm damping_matrix=max-diagonal", ""});
     e.methods.push_back({"LM + momentum", "lm momentum=true", ""});
     e.methods.push_back({"LM + lr search", "lm lr_search=true", ""});
     e.methods.push_back({"LM + uphill", "lm uphill=true keep_best=true", ""});
-    e.methods.push_back(
-        {"modified LM, [S1] 72-point lr grid", "lm-modified lr_search_grid=s1", ""});
+    e.methods.push_back({"modified LM, S1 72-point lr grid", "lm-modified lr_search_grid=s1", ""});
   } else {
     e.methods.push_back({"vanilla LM", "lm", "well above modified LM (figure)"});
   }
-  e.methods.push_back({"SGD ([S1] setting)", "sgd lr=0.05 momentum=0.9 wd=5e-4", "≈ 0.5"});
+  e.methods.push_back({"SGD (S1 setting)", "sgd lr=0.05 momentum=0.9 wd=5e-4", "≈ 0.5"});
   e.methods.push_back({"Adam", "adam lr=0.01", "≈ 0.5"});
   e.methods.push_back({"L-BFGS (strong Wolfe)", "lbfgs", "≈ 0.25"});
   return e;
 }
 
-// Spec §10 S0-1: Iris with the stochastic NLLS methods.
+// The Iris experiment of Brust (2021), with the stochastic NLLS methods.
 BenchExperiment iris(int seeds) {
   BenchExperiment e;
   e.id = "iris";
-  e.title = "Iris, 4 → 10 → 10 → 3 softmax, squared error (spec §10 S0-1)";
+  e.title = "Iris, 4 → 10 → 10 → 3 softmax, squared error (Brust 2021)";
   e.task = "iris";
   e.epochs = 50;
   e.batch_size = 32;
@@ -57,7 +56,7 @@ BenchExperiment iris(int seeds) {
   e.metric = "mean_step_loss";
   e.metric_label = "epoch-average training loss";
   e.report_epochs = {10, 50};
-  e.published_source = "spec §10 S0-1 ([S0] §5.1; means of the authors' runs 1–4)";
+  e.published_source = "Brust (2021), Sec. 5.1; means of the authors' runs 1–4";
   e.notes =
       "120 training rows, batches of 32 (4 per epoch, reshuffled), Glorot-uniform weights. The "
       "published numbers are the epoch-average training loss at epochs 10 / 50.";
@@ -73,11 +72,11 @@ BenchExperiment iris(int seeds) {
   return e;
 }
 
-// Spec §10 S1-MNIST: the 2,202-parameter CNN.
+// The MNIST experiment of Pooladzandi & Zhou (2022): the 2,202-parameter CNN.
 BenchExperiment mnist_cnn(std::int64_t epochs, int seeds, bool all) {
   BenchExperiment e;
   e.id = "mnist-cnn";
-  e.title = "MNIST CNN, 2,202 parameters (spec §10 S1-MNIST)";
+  e.title = "MNIST CNN, 2,202 parameters (Pooladzandi & Zhou 2022)";
   e.task = "mnist-cnn";
   e.epochs = epochs;
   e.batch_size = 256;
@@ -88,12 +87,12 @@ BenchExperiment mnist_cnn(std::int64_t epochs, int seeds, bool all) {
   e.target_metric = "test_accuracy";
   e.targets = {0.90, 0.97};
   e.target_higher_is_better = true;
-  e.published_source = "spec §10 S1-MNIST ([S1] Table 1; 100 epochs)";
+  e.published_source = "Pooladzandi & Zhou (2022), Table 1; 100 epochs";
   e.notes =
       "Batches of 256, one optimizer step per batch, RReLU noise fixed within a step. LM uses the "
-      "exact generalized Gauss-Newton, starting at [C-LMNN]'s λ = 10 with a floor of 1 (without a "
-      "floor λ collapses on minibatches and the accuracy stalls near 90 %; with 0.1 it swings "
-      "between 92 and 98 %); the paper's LM used the empirical Fisher. "
+      "exact generalized Gauss-Newton, starting at the authors' code's λ = 10 with a floor of 1 "
+      "(without a floor λ collapses on minibatches and the accuracy stalls near 90 %; with 0.1 it "
+      "swings between 92 and 98 %); the paper's LM used the empirical Fisher. "
       "The paper trains 100 epochs; this suite far fewer, so compare the epochs to 90 %.";
   e.methods.push_back({"LM (GGN, λ₀ = 10, λ ≥ 1)", "lm damping=10 min_damping=1",
                        "90 % at epoch 4; 97.5 % after 100 epochs"});
@@ -109,11 +108,11 @@ BenchExperiment mnist_cnn(std::int64_t epochs, int seeds, bool all) {
   return e;
 }
 
-// Spec §10 S0-3: the Fashion-MNIST autoencoder.
+// The Fashion-MNIST autoencoder of Brust (2021).
 BenchExperiment fashion_ae(std::int64_t epochs, int seeds) {
   BenchExperiment e;
   e.id = "fashion-ae";
-  e.title = "Fashion-MNIST autoencoder 784 → 64 → 784 (spec §10 S0-3)";
+  e.title = "Fashion-MNIST autoencoder 784 → 64 → 784 (Brust 2021)";
   e.task = "fashion-ae";
   e.epochs = epochs;
   e.batch_size = 32;
@@ -121,7 +120,7 @@ BenchExperiment fashion_ae(std::int64_t epochs, int seeds) {
   e.metric = "mean_step_loss";
   e.metric_label = "epoch-average training loss";
   e.report_epochs = {1, 10, 25};
-  e.published_source = "spec §10 S0-3 ([S0] §5.3; means of the authors' runs 1–4)";
+  e.published_source = "Brust (2021), Sec. 5.3; means of the authors' runs 1–4";
   e.notes =
       "60,000 images, batches of 32 (1875 steps per epoch), 101,200 parameters. Published: "
       "epoch-average training loss at epochs 1 / 10 / 25.";
@@ -136,11 +135,11 @@ BenchExperiment fashion_ae(std::int64_t epochs, int seeds) {
   return e;
 }
 
-// Spec §10 S0-2: the MovieLens recommender.
+// The MovieLens recommender of Brust (2021).
 BenchExperiment movielens(std::int64_t epochs, int seeds) {
   BenchExperiment e;
   e.id = "movielens";
-  e.title = "MovieLens two-tower recommender (spec §10 S0-2)";
+  e.title = "MovieLens two-tower recommender (Brust 2021)";
   e.task = "movielens";
   e.epochs = epochs;
   e.batch_size = 8192;
@@ -148,7 +147,7 @@ BenchExperiment movielens(std::int64_t epochs, int seeds) {
   e.metric = "mean_step_loss";
   e.metric_label = "epoch-average training MSE";
   e.report_epochs = {10, 50};
-  e.published_source = "spec §10 S0-2 ([S0] §5.2; means of the authors' runs 1–4)";
+  e.published_source = "Brust (2021), Sec. 5.2; means of the authors' runs 1–4";
   e.notes =
       "ml-latest-small (100,836 ratings; GroupLens' current small release) stands in for "
       "ml-100k, which the paper used and which is not available offline here: the rating "
@@ -165,11 +164,11 @@ BenchExperiment movielens(std::int64_t epochs, int seeds) {
   return e;
 }
 
-// Spec §10 S3-toy: the sine classification toy, first-order methods and L-BFGS for now.
+// The sine classification toy of Berahas et al. (2022): first-order methods and L-BFGS for now.
 BenchExperiment sine_class(std::int64_t epochs, int seeds) {
   BenchExperiment e;
   e.id = "sine-class";
-  e.title = "Sine classification toy, 2-4-8-8-4-2 sigmoid net (spec §10 S3-toy)";
+  e.title = "Sine classification toy, 2-4-8-8-4-2 sigmoid net (Berahas et al. 2022)";
   e.task = "sine-class-medium";
   e.epochs = epochs;
   e.batch_size = 100;
@@ -180,7 +179,8 @@ BenchExperiment sine_class(std::int64_t epochs, int seeds) {
   e.target_metric = "train_accuracy";
   e.targets = {1.0};
   e.target_higher_is_better = true;
-  e.published_source = "spec §10 S3-toy ([S3] poster; curves only)";
+  e.published_source =
+      "the poster of Berahas, Jahani & Takáč on sampled quasi-Newton methods; curves only";
   e.notes =
       "Full batch of 100 points, float64, 176 parameters, 1000 iterations. The poster shows "
       "curves only (sampled quasi-Newton methods reach 100 % in few iterations; the authors' log "

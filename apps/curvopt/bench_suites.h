@@ -1,6 +1,7 @@
 #pragma once
-// The benchmark suites of `curvopt bench`: the published experiments of spec §10 as (task ×
-// optimizer × seed) runs, with the published numbers they are compared against.
+// The benchmark suites of `curvopt bench`: the published experiments of Brust (2021), Pooladzandi
+// & Zhou (2022) and Berahas et al. (2022) as (task × optimizer × seed) runs, with the published
+// numbers they are compared against (docs/references.md).
 
 #include <cstdint>
 #include <string>
@@ -11,7 +12,7 @@ namespace curvopt::cli {
 
 /// One optimizer of an experiment.
 struct BenchMethod {
-  std::string label;      // as shown in tables and legends
+  std::string label;      // as shown in tables and legends; its slug names the run directory
   std::string spec;       // registry spec, "lm damping_matrix=max-diagonal"
   std::string published;  // the published result for this method, "" when none
 };
@@ -19,7 +20,7 @@ struct BenchMethod {
 /// One experiment: every method on one task, over seeds, compared on one metric.
 struct BenchExperiment {
   std::string id;     // file-name safe, "mnist-cnn"
-  std::string title;  // "MNIST CNN (spec §10 S1-MNIST)"
+  std::string title;  // "MNIST CNN, 2,202 parameters (Pooladzandi & Zhou 2022)"
   std::string task;
   std::int64_t epochs = -1;        // -1: the task's default
   std::int64_t batch_size = -1;    // -1: the task's default
@@ -36,7 +37,7 @@ struct BenchExperiment {
   bool target_higher_is_better = false;
   /// Epochs at which the table also shows the metric (the published checkpoints).
   std::vector<std::int64_t> report_epochs;
-  std::string published_source;  // "spec §10 S0-1 ([S0] §5.1)"
+  std::string published_source;  // "Brust (2021), Sec. 5.1"
   std::string notes;             // setting, and what differs from the publication
   std::vector<BenchMethod> methods;
   /// Pairs (curvopt method, peer method) whose seconds per epoch the report compares.

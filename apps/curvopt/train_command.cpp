@@ -56,7 +56,8 @@ int train(RunConfig config, bool resume) {
   options.epochs = config.epochs;
   options.batching.batch_size = config.batch_size;
   options.batching.seed = config.seed;
-  options.batching.fixed_batches = config.task == "movielens";  // as the S0-2 code caches them
+  // The same batches every epoch for MovieLens, as Brust's (2021) code caches them.
+  options.batching.fixed_batches = config.task == "movielens";
   options.evaluate_train = config.evaluate_train;
   options.seed = config.seed;
   Vector<Scalar> theta = task.model->parameters();

@@ -108,8 +108,9 @@ bool DampingSearch::rejected(double f_old, double f_new, double) {
       lambda_ *= 2;
       break;
     case DampingRule::kGainRatio: {
-      // [C-LMNN] raises λ only for a poor gain; any rejection here has f_new > f_old, so the
-      // gain is negative and λ always grows (unless λ is already above 1e5, where it stops).
+      // Pooladzandi & Zhou's code raises λ only for a poor gain; any rejection here has
+      // f_new > f_old, so the gain is negative and λ always grows (unless λ is already above 1e5,
+      // where it stops).
       const double gain = std::isfinite(f_new) ? (f_old - f_new) / f_new : -1;
       if (gain < 0.25) lambda_ *= lambda_ <= 1e5 ? 1.5 : 10;
       break;

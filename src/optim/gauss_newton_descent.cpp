@@ -106,7 +106,7 @@ class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
   bool use_ldlt_ = false;
 };
 
-/// m × m: K = J D⁻¹ Jᵀ + λI; s = (λD)⁻¹(b − Jᵀ K⁻¹ J D⁻¹ b) (spec §3.4 form B, any b).
+/// m × m: K = J D⁻¹ Jᵀ + λI; s = (λD)⁻¹(b − Jᵀ K⁻¹ J D⁻¹ b) (the gradient-only form, any b).
 /// With identity damping and a problem whose Gram oracle has cheap identities (Dense layers:
 /// JJᵀ from activations and cotangents, without J), K = JJᵀ + λI comes from that oracle and the
 /// products with J from jvp/vjp, so J is never formed.

@@ -408,7 +408,8 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
       rho = predicted > 0 ? (f_old - f_new) / predicted : -1;
       accept = search_.accepts(f_old, f_new, rho);
       if (!accept && options_.uphill && has_previous_ && std::isfinite(f_new)) {
-        // β = cos(v, previous update) ([C-LMNN]); the factor never exceeds 1 (geodesicLM).
+        // β = cos(v, previous update) (Pooladzandi & Zhou's code); the factor never exceeds 1
+        // (geodesicLM).
         const double denominator = static_cast<double>(s_.norm() * previous_.norm());
         const double beta =
             denominator > 0 ? static_cast<double>(s_.dot(previous_)) / denominator : 0.0;
@@ -418,7 +419,8 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
         if (accept) report.message = "uphill step accepted";
       }
       if (!accept && options_.lr_search) {
-        // On the same batch: the [S1] grid lr_j = 1e-6 + 0.125 j (j = 0..71), best of all; or
+        // On the same batch: the grid of Pooladzandi & Zhou (2022), lr_j = 1e-6 + 0.125 j
+        // (j = 0..71), best of all; or
         // halving from 1/2, stopping at the first decrease.
         double best_f = std::numeric_limits<double>::infinity(), best_lr = 0;
         if (options_.lr_search_grid == LrSearchGrid::kS1) {
@@ -456,7 +458,7 @@ StepReport LevenbergMarquardt<Scalar>::step(Problem<Scalar>& problem, VectorRef<
       // A step saved by the learning-rate search with lr* < 1 says the full step was too long:
       // λ rises as after a rejection, else the search would keep accepting negligible steps
       // (lr* = 1e-6) with λ stuck. With lr* ≥ 1 the step was short: λ falls as after an accept
-      // (spec §3.5.3 leaves this open).
+      // (the paper leaves this open).
       if (accepted_by_search && report.learning_rate < 1.0) {
         search_.rejected(f_old, f_new, rho);
       } else {
@@ -505,7 +507,8 @@ template <class Scalar>
 bool LevenbergMarquardt<Scalar>::geodesic_correction(Problem<Scalar>& problem,
                                                      ConstVectorRef<Scalar> params, double lambda,
                                                      int& iterations) {
-  // r_vv ≈ (2/h)((r(θ + hv) − r(θ))/h − Jv) (spec §3.5.5), then a = solve(−Jᵀr_vv).
+  // r_vv ≈ (2/h)((r(θ + hv) − r(θ))/h − Jv) (NonlinearSolve.jl, geodesicLM), then
+  // a = solve(−Jᵀr_vv).
   const Index m = problem.num_residuals();
   if (r0_.size() != m) {
     r0_.resize(m);

@@ -67,7 +67,7 @@ void Nlls1<Scalar>::propose(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar
   j_next_ = static_cast<Scalar>(options_.jacobian_decay) * j_ + grad;
   d2_next_.array() = d2_.array() + grad.array().square();
   beta_.array() = static_cast<Scalar>(lr) / d2_next_.array().sqrt();
-  // v = (δ/√F)·j; F = 0 only when every residual so far was exactly zero (spec §4.1(d)).
+  // v = (δ/√F)·j; F = 0 only when every residual so far was exactly zero (then v = 0).
   const double v_scale = f_next_ > 0 ? options_.delta / std::sqrt(f_next_) : 0.0;
   v_ = static_cast<Scalar>(v_scale) * j_next_;
   // Sherman-Morrison: s = s₁ − (a₁/(1 + a₂))·β⊙v with s₁ = −β⊙g, a₁ = vᵀs₁, a₂ = vᵀ(β⊙v) ≥ 0.

@@ -79,28 +79,31 @@ Entry entry(std::string_view name, std::string_view summary, Options defaults) {
 const std::vector<Entry>& registry() {
   static const std::vector<Entry> entries = [] {
     std::vector<Entry> e;
+    e.push_back(entry<Sgd>("gd", "gradient descent: sgd without momentum", SgdOptions{}));
+    e.push_back(entry<Sgd>("sgd",
+                           "SGD with heavy-ball (Polyak 1964) or Nesterov (Nesterov 1983) momentum",
+                           SgdOptions{}));
     e.push_back(
-        entry<Sgd>("gd", "gradient descent: sgd without momentum (spec 1.1)", SgdOptions{}));
-    e.push_back(
-        entry<Sgd>("sgd", "SGD with heavy-ball or Nesterov momentum (spec 1.2-1.5)", SgdOptions{}));
-    e.push_back(entry<Adagrad>("adagrad", "Adagrad (spec 1.6)", AdagradOptions{}));
-    e.push_back(entry<Rmsprop>("rmsprop", "RMSprop (spec 1.7)", RmspropOptions{}));
-    e.push_back(entry<Adam>("adam", "Adam (spec 1.8)", AdamOptions{}));
+        entry<Adagrad>("adagrad", "Adagrad (Duchi, Hazan & Singer 2011)", AdagradOptions{}));
+    e.push_back(entry<Rmsprop>("rmsprop", "RMSprop (Tieleman & Hinton 2012)", RmspropOptions{}));
+    e.push_back(entry<Adam>("adam", "Adam (Kingma & Ba 2015)", AdamOptions{}));
     AdamOptions adamw;
     adamw.weight_decay = 0.01;  // PyTorch's AdamW default
     adamw.decoupled_weight_decay = true;
-    e.push_back(entry<Adam>("adamw", "AdamW: Adam with decoupled weight decay", adamw));
-    e.push_back(entry<Lbfgs>("lbfgs", "L-BFGS with strong-Wolfe or Armijo line search (spec 2)",
+    e.push_back(entry<Adam>(
+        "adamw", "AdamW: Adam with decoupled weight decay (Loshchilov & Hutter 2019)", adamw));
+    e.push_back(entry<Lbfgs>("lbfgs",
+                             "L-BFGS (Liu & Nocedal 1989) with strong-Wolfe or Armijo line search",
                              LbfgsOptions{}));
     e.push_back(entry<LevenbergMarquardt>(
-        "lm", "Levenberg-Marquardt: damped Gauss-Newton, n x n / m x m / CG (spec 3.3-3.4)",
+        "lm", "Levenberg-Marquardt: damped Gauss-Newton, n x n / m x m / CG",
         LevenbergMarquardtOptions{}));
-    LevenbergMarquardtOptions modified;  // the [S1] "modified LM" (spec §3.5.6)
+    LevenbergMarquardtOptions modified;  // the "modified LM" of Pooladzandi & Zhou (2022)
     modified.damping_matrix = DampingMatrix::kMaxDiagonal;
     modified.initial_diagonal = 0.01;
     modified.momentum = true;
     modified.lr_search = true;
-    // [S1]'s 72-point grid costs up to 72 evaluations per failed trial: within a wall-clock
+    // The paper's 72-point grid costs up to 72 evaluations per failed trial: within a wall-clock
     // budget the preset then makes a quarter of vanilla LM's steps and only ties it on the sine
     // task. Halving (at most 6 evaluations) keeps the search and its guard, and is what wins
     // there; `lm-modified lr_search_grid=s1` reproduces the published grid exactly.
@@ -110,18 +113,19 @@ const std::vector<Entry>& registry() {
     modified.keep_best = true;
     e.push_back(entry<LevenbergMarquardt>(
         "lm-modified",
-        "the [S1] modified LM: max-diagonal damping, adaptive momentum, lr search (halving; "
-        "lr_search_grid=s1 for the published grid), uphill steps",
+        "the modified LM of Pooladzandi & Zhou (2022): max-diagonal damping, adaptive "
+        "momentum, lr search (halving; lr_search_grid=s1 for the published grid), uphill steps",
         modified));
     LevenbergMarquardtOptions gauss_newton;
-    gauss_newton.damping.initial_damping = 1e-9;  // λ → 0 recovers Gauss-Newton (spec §3.1)
+    gauss_newton.damping.initial_damping = 1e-9;  // λ → 0 recovers Gauss-Newton
     e.push_back(entry<LevenbergMarquardt>(
         "gauss-newton", "Gauss-Newton: lm with vanishing damping (a safeguard only)",
         gauss_newton));
-    e.push_back(entry<Nlls1>("nlls1", "NLLS1: rank-1 Jacobian estimate, O(n) per step (spec 4.1)",
+    e.push_back(entry<Nlls1>("nlls1", "NLLS1: rank-1 Jacobian estimate, O(n) per step (Brust 2021)",
                              Nlls1Options{}));
-    e.push_back(entry<Nllsl>(
-        "nllsl", "NLLSL: rank-L Jacobian estimate, O(n + L) per step (spec 4.2)", NllslOptions{}));
+    e.push_back(entry<Nllsl>("nllsl",
+                             "NLLSL: rank-L Jacobian estimate, O(n + L) per step (Brust 2021)",
+                             NllslOptions{}));
     e.push_back(entry<NllsFull>("nlls-full",
                                 "full-Jacobian NLLS baseline: (I + J'J)s = -g via the m x m Gram",
                                 NllsFullOptions{}));

@@ -24,34 +24,39 @@ namespace {
 
 const std::vector<TaskDescription>& catalog() {
   static const std::vector<TaskDescription> tasks = {
-      {"sine", "noisy sine regression, 1 -> 10 ELU -> 1 (31 parameters), 1000 points (S1-sine)",
+      {"sine",
+       "noisy sine regression, 1 -> 10 ELU -> 1 (31 parameters), 1000 points "
+       "(Pooladzandi & Zhou 2022)",
        "float32", "", 1000, 1000, "lbfgs"},
       {"sine-wide", "noisy sine regression, 1 -> 64 ELU -> 64 ELU -> 1 (4,353 parameters)",
        "float32", "", 1000, 1000, "lbfgs"},
-      {"iris", "Iris, 4 -> 10 ReLU -> 10 ReLU -> 3 softmax, squared error on one-hot (S0-1)",
+      {"iris", "Iris, 4 -> 10 ReLU -> 10 ReLU -> 3 softmax, squared error on one-hot (Brust 2021)",
        "float32", "iris", 50, 32, "adam variant=keras eps=1e-7"},
       {"iris-ce", "Iris, 4 -> 10 ReLU -> 10 ReLU -> 3, softmax cross-entropy", "float32", "iris",
        50, 32, "adam lr=0.01"},
       {"mnist-cnn",
-       "MNIST, conv 4@5x5 RReLU pool, conv 8@5x5 RReLU pool, dense 10 (2,202 parameters; S1)",
+       "MNIST, conv 4@5x5 RReLU pool, conv 8@5x5 RReLU pool, dense 10 "
+       "(2,202 parameters; Pooladzandi & Zhou 2022)",
        "float32", "mnist", 100, 256, "adam lr=0.05"},
       {"mnist-cnn-large",
        "MNIST, conv 32@5x5 ReLU pool, conv 64@5x5 ReLU pool, dense 10 (62,346 parameters)",
        "float32", "mnist", 1, 64, "adam lr=1e-3"},
       {"fashion-ae",
-       "Fashion-MNIST autoencoder 784 -> 64 ReLU -> 784 sigmoid, squared error (S0-3)", "float32",
-       "fashion-mnist", 25, 32, "adam"},
+       "Fashion-MNIST autoencoder 784 -> 64 ReLU -> 784 sigmoid, squared error (Brust 2021)",
+       "float32", "fashion-mnist", 25, 32, "adam"},
       {"movielens",
-       "MovieLens ratings: 32-wide user and item embeddings -> 256 ReLU -> 64 ReLU -> 1 (S0-2; "
-       "ml-latest-small stands in for ml-100k)",
+       "MovieLens ratings: 32-wide user and item embeddings -> 256 ReLU -> 64 ReLU -> 1 "
+       "(Brust 2021; ml-latest-small stands in for ml-100k)",
        "float32", "movielens", 50, 8192, "adam"},
-      {"sine-class-small", "sine classification toy, sigmoid net 2-2-2-2-2-2 (36 parameters; S3)",
+      {"sine-class-small",
+       "sine classification toy, sigmoid net 2-2-2-2-2-2 (36 parameters; Berahas et al. 2022)",
        "float64", "", 1000, 100, "lbfgs"},
-      {"sine-class-medium", "sine classification toy, sigmoid net 2-4-8-8-4-2 (176 parameters; S3)",
+      {"sine-class-medium",
+       "sine classification toy, sigmoid net 2-4-8-8-4-2 (176 parameters; Berahas et al. 2022)",
        "float64", "", 1000, 100, "lbfgs"},
       {"sine-class-large",
-       "sine classification toy, sigmoid net 2-10-20-20-10-2 (908 parameters; S3)", "float64", "",
-       1000, 100, "lbfgs"},
+       "sine classification toy, sigmoid net 2-10-20-20-10-2 (908 parameters; Berahas et al. 2022)",
+       "float64", "", 1000, 100, "lbfgs"},
   };
   return tasks;
 }

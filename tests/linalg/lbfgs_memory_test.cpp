@@ -7,7 +7,7 @@
 namespace curvopt {
 namespace {
 
-// Spec §11.6: the two-loop recursion equals the explicit BFGS inverse update
+// The two-loop recursion equals the explicit BFGS inverse update
 // H ← VᵀHV + ρssᵀ, V = I − ρysᵀ, applied from H₀ = γI over the stored pairs in order.
 Matrix<double> explicit_inverse(const std::vector<Vector<double>>& s,
                                 const std::vector<Vector<double>>& y) {

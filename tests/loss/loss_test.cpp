@@ -360,7 +360,7 @@ TEST(SoftmaxSquaredError, BadTargetsNameTheLossAndTheProblem) {
   EXPECT_THROW(loss.check_targets(3, dense), ValueError);
 }
 
-/// The Iris-like network of spec §10 S0-1, smooth (Tanh) so that finite differences are clean.
+/// The Iris-like network of Brust (2021), smooth (Tanh) so that finite differences are clean.
 template <class Scalar>
 Sequential<Scalar> softmax_network() {
   Sequential<Scalar> model(Shape::flat(4));

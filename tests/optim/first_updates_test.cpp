@@ -1,5 +1,5 @@
 // The first three updates of every method on f(θ) = ½(θ₁² + 10θ₂²) from θ₀ = (1, 1), against
-// values derived by hand from the update rules of spec §1–§2. The expected values are written as
+// values derived by hand from the published update rules. The expected values are written as
 // the arithmetic of that derivation (g = (θ₁, 10θ₂) at each iterate), independent of the code.
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Levenberg-Marquardt: its descents, damping rules and the spec's reference numbers (§3).
+// Levenberg-Marquardt: its descents, damping rules and reference numbers.
 
 #include "curvopt/optim/levenberg_marquardt.h"
 
@@ -24,7 +24,7 @@ namespace {
 using Vec = Vector<double>;
 using Mat = Matrix<double>;
 
-// Rosenbrock as least squares: r = (10(x₂ − x₁²), 1 − x₁), f = ½‖r‖² (spec §3.5.6(e)).
+// Rosenbrock as least squares: r = (10(x₂ − x₁²), 1 − x₁), f = ½‖r‖².
 class RosenbrockResiduals final : public Problem<double> {
  public:
   Index num_parameters() const override { return 2; }
@@ -82,8 +82,9 @@ int jacobian_evaluations(LevenbergMarquardtOptions options, double* final_cost) 
 }
 
 TEST(LevenbergMarquardt, ReproducesTheRosenbrockReferenceNumbers) {
-  // shared/spec/lm_rosenbrock_reference.py: 28 and 13 Jacobian evaluations with D = I, 23 and 19
-  // with max-diagonal D (from 0), for the ×10/÷10 and ×2/÷3 rules.
+  // An independent 2-D reference implementation (x₀ = (−1.2, 1), λ₀ = 1, stop at ‖Jᵀr‖ < 1e-10):
+  // 28 and 13 Jacobian evaluations with D = I, 23 and 19 with max-diagonal D (from 0), for the
+  // ×10/÷10 and ×2/÷3 rules.
   struct Case {
     DampingMatrix matrix;
     DampingRule rule;
@@ -135,7 +136,7 @@ TEST(LevenbergMarquardt, ReproducesTheGeodesicAccelerationReferenceNumbers) {
 }
 
 TEST(AdaptiveMomentum, StepSatisfiesItsTwoConstraints) {
-  // Spec §11.5: dθᵀHdθ = δP² and gᵀdθ = δQ = −ξ·δP·√(gᵀH⁻¹g).
+  // The momentum step meets both constraints: dθᵀHdθ = δP² and gᵀdθ = δQ = −ξ·δP·√(gᵀH⁻¹g).
   Rng rng(12);
   const Index n = 6;
   const Mat A = testing::random_matrix(n, n, rng);
@@ -235,7 +236,7 @@ TEST(LevenbergMarquardt, ChoosesItsFormByShapeAndMemory) {
 
 TEST(GaussNewton, SolvesALinearLeastSquaresProblemInOneStep) {
   // z = Wx + b with squared error: r is linear in θ, so one Gauss-Newton step lands on the
-  // least-squares solution (spec §3.1(e)): the gradient vanishes.
+  // least-squares solution: the gradient vanishes.
   Sequential<double> model(Shape::flat(3));
   model.add<Dense>(Index(2));
   model.initialize(Initializer::kPyTorchDefault, 5);
@@ -254,7 +255,7 @@ TEST(GaussNewton, SolvesALinearLeastSquaresProblemInOneStep) {
 
 TEST(GaussNewton, SoftmaxGramEqualsTheSumOfPerExampleGgnBlocks) {
   // JᵀJ from the residual face equals Σ_s J_sᵀ H_s J_s with H_s = (diag p − ppᵀ)/b, J_s = ∂z_s/∂θ
-  // by central differences (spec §3.2).
+  // by central differences.
   Sequential<double> model(Shape::flat(3));
   model.add<Dense>(Index(4));
   model.add<Tanh>();
@@ -485,8 +486,8 @@ TEST(LevenbergMarquardt, OptionsNameTheBadField) {
   }
 }
 
-// The preset is the [S1] combination with the cheap halving search; the published grid stays
-// one option away.
+// The preset is the combination of Pooladzandi & Zhou (2022) with the cheap halving search; the
+// published grid stays one option away.
 TEST(LevenbergMarquardt, ModifiedPresetResolvesToTheS1CombinationWithHalving) {
   const auto resolved = [](const std::string& spec) {
     std::map<std::string, std::string> m;
@@ -501,7 +502,7 @@ TEST(LevenbergMarquardt, ModifiedPresetResolvesToTheS1CombinationWithHalving) {
   EXPECT_EQ(preset["uphill"], "true");
   EXPECT_EQ(preset["keep_best"], "true");
   EXPECT_EQ(resolved("lm-modified lr_search_grid=s1")["lr_search_grid"], "s1");
-  // The bare option keeps the spec's grid.
+  // The bare option keeps the published grid.
   EXPECT_EQ(resolved("lm lr_search=true")["lr_search_grid"], "s1");
 }
 

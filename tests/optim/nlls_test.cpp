@@ -1,4 +1,4 @@
-// NLLS1, NLLSL and the full-Jacobian NLLS baseline (spec §4, §11.1–2).
+// NLLS1, NLLSL and the full-Jacobian NLLS baseline of Brust (2021).
 
 #include <gtest/gtest.h>
 
@@ -24,7 +24,8 @@ using Vec = Vector<double>;
 using Mat = Matrix<double>;
 
 TEST(Nlls1, StepEqualsADenseSolveOfItsCurvatureModel) {
-  // Spec §11.1: s = −(diag(√d²)/α + vvᵀ)⁻¹g with the state rebuilt from the gradients seen.
+  // The NLLS1 step equals a dense solve: s = −(diag(√d²)/α + vvᵀ)⁻¹g with the state rebuilt from
+  // the gradients seen.
   testing::SineRegression<double> task(40);
   Objective<double>& objective = *task.objective;
   const double alpha = 0.05, delta = 0.8;
@@ -48,7 +49,7 @@ TEST(Nlls1, StepEqualsADenseSolveOfItsCurvatureModel) {
 }
 
 TEST(Nlls1, WithoutJacobianAccumulationItIsAdagrad) {
-  // δ = 0 ⇒ v = 0 ⇒ s = −α·g ⊘ √(d²₀ + Σg²): Adagrad with lr α, G₀ = 1e-10, ε = 0 (spec §1.6).
+  // δ = 0 ⇒ v = 0 ⇒ s = −α·g ⊘ √(d²₀ + Σg²): Adagrad with lr α, G₀ = 1e-10, ε = 0.
   testing::SineRegression<double> task(40);
   Nlls1<double> nlls1({.learning_rate = 0.05, .delta = 0});
   Adagrad<double> adagrad({.learning_rate = 0.05, .initial_accumulator = 1e-10, .epsilon = 0});
@@ -71,7 +72,8 @@ void expect_nllsl_step_is_structured_solve(NllslStructure structure) {
     const Vec before = theta;
     objective.gradient(theta, g);
     ASSERT_TRUE(nllsl.step(objective, theta).accepted());
-    // Spec §11.2: (diag(1/β) + ĴᵀĴ)s = −g, Ĵᵀ (n × L) with one non-zero c_i per row at col(i).
+    // The NLLSL step equals a dense solve of (diag(1/β) + ĴᵀĴ)s = −g, Ĵᵀ (n × L) with one non-zero
+    // c_i per row at col(i).
     const Vec beta = alpha * nllsl.accumulated_squares().cwiseSqrt().cwiseInverse();
     Mat Jt = Mat::Zero(n, L);
     for (Index i = 0; i < n; ++i)

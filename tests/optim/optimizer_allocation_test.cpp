@@ -1,5 +1,5 @@
-// After its first step no optimizer allocates (architecture §4): every buffer, including the
-// L-BFGS pair storage and the line search's, is sized on the first step.
+// After its first step no optimizer allocates (a performance rule of the project): every buffer,
+// including the L-BFGS pair storage and the line search's, is sized on the first step.
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // After the first call at a given batch size, no oracle allocates: optimizers can call them in
-// their inner loops (architecture §4).
+// their inner loops (a performance rule of the project).
 
 #include <gtest/gtest.h>
 

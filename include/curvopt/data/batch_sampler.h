@@ -18,7 +18,8 @@ struct BatchSamplerOptions {
   Index batch_size = 32;
   /// Visit the examples in a fresh random order every epoch; false keeps the stored order.
   bool shuffle = true;
-  /// Shuffle once and use the same batches every epoch (spec §10 S0-2 caches its batches).
+  /// Shuffle once and use the same batches every epoch (Brust's 2021 MovieLens code caches its
+  /// batches).
   bool fixed_batches = false;
   /// Drop the last batch when it is smaller than batch_size.
   bool drop_last = false;

@@ -1,6 +1,6 @@
 #pragma once
 /// The limited-memory BFGS inverse-Hessian approximation: a ring of curvature pairs and the
-/// two-loop recursion (spec §2). Shared by L-BFGS and the sampled quasi-Newton methods.
+/// two-loop recursion (Liu & Nocedal 1989). Shared by L-BFGS and the sampled quasi-Newton methods.
 
 #include "curvopt/core/types.h"
 
@@ -22,8 +22,9 @@ class LbfgsMemory {
   int size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  /// Stores (s, y) when sᵀy > curvature_epsilon·‖s‖·‖y‖ (the scale-free test of spec §2,
-  /// [C-SQN]), dropping the oldest pair when full. Returns whether the pair was stored.
+  /// Stores (s, y) when sᵀy > curvature_epsilon·‖s‖·‖y‖ (the scale-free test of the
+  /// sampled quasi-Newton code of Berahas et al. 2022), dropping the oldest pair when full.
+  /// Returns whether the pair was stored.
   bool push(ConstVectorRef<Scalar> s, ConstVectorRef<Scalar> y, double curvature_epsilon);
 
   /// out = H q by the two-loop recursion with H₀ = γI, γ = sᵀy/yᵀy of the newest pair (γ = 1

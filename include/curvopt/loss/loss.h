@@ -2,7 +2,8 @@
 /// The Loss interface: a scalar loss of the network outputs in two faces.
 ///
 /// First-order face: value, gradient and Hessian-vector products with respect to the outputs Z
-/// (outputs × batch). Least-squares face (spec §3.2): a per-example factor Q_s with
+/// (outputs × batch). Least-squares face (the generalized Gauss-Newton form of
+/// Schraudolph 2002): a per-example factor Q_s with
 /// Q_s Q_sᵀ = ∂²loss/∂z_s² and pseudo-residuals r̂_s with Q_s r̂_s = ∂loss/∂z_s, so that
 /// Gauss-Newton on any of these losses is an exact least-squares problem in (Qᵀ J, r̂).
 /// For squared error r̂ is the true residual and loss = ½‖r̂‖².

@@ -7,8 +7,9 @@ namespace curvopt {
 /// Softmax cross-entropy on logits, ℓ = −Σ_k y_k log softmax(z)_k. Targets are either class indices
 /// (1 × batch, integers in [0, classes)) or probability vectors (classes × batch, non-negative,
 /// columns summing to 1). Loss Hessian per example scale·(diag p − ppᵀ) with factor Q =
-/// √scale·(diag √p − p √pᵀ) and pseudo-residuals r̂ = √scale·(p − y)/√p (p clamped at 1e-12), spec
-/// §3.2. kMean divides by the number of examples (PyTorch CrossEntropyLoss).
+/// √scale·(diag √p − p √pᵀ) and pseudo-residuals r̂ = √scale·(p − y)/√p (p clamped at 1e-12),
+/// derived from QQᵀ = H and Q r̂ = ∇ℓ. kMean divides by the number of examples (PyTorch
+/// CrossEntropyLoss).
 /// @tparam Scalar float or double
 template <class Scalar>
 class SoftmaxCrossEntropy final : public Loss<Scalar> {

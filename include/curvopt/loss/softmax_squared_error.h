@@ -4,8 +4,8 @@
 
 namespace curvopt {
 
-/// Squared error between the softmax of the logits and the targets (the Iris setting of [S0],
-/// spec §10 S0-1): p = softmax(z) per column, loss = scale · Σ_s ‖p_s − y_s‖². kMean divides by
+/// Squared error between the softmax of the logits and the targets (the Iris setting of
+/// Brust 2021): p = softmax(z) per column, loss = scale · Σ_s ‖p_s − y_s‖². kMean divides by
 /// all b·c elements (Keras "mse" on a softmax output, ‖r‖²/L with L = b·c); kSum and kHalfSum as
 /// for SquaredError.
 ///

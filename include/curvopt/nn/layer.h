@@ -21,8 +21,8 @@
 
 namespace curvopt {
 
-/// K-FAC Kronecker factors of one layer: F_layer ≈ A ⊗ G (spec §7), with the bias as the
-/// homogeneous coordinate (last row/column of A).
+/// K-FAC Kronecker factors of one layer: F_layer ≈ A ⊗ G (Martens & Grosse 2015), with the bias
+/// as the homogeneous coordinate (last row/column of A).
 template <class Scalar>
 struct KfacFactors {
   Index layer = 0;  ///< index of the layer inside its Sequential

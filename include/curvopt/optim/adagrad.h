@@ -8,14 +8,14 @@
 
 namespace curvopt {
 
-/// Options of Adagrad; defaults are PyTorch's (spec §1.6 lists Keras's too: lr 1e-3,
-/// initial_accumulator 0.1, epsilon 1e-7). PyTorch's lr_decay is schedule=inverse-time.
+/// Options of Adagrad; defaults are PyTorch's (Keras's are lr 1e-3, initial_accumulator 0.1,
+/// epsilon 1e-7). PyTorch's lr_decay is schedule=inverse-time.
 struct AdagradOptions {
-  /// α > 0. Default 0.01 [Torch].
+  /// α > 0. Default 0.01 (PyTorch).
   double learning_rate = 0.01;
-  /// G₀ ≥ 0, every coordinate's starting accumulator. Default 0 [Torch].
+  /// G₀ ≥ 0, every coordinate's starting accumulator. Default 0 (PyTorch).
   double initial_accumulator = 0;
-  /// ε ≥ 0, added to √G. Default 1e-10 [Torch].
+  /// ε ≥ 0, added to √G. Default 1e-10 (PyTorch).
   double epsilon = 1e-10;
   /// L2 weight decay λ ≥ 0 added to the gradient. Default 0.
   double weight_decay = 0;
@@ -24,7 +24,7 @@ struct AdagradOptions {
   std::optional<std::string> validate() const;
 };
 
-/// Adagrad (Duchi et al.; spec §1.6):  g ← ∇f + λθ;  G ← G + g⊙g;  θ ← θ − α·g ⊘ (√G + ε).
+/// Adagrad (Duchi, Hazan & Singer 2011):  g ← ∇f + λθ;  G ← G + g⊙g;  θ ← θ − α·g ⊘ (√G + ε).
 /// With G₀ = 0 and ε = 0 a zero gradient coordinate gives 0/0; keep ε > 0 or G₀ > 0.
 /// Cost per step: one gradient and O(n); memory 2n. Oracles: value, gradient.
 /// Registry name: `adagrad`.

@@ -13,14 +13,14 @@ namespace curvopt {
 enum class AdamVariant {
   kPyTorch,  ///< θ ← θ − (α/(1−β₁ᵗ))·m ⊘ (√v/√(1−β₂ᵗ) + ε)  (PyTorch, the paper's Algorithm 1)
   kKeras,  ///< θ ← θ − α·√(1−β₂ᵗ)/(1−β₁ᵗ)·m ⊘ (√v + ε)  (Keras/TF 2: ε not bias-corrected;
-           ///< use it to reproduce spec §10 S0, which ran TF 2.4 with ε = 1e-7)
+           ///< use it to reproduce Brust (2021), whose runs used TF 2.4 with ε = 1e-7)
 };
 
 std::string_view to_string(AdamVariant variant);
 bool parse_enum(std::string_view text, AdamVariant& out);
 std::string enum_choices(AdamVariant);
 
-/// Options of Adam; defaults are PyTorch's and the paper's (spec §1.8).
+/// Options of Adam; defaults are PyTorch's and the paper's (Kingma & Ba 2015).
 struct AdamOptions {
   /// α > 0. Default 1e-3.
   double learning_rate = 1e-3;
@@ -33,9 +33,9 @@ struct AdamOptions {
   /// Weight decay λ ≥ 0. Coupled (added to the gradient, PyTorch Adam) unless
   /// decoupled_weight_decay. Default 0; `adamw` defaults to 0.01 as PyTorch's AdamW.
   double weight_decay = 0;
-  /// AdamW (Loshchilov & Hutter): θ ← θ(1 − αλ) before the Adam step. Default false.
+  /// AdamW (Loshchilov & Hutter 2019): θ ← θ(1 − αλ) before the Adam step. Default false.
   bool decoupled_weight_decay = false;
-  /// AMSGrad: use the running maximum of v. Default false.
+  /// AMSGrad (Reddi, Kale & Kumar 2018): use the running maximum of v. Default false.
   bool amsgrad = false;
   AdamVariant variant = AdamVariant::kPyTorch;
   UpdateControlOptions control;
@@ -43,7 +43,7 @@ struct AdamOptions {
   std::optional<std::string> validate() const;
 };
 
-/// Adam (Kingma & Ba; spec §1.8), with AdamW's decoupled weight decay and AMSGrad as options:
+/// Adam (Kingma & Ba 2015), with AdamW's decoupled weight decay and AMSGrad as options:
 ///   g ← ∇f (+ λθ when coupled);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g⊙g;
 ///   θ ← θ(1 − αλ) (decoupled);  θ ← θ − α/(1 − β₁ᵗ) · m ⊘ (√v/√(1 − β₂ᵗ) + ε).
 /// Cost per step: one gradient and O(n); memory 3n (4n with AMSGrad).

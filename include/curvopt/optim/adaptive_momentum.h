@@ -1,5 +1,6 @@
 #pragma once
-/// Ampazis & Perantonis' adaptive momentum for Levenberg-Marquardt (spec §3.5.2).
+/// Ampazis & Perantonis' (2000) adaptive momentum for Levenberg-Marquardt, as Pooladzandi & Zhou
+/// (2022) use it.
 
 #include "curvopt/core/types.h"
 

@@ -1,6 +1,6 @@
 #pragma once
 /// How Levenberg-Marquardt adapts its damping λ after each trial step (the "search" half of
-/// descent × search, style §5): a small state machine fed accept/reject outcomes.
+/// descent × search, the split of optimistix): a small state machine fed accept/reject outcomes.
 
 #include <optional>
 #include <string>
@@ -9,11 +9,12 @@
 namespace curvopt {
 
 enum class DampingRule {
-  kClassic,               ///< accept → λ/10, reject → 10λ (Marquardt; spec §3.3)
-  kDelayedGratification,  ///< accept → λ/3, reject → 2λ (Transtrum & Sethna)
-  kGainRatio,  ///< [C-LMNN]: ρ' = (f_old − f_new)/f_new; ×2/3 when ρ' > 0.75, ×3/2 when ρ' < 0.25
-  kNielsen,  ///< accept → λ·max(1/3, 1 − (2ρ − 1)³), ν = 2; reject → λν, ν ← 2ν
-  kTrustRegion,  ///< ρ > 0.75 → λ/3; ρ < 0.25 → 2λ; accept when ρ > 0
+  kClassic,               ///< accept → λ/10, reject → 10λ (Marquardt 1963)
+  kDelayedGratification,  ///< accept → λ/3, reject → 2λ (Transtrum & Sethna 2012)
+  kGainRatio,  ///< ρ' = (f_old − f_new)/f_new; ×2/3 when ρ' > 0.75, ×3/2 when ρ' < 0.25
+               ///< (Pooladzandi & Zhou's code)
+  kNielsen,  ///< Nielsen (1999): accept → λ·max(1/3, 1 − (2ρ − 1)³), ν = 2; reject → λν, ν ← 2ν
+  kTrustRegion,  ///< ρ > 0.75 → λ/3; ρ < 0.25 → 2λ; accept when ρ > 0 (a trust-region radius rule)
 };
 
 std::string_view to_string(DampingRule rule);
@@ -22,7 +23,7 @@ std::string enum_choices(DampingRule);
 
 struct DampingSearchOptions {
   DampingRule rule = DampingRule::kClassic;
-  /// λ₀ > 0. Default 1 ([S1], [C-NLS]).
+  /// λ₀ > 0. Default 1 (Pooladzandi & Zhou 2022; NonlinearSolve.jl).
   double initial_damping = 1;
   /// Bounds of λ; reaching the maximum on a rejection ends training (no step helps). Defaults
   /// 1e-12 and 1e10.

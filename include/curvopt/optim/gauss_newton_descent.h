@@ -1,6 +1,6 @@
 #pragma once
 /// Descents for Gauss-Newton and Levenberg-Marquardt: ways of solving (JᵀJ + λ·diag(d)) s = b at
-/// one point (the "descent" half of descent × search, style §5).
+/// one point (the "descent" half of descent × search, the split of optimistix).
 
 #include <memory>
 #include <string_view>

@@ -1,6 +1,6 @@
 #pragma once
-/// Polyak and exponential iterate averaging (spec §1.4): an average of the iterates kept beside
-/// the parameters, never fed back into them, for evaluation.
+/// Polyak (Polyak & Juditsky 1992) and exponential iterate averaging: an average of the iterates
+/// kept beside the parameters, never fed back into them, for evaluation.
 
 #include <cstdint>
 #include <optional>
@@ -25,7 +25,7 @@ std::string enum_choices(AveragingKind);
 
 struct IterateAveragingOptions {
   AveragingKind kind = AveragingKind::kNone;
-  /// kExponential: β in [0, 1). Default 0.999 (spec §1.4 suggests 0.99–0.9999).
+  /// kExponential: β in [0, 1). Default 0.999 (0.99–0.9999 is the usual range).
   double decay = 0.999;
   /// Updates made before averaging begins (the average starts from the iterate after them).
   std::int64_t start = 0;
@@ -33,7 +33,8 @@ struct IterateAveragingOptions {
   std::optional<std::string> validate() const;
 };
 
-/// Keeps θ̄. The first iterate it sees initializes it (spec §1.4(d): not 0, to avoid EMA bias).
+/// Keeps θ̄. The first iterate it sees initializes it (not 0, to avoid the bias of an EMA
+/// started at zero).
 template <class Scalar>
 class IterateAverager {
  public:

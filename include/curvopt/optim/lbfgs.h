@@ -17,18 +17,19 @@ namespace curvopt {
 /// problems, so curvopt searches for a strong-Wolfe step unless told otherwise.
 struct LbfgsOptions {
   /// Scale of the first trial step α₀ > 0: α₀ = learning_rate, or learning_rate·min(1, 1/‖g‖₁)
-  /// while no curvature pair is stored (PyTorch's rule, spec §2). Default 1.
+  /// while no curvature pair is stored (PyTorch's rule). Default 1.
   double learning_rate = 1;
-  /// Curvature pairs kept, ≥ 1. Default 100 [Torch history_size].
+  /// Curvature pairs kept, ≥ 1. Default 100 (PyTorch's history_size).
   int memory = 100;
   /// How the step along the direction is accepted. Default strong Wolfe, c₁ 1e-4, c₂ 0.9.
   LineSearchOptions line_search;
-  /// A pair is stored only when sᵀy > curvature_epsilon·‖s‖‖y‖ (spec §2, [C-SQN]). Default 1e-8.
+  /// A pair is stored only when sᵀy > curvature_epsilon·‖s‖‖y‖ (as the sampled
+  /// quasi-Newton code of Berahas et al. 2022). Default 1e-8.
   double curvature_epsilon = 1e-8;
-  /// Converged when ‖∇f‖∞ ≤ this. Default 1e-7 [Torch tolerance_grad].
+  /// Converged when ‖∇f‖∞ ≤ this. Default 1e-7 (PyTorch's tolerance_grad).
   double gradient_tolerance = 1e-7;
   /// Converged when a step changes f or any coordinate of θ by less. Default 1e-9
-  /// [Torch tolerance_change].
+  /// (PyTorch's tolerance_change).
   double change_tolerance = 1e-9;
   /// After a failed line search, drop the pairs so the next step starts from steepest descent.
   bool reset_on_failure = true;
@@ -36,12 +37,13 @@ struct LbfgsOptions {
   std::optional<std::string> validate() const;
 };
 
-/// Limited-memory BFGS (spec §2): d = −H∇f by the two-loop recursion over the newest `memory`
-/// pairs sₖ = θₖ₊₁ − θₖ, yₖ = ∇f(θₖ₊₁) − ∇f(θₖ), then a line search along d.
+/// Limited-memory BFGS (Liu & Nocedal 1989): d = −H∇f by the two-loop recursion over the newest
+/// `memory` pairs sₖ = θₖ₊₁ − θₖ, yₖ = ∇f(θₖ₊₁) − ∇f(θₖ), then a line search along d.
 ///
 /// Full batch or minibatch: both gradients of a pair are taken on the batch bound during the step
-/// (the line search evaluates the new gradient on it), as spec §2(d) requires. On unchanged data
-/// (same Problem::data_version()) the gradient at an accepted point is reused by the next step.
+/// (the line search evaluates the new gradient on it), so that the pair is consistent. On
+/// unchanged data (same Problem::data_version()) the gradient at an accepted point is reused by
+/// the next step.
 /// Cost per step: 4·memory·n flops plus one gradient per line-search trial (often one);
 /// memory 2·memory·n. Oracles: value, gradient. Registry name: `lbfgs`.
 /// @tparam Scalar float or double

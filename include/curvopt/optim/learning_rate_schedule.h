@@ -13,7 +13,7 @@ enum class ScheduleKind {
   kStep,      ///< α_t = α · γ^⌊t / step_size⌋ (PyTorch StepLR)
   kCosine,  ///< α_t = α_min + (α − α_min)(1 + cos(π·min(t, T)/T))/2 (CosineAnnealingLR, no
             ///< restarts: it stays at α_min after T updates)
-  kInverseTime,  ///< α_t = α / (1 + decay·t) (the 1/t decay of spec §1.5; Adagrad's lr_decay)
+  kInverseTime,  ///< α_t = α / (1 + decay·t) (1/t decay; PyTorch Adagrad's lr_decay)
   kExponential,  ///< α_t = α · γ^t (PyTorch ExponentialLR)
 };
 

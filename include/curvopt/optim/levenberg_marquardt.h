@@ -15,31 +15,33 @@
 
 namespace curvopt {
 
-/// The damping matrix diag(d) in (JᵀJ + λ·diag(d)) s = −g (spec §3.3).
+/// The damping matrix diag(d) in (JᵀJ + λ·diag(d)) s = −g.
 enum class DampingMatrix {
-  kIdentity,     ///< d = 1 (Levenberg)
-  kMarquardt,    ///< d = diag(JᵀJ) at the current point
-  kMaxDiagonal,  ///< d = max(d_prev, diag(JᵀJ)) elementwise, from initial_diagonal (Transtrum)
+  kIdentity,     ///< d = 1 (Levenberg 1944)
+  kMarquardt,    ///< d = diag(JᵀJ) at the current point (Marquardt 1963)
+  kMaxDiagonal,  ///< d = max(d_prev, diag(JᵀJ)) elementwise, from initial_diagonal
+                 ///< (Transtrum & Sethna 2012)
 };
 
 std::string_view to_string(DampingMatrix m);
 bool parse_enum(std::string_view text, DampingMatrix& out);
 std::string enum_choices(DampingMatrix);
 
-/// Which curvature the damped system uses (spec §3.2).
+/// Which curvature the damped system uses.
 enum class LmCurvature {
   kGaussNewton,      ///< JᵀJ of the problem's residuals: Gauss-Newton, and for softmax
                      ///< cross-entropy the exact generalized Gauss-Newton (logit Fisher)
-  kEmpiricalFisher,  ///< (1/b)Σ∇ℓₛ∇ℓₛᵀ from per-example gradients, m = b ([S1] eq. 7)
+  kEmpiricalFisher,  ///< (1/b)Σ∇ℓₛ∇ℓₛᵀ from per-example gradients, m = b
+                     ///< (Pooladzandi & Zhou 2022, eq. 7)
 };
 
 std::string_view to_string(LmCurvature c);
 bool parse_enum(std::string_view text, LmCurvature& out);
 std::string enum_choices(LmCurvature);
 
-/// The learning rates the search on a failed trial tries (spec §3.5.3).
+/// The learning rates the search on a failed trial tries (Pooladzandi & Zhou 2022, Alg. 2).
 enum class LrSearchGrid {
-  kS1,       ///< [S1]: lr_j = 1e-6 + 0.125·j, j = 0..71; the best of all 72
+  kS1,       ///< the paper's grid: lr_j = 1e-6 + 0.125·j, j = 0..71; the best of all 72
   kHalving,  ///< 1/2, 1/4, …, 1/64: the first that lowers the loss (at most 6 evaluations)
 };
 
@@ -50,16 +52,17 @@ std::string enum_choices(LrSearchGrid);
 struct LevenbergMarquardtOptions {
   /// How the damped system is solved; kAuto picks by shape and memory_budget_bytes.
   GaussNewtonForm form = GaussNewtonForm::kAuto;
-  /// Gauss-Newton (exact GGN for classification) or the empirical Fisher of [S1].
+  /// Gauss-Newton (exact GGN for classification) or the empirical Fisher of
+  /// Pooladzandi & Zhou (2022).
   LmCurvature curvature = LmCurvature::kGaussNewton;
   /// Memory the explicit forms may use (J, JᵀJ or the Gram and their factors). Default 1 GiB.
   double memory_budget_bytes = 1073741824.0;
   DampingMatrix damping_matrix = DampingMatrix::kIdentity;
-  /// λ's rule, initial value and bounds (spec §3.3).
+  /// λ's rule, initial value and bounds.
   DampingSearchOptions damping;
-  /// kMaxDiagonal: d₀ entries. Default 0.01 ([S1], [C-LMNN]).
+  /// kMaxDiagonal: d₀ entries. Default 0.01 (Pooladzandi & Zhou 2022 and their code).
   double initial_diagonal = 0.01;
-  /// Floor of every d entry (keeps the system definite). Default 1e-8 ([C-NLS]).
+  /// Floor of every d entry (keeps the system definite). Default 1e-8 (NonlinearSolve.jl).
   double min_diagonal = 1e-8;
   /// θ ← θ + learning_rate·s. Default 1.
   double learning_rate = 1;
@@ -77,11 +80,12 @@ struct LevenbergMarquardtOptions {
   int cg_max_iterations = 250;
   double cg_tolerance = 1e-10;
 
-  // Improvements (spec §3.5), all off by default; the `lm-modified` preset turns on the [S1] set.
-  /// Adaptive momentum (Ampazis & Perantonis, §3.5.2) with step length δP and ξ. δP is measured
-  /// in the metric of this problem's H (for f = ½‖r̂‖²). 0 = auto: [C-LMNN]'s 0.6, which it
-  /// applies to ½‖r‖² with raw residuals, translated to a mean-reduced loss (r̂ = √(2/m)·r):
-  /// 0.6·√(2/m).
+  // Improvements, all off by default; the `lm-modified` preset turns on the set of the modified LM
+  // of Pooladzandi & Zhou (2022).
+  /// Adaptive momentum (Ampazis & Perantonis 2000) with step length δP and ξ. δP is measured
+  /// in the metric of this problem's H (for f = ½‖r̂‖²). 0 = auto: the 0.6 of Pooladzandi &
+  /// Zhou's code, which it applies to ½‖r‖² with raw residuals, translated to a mean-reduced loss
+  /// (r̂ = √(2/m)·r): 0.6·√(2/m).
   bool momentum = false;
   double momentum_step_length = 0;
   /// Use min(δP, √(gᵀH⁻¹g)): the momentum step is never longer in H's metric than the plain LM
@@ -89,35 +93,38 @@ struct LevenbergMarquardtOptions {
   /// only rejections (raising λ) can shrink it.
   bool momentum_cap = true;
   double momentum_xi = 0.9;
-  /// Learning-rate search on a failed trial (§3.5.3), over `lr_search_grid`.
+  /// Learning-rate search on a failed trial (Pooladzandi & Zhou 2022), over `lr_search_grid`.
   bool lr_search = false;
   LrSearchGrid lr_search_grid = LrSearchGrid::kS1;
-  /// Uphill acceptance (§3.5.4): accept f_new when (1 − β)^b·f_new ≤ f_ref, β the cosine between
-  /// the LM direction and the previous accepted step (factor clipped to ≤ 1), f_ref the loss at
-  /// the current iterate or (uphill_from_best, the default) the best loss seen on this data —
-  /// with momentum, consecutive steps are nearly parallel and a current-loss reference lets the
-  /// loss ratchet up without bound.
+  /// Uphill acceptance (Umrigar and Nightingale's rule, via Transtrum & Sethna 2012): accept f_new
+  /// when (1 − β)^b·f_new ≤ f_ref, β the cosine between the LM direction and the previous accepted
+  /// step (factor clipped to ≤ 1), f_ref the loss at the current iterate or (uphill_from_best, the
+  /// default) the best loss seen on this data — with momentum, consecutive steps are nearly
+  /// parallel and a current-loss reference lets the loss ratchet up without bound.
   bool uphill = false;
   double uphill_exponent = 2;
   bool uphill_from_best = true;
-  /// Geodesic acceleration (§3.5.5): a = solve(−Jᵀr_vv) with r_vv by a finite difference of
-  /// step h along v; the step v + a/2 is tried only when 2‖a‖/‖v‖ ≤ geodesic_ratio.
+  /// Geodesic acceleration (Transtrum, Machta & Sethna 2011): a = solve(−Jᵀr_vv) with r_vv by a
+  /// finite difference of step h along v; the step v + a/2 is tried only when
+  /// 2‖a‖/‖v‖ ≤ geodesic_ratio.
   bool geodesic = false;
   double geodesic_h = 0.1;
   double geodesic_ratio = 0.75;
-  /// Offer the best iterate seen (the f_best of [S1]'s modified LM) for evaluation through
-  /// evaluation_parameters(): with uphill steps the last iterate need not be the best. The record
-  /// holds while the problem's data_version() is unchanged (a full batch) and restarts with it.
+  /// Offer the best iterate seen (the f_best of Pooladzandi & Zhou's modified LM) for evaluation
+  /// through evaluation_parameters(): with uphill steps the last iterate need not be the best.
+  /// The record holds while the problem's data_version() is unchanged (a full batch) and
+  /// restarts with it.
   bool keep_best = false;
 
   std::optional<std::string> validate() const;
 };
 
-/// Levenberg-Marquardt (spec §3.3–§3.4): at θ, with residuals r (the problem's least-squares
-/// face: for softmax cross-entropy the exact generalized Gauss-Newton factor of spec §3.2) and
-/// J = ∂r/∂θ, solve (JᵀJ + λ·diag(d)) s = −g with g = Jᵀr; try θ + lr·s on the same batch and
-/// accept it when the loss does not increase, adapting λ by the damping rule; otherwise raise λ
-/// and retry (up to max_trials). When λ reaches its maximum the report asks to stop training.
+/// Levenberg-Marquardt (Levenberg 1944; Marquardt 1963): at θ, with residuals r (the problem's
+/// least-squares face: for softmax cross-entropy the exact generalized Gauss-Newton factor,
+/// Schraudolph 2002) and J = ∂r/∂θ, solve (JᵀJ + λ·diag(d)) s = −g with g = Jᵀr; try θ + lr·s
+/// on the same batch and accept it when the loss does not increase, adapting λ by the damping
+/// rule; otherwise raise λ and retry (up to max_trials). When λ reaches its maximum the report
+/// asks to stop training.
 /// The form (n × n, m × m minimum-norm, or matrix-free CG) is chosen per step by shape and
 /// memory, and reported in StepReport::solver.
 /// Oracles: value, gradient, residuals and jacobian (explicit forms) or GGN products (CG).

@@ -1,6 +1,6 @@
 #pragma once
 /// Line searches along a descent direction: Armijo backtracking and strong Wolfe (bracketing and
-/// zoom with cubic interpolation), spec §2.
+/// zoom with cubic interpolation; Nocedal & Wright 2006).
 
 #include <optional>
 #include <string>
@@ -25,13 +25,14 @@ struct LineSearchOptions {
   LineSearchKind kind = LineSearchKind::kStrongWolfe;
   /// Sufficient-decrease constant c₁ in (0, 1), and below c₂ for strong Wolfe. Default 1e-4.
   double c1 = 1e-4;
-  /// Curvature constant c₂ in (c₁, 1) for strong Wolfe. Default 0.9 (spec §2).
+  /// Curvature constant c₂ in (c₁, 1) for strong Wolfe. Default 0.9.
   double c2 = 0.9;
-  /// Armijo: α ← backtrack_factor·α after a failed trial, in (0, 1). Default 0.5 (spec §2).
+  /// Armijo: α ← backtrack_factor·α after a failed trial, in (0, 1). Default 0.5.
   double backtrack_factor = 0.5;
   /// Function evaluations allowed per search, ≥ 1. Default 25 (PyTorch's max_ls).
   int max_evaluations = 25;
-  /// Armijo fails once α falls below this. Default 1e-25 (spec §2, [C-SQN]).
+  /// Armijo fails once α falls below this. Default 1e-25 (as the sampled quasi-Newton code
+  /// of Berahas et al. 2022).
   double min_step = 1e-25;
   /// Zoom stops once the bracket is shorter than this along the direction (|Δα|·‖d‖∞).
   /// Default 1e-9 (PyTorch's tolerance_change).

@@ -8,25 +8,25 @@
 
 namespace curvopt {
 
-/// Options of Nlls1; defaults are those of the paper's experiments and code (spec §4.1).
+/// Options of Nlls1; defaults are those of the paper's experiments and code (Brust 2021).
 struct Nlls1Options {
-  /// α > 0, the step scale (D/α is the damping). Default 0.05 [S0 code; the paper's Algorithm 1
-  /// box prints 5e-3]. Schedules act on it as on a learning rate.
+  /// α > 0, the step scale (D/α is the damping). Default 0.05 (the code of Brust 2021; the
+  /// paper's Algorithm 1 box prints 5e-3). Schedules act on it as on a learning rate.
   double learning_rate = 0.05;
   /// δ ≥ 0, the weight of the rank-1 curvature term, ≈ √(L/(4B)) times an O(1) factor: the
   /// paper used 0.8 (Iris), 20 (MovieLens) and 0.9 (Fashion-MNIST). δ = 0 gives Adagrad.
   /// Default 1.
   double delta = 1;
-  /// d²₀ > 0, the starting accumulator of squared gradients (D₀ = √d²₀). Default 1e-10 [S0].
+  /// d²₀ > 0, the starting accumulator of squared gradients (D₀ = √d²₀). Default 1e-10.
   double initial_diagonal = 1e-10;
-  /// δ₁ in [0, 1]: j ← δ₁·j + g. Default 1 (no decay) [S0].
+  /// δ₁ in [0, 1]: j ← δ₁·j + g. Default 1 (no decay).
   double jacobian_decay = 1;
   UpdateControlOptions control;
 
   std::optional<std::string> validate() const;
 };
 
-/// NLLS1 (spec §4.1). f must be the mean of squared residuals ‖r‖²/L (SquaredError or
+/// NLLS1 (Brust 2021). f must be the mean of squared residuals ‖r‖²/L (SquaredError or
 /// SoftmaxSquaredError with the default mean reduction), so that ∇f = (2/L)Jᵀr. Per batch:
 ///   F ← F + f;  j ← δ₁j + g;  d² ← d² + g⊙g;  β = α ⊘ √d²;  v = (δ/√F)·j (0 while F = 0);
 ///   s = −(diag(1/β) + vvᵀ)⁻¹ g = s₁ − (vᵀs₁)/(1 + vᵀ(β⊙v))·β⊙v,  s₁ = −β⊙g  (Sherman-Morrison).

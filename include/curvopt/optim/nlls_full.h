@@ -15,14 +15,14 @@ namespace curvopt {
 struct NllsFullOptions {
   /// Scale of the step, > 0. Default 1 (the paper's s is taken as it is).
   double learning_rate = 1;
-  /// λ > 0 in (λI + JᵀJ)s = −g. Default 1 (the paper's s = −(I + JᵀJ)⁻¹g, spec §10 S0-1).
+  /// λ > 0 in (λI + JᵀJ)s = −g. Default 1 (the paper's s = −(I + JᵀJ)⁻¹g).
   double damping = 1;
   UpdateControlOptions control;
 
   std::optional<std::string> validate() const;
 };
 
-/// Full-Jacobian NLLS (spec §10 S0-1, the baseline of the NLLS1/NLLSL paper): with f = ‖r‖²/L,
+/// Full-Jacobian NLLS (Brust 2021, the baseline of the NLLS1/NLLSL paper): with f = ‖r‖²/L,
 /// g = (2/L)Jᵀr and J = ∂r/∂θ,
 ///   s = −(λI + JᵀJ)⁻¹g = −(g − Jᵀ(λI_m + JJᵀ)⁻¹Jg)/λ   (Sherman-Morrison-Woodbury),
 /// so only the m × m Gram JJᵀ is factored (Cholesky), never an n × n matrix. J is the problem's

@@ -11,7 +11,7 @@
 
 namespace curvopt {
 
-/// The three places where the paper and its authors' code differ (spec §4.2). The defaults are
+/// The three places where the paper and its authors' code differ (Brust 2021). The defaults are
 /// the paper's; the code's choices reproduce the published curves.
 enum class NllslJacobianScale {
   kPaper,  ///< entries (L/2)·g_i/r_col(i), as the paper's eqs. 9–11
@@ -36,16 +36,16 @@ std::string enum_choices(NllslJacobianScale);
 std::string enum_choices(NllslStructure);
 std::string enum_choices(NllslResidualGuard);
 
-/// Options of Nllsl (spec §4.2).
+/// Options of Nllsl.
 struct NllslOptions {
-  /// α > 0, the step scale. Default 0.05 [S0].
+  /// α > 0, the step scale. Default 0.05 (Brust 2021).
   double learning_rate = 0.05;
-  /// d²₀ > 0, the starting accumulator of squared gradients. Default 1e-10 [S0].
+  /// d²₀ > 0, the starting accumulator of squared gradients. Default 1e-10 (Brust 2021).
   double initial_diagonal = 1e-10;
   NllslJacobianScale jacobian_scale = NllslJacobianScale::kPaper;
   NllslStructure structure = NllslStructure::kSampled;
   NllslResidualGuard residual_guard = NllslResidualGuard::kSignPreserving;
-  /// Residuals smaller than this in magnitude are replaced by the guard. Default 1e-5 [S0].
+  /// Residuals smaller than this in magnitude are replaced by the guard. Default 1e-5 (Brust 2021).
   double residual_floor = 1e-5;
   /// Seed of the random structures; step t draws from a generator seeded by (seed, t).
   std::uint64_t seed = 0;
@@ -54,7 +54,7 @@ struct NllslOptions {
   std::optional<std::string> validate() const;
 };
 
-/// NLLSL (spec §4.2). f must be ‖r‖²/L (mean reduction); the residuals r of the paper are
+/// NLLSL (Brust 2021). f must be ‖r‖²/L (mean reduction); the residuals r of the paper are
 /// recovered from the problem's as r = r̂·√(L/2). Per batch of L residuals: d² ← d² + g⊙g,
 /// β = α ⊘ √d²; draw a residual→column permutation π and L−1 singleton parameters; every
 /// parameter gets one Jacobian entry c_i = scale·g_i / r_π(col(i)) in its column (singletons

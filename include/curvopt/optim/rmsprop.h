@@ -8,18 +8,18 @@
 
 namespace curvopt {
 
-/// Options of Rmsprop; defaults are PyTorch's (spec §1.7: Keras uses lr 1e-3, ρ 0.9, ε 1e-7).
+/// Options of Rmsprop; defaults are PyTorch's (Keras uses lr 1e-3, ρ 0.9, ε 1e-7).
 struct RmspropOptions {
-  /// α > 0. Default 0.01 [Torch].
+  /// α > 0. Default 0.01 (PyTorch).
   double learning_rate = 0.01;
-  /// ρ in [0, 1), the averaging constant (PyTorch's alpha). Default 0.99 [Torch].
+  /// ρ in [0, 1), the averaging constant (PyTorch's alpha). Default 0.99 (PyTorch).
   double rho = 0.99;
   /// ε ≥ 0, added outside the square root as PyTorch does (Keras 3 and tf.keras with momentum
-  /// use √(v + ε) instead). Default 1e-8 [Torch].
+  /// use √(v + ε) instead). Default 1e-8 (PyTorch).
   double epsilon = 1e-8;
   /// Momentum μ in [0, 1) on the scaled step. Default 0.
   double momentum = 0;
-  /// Divide by the centred second moment √(v − ḡ²) (Graves' variant). Default false.
+  /// Divide by the centred second moment √(v − ḡ²) (Graves 2013). Default false.
   bool centered = false;
   /// L2 weight decay λ ≥ 0 added to the gradient. Default 0.
   double weight_decay = 0;
@@ -28,7 +28,7 @@ struct RmspropOptions {
   std::optional<std::string> validate() const;
 };
 
-/// RMSprop (spec §1.7), PyTorch's update:
+/// RMSprop (Tieleman & Hinton 2012), PyTorch's update:
 ///   g ← ∇f + λθ;  v ← ρv + (1 − ρ)g⊙g;  ḡ ← ρḡ + (1 − ρ)g (centred only);
 ///   s = g ⊘ (√(v − ḡ⊙ḡ) + ε);  buf ← μ·buf + s (momentum only);  θ ← θ − α·(buf or s).
 /// Cost per step: one gradient and O(n); memory up to 4n. Oracles: value, gradient.

@@ -9,15 +9,16 @@
 namespace curvopt {
 
 /// Options of Sgd. Defaults follow PyTorch's torch.optim.SGD, except the learning rate: 0.01 as
-/// in Keras and spec §1.5 (PyTorch required one until 2.2, which defaults to 1e-3).
+/// in Keras (PyTorch required one until 2.2, which defaults to 1e-3).
 struct SgdOptions {
-  /// α > 0. Default 0.01 (spec §1.5, Keras).
+  /// α > 0. Default 0.01 (Keras).
   double learning_rate = 0.01;
   /// Momentum μ in [0, 1). Default 0 (plain gradient descent).
   double momentum = 0;
   /// Dampening τ in [0, 1]: buf ← μ·buf + (1 − τ)·g. Default 0.
   double dampening = 0;
-  /// Nesterov momentum (spec §1.3, PyTorch form); needs momentum > 0 and dampening = 0.
+  /// Nesterov momentum (Nesterov 1983) in PyTorch's look-ahead-free form; needs momentum > 0
+  /// and dampening = 0.
   bool nesterov = false;
   /// L2 weight decay λ ≥ 0 added to the gradient: g ← g + λθ. Default 0.
   double weight_decay = 0;
@@ -27,7 +28,7 @@ struct SgdOptions {
   std::optional<std::string> validate() const;
 };
 
-/// Gradient descent with momentum (spec §1.1–§1.3, §1.5), PyTorch's update:
+/// Gradient descent with heavy-ball (Polyak 1964) or Nesterov momentum, PyTorch's update:
 ///   g ← ∇f + λθ;  buf ← g (first step) or μ·buf + (1 − τ)·g;
 ///   d = g + μ·buf (Nesterov) or buf (heavy ball) or g (no momentum);  θ ← θ − α·d.
 /// Cost per step: one gradient and O(n); memory 2n with momentum (plus n while proposing).

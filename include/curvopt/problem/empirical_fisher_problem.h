@@ -1,5 +1,6 @@
 #pragma once
-/// The empirical-Fisher least-squares face of a problem ([S1] eq. 7, spec §3.2): curvature from
+/// The empirical-Fisher least-squares face of a problem (Pooladzandi & Zhou 2022,
+/// eq. 7): curvature from
 /// per-example gradients instead of the model's output Hessian.
 
 #include "curvopt/problem/problem.h"

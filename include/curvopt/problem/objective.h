@@ -1,5 +1,5 @@
 #pragma once
-/// Objective = model + loss + batch: every oracle the optimizers consume (spec §0.1).
+/// Objective = model + loss + batch: every oracle the optimizers consume.
 
 #include <cstdint>
 #include <vector>
@@ -10,7 +10,7 @@
 
 namespace curvopt {
 
-/// Which targets K-FAC's output-side factor is built from (spec §7).
+/// Which targets K-FAC's output-side factor is built from (Martens & Grosse 2015).
 enum class KfacTargets {
   kSampled,    ///< drawn from the model's predictive distribution: the true Fisher (default)
   kEmpirical,  ///< the data labels: the empirical Fisher

@@ -1,5 +1,5 @@
 #pragma once
-/// The function an optimizer minimizes, seen only through its oracles (spec §0.1).
+/// The function an optimizer minimizes, seen only through its oracles.
 
 #include <cstdint>
 #include <string>

@@ -1,5 +1,6 @@
 #pragma once
-/// Named bundles of data, model and loss: the published experiments of spec §10, ready to train.
+/// Named bundles of data, model and loss: the published experiments of Brust (2021), Pooladzandi &
+/// Zhou (2022) and Berahas et al. (2022), ready to train.
 
 #include <cstdint>
 #include <filesystem>

@@ -1,5 +1,5 @@
 #pragma once
-/// Hooks into the training loop (ensmallen's idea with virtual no-op hooks, style §5).
+/// Hooks into the training loop (ensmallen's idea, as virtual no-op hooks).
 
 #include <cstdint>
 #include <optional>
