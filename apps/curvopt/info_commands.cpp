@@ -7,7 +7,7 @@
 #include "commands.h"
 #include "curvopt/core/errors.h"
 #include "curvopt/optim/registry.h"
-#include "curvopt/tasks/task.h"
+#include "tasks/task.h"
 
 namespace curvopt::cli {
 

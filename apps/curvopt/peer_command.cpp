@@ -13,7 +13,7 @@
 #include "curvopt/data/batch_sampler.h"
 #include "curvopt/optim/registry.h"
 #include "curvopt/problem/objective.h"
-#include "curvopt/tasks/task.h"
+#include "tasks/task.h"
 #include "torch_peer.h"
 
 namespace curvopt::cli {

@@ -11,7 +11,7 @@
 #include "curvopt/core/errors.h"
 #include "curvopt/core/threads.h"
 #include "curvopt/nn/model_file.h"
-#include "curvopt/tasks/task.h"
+#include "tasks/task.h"
 #include "curvopt/train/metrics.h"
 
 namespace curvopt::cli {

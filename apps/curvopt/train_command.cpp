@@ -7,7 +7,7 @@
 #include "curvopt/core/threads.h"
 #include "curvopt/nn/model_file.h"
 #include "curvopt/optim/registry.h"
-#include "curvopt/tasks/task.h"
+#include "tasks/task.h"
 #include "curvopt/train/budgets.h"
 #include "curvopt/train/checkpointer.h"
 #include "curvopt/train/early_stopping.h"

@@ -58,7 +58,6 @@
 #include "curvopt/problem/function_problem.h"
 #include "curvopt/problem/objective.h"
 #include "curvopt/problem/problem.h"
-#include "curvopt/tasks/task.h"
 #include "curvopt/train/budgets.h"
 #include "curvopt/train/callback.h"
 #include "curvopt/train/checkpointer.h"

@@ -1,4 +1,4 @@
-#include "curvopt/tasks/task.h"
+#include "tasks/task.h"
 
 #include <tuple>
 #include <type_traits>
