@@ -35,5 +35,42 @@ TEST(OptimizerAllocations, NoneAfterTheFirstStep) {
   }
 }
 
+// Levenberg-Marquardt in each form, on a full batch and on epochs of two batches whose second is
+// short: after the first epoch (which sizes the buffers for both shapes) no step allocates.
+TEST(OptimizerAllocations, LevenbergMarquardtNoneAfterWarmUpWithAShortLastBatch) {
+  if (!testing::allocation_counting_available()) GTEST_SKIP() << "sanitizer build";
+  set_num_threads(1);
+  const char* const specs[] = {
+      "lm",
+      "lm form=parameter-space",
+      "lm form=data-space",
+      "lm form=cg",
+      "lm momentum=true uphill=true keep_best=true lr_search=true lr_search_grid=halving",
+      "lm geodesic=true",
+  };
+  // Not listed: Marquardt and max-diagonal damping (lm-modified) in the explicit data-space form
+  // allocate once in a step whose d changed, inside Eigen's rank update of the scaled Gram (its
+  // blocking workspace). Known and left open; a full batch hides it once d settles.
+  for (const char* spec : specs) {
+    testing::SineRegression<double> task(40);
+    auto optimizer = make_optimizer<double>(spec);
+    Vector<double> theta = task.model.parameters();
+    // Full batch.
+    optimizer->step(*task.objective, theta);
+    testing::start_counting_allocations();
+    for (int k = 0; k < 5; ++k) optimizer->step(*task.objective, theta);
+    EXPECT_EQ(testing::stop_counting_allocations(), 0u) << spec << ", full batch";
+    // Batches of 24 and 16 examples, as an epoch with a short last batch. Each batch size has its
+    // own objective (the objective's and model's buffers are sized per batch size): what is
+    // counted is the optimizer's own work, whose descents are cached by shape.
+    testing::SineRegression<double> full(24), short_batch(16);
+    Problem<double>* batches[] = {full.objective.get(), short_batch.objective.get()};
+    for (int k = 0; k < 2; ++k) optimizer->step(*batches[k % 2], theta);
+    testing::start_counting_allocations();
+    for (int k = 2; k < 8; ++k) optimizer->step(*batches[k % 2], theta);
+    EXPECT_EQ(testing::stop_counting_allocations(), 0u) << spec << ", short last batch";
+  }
+}
+
 }  // namespace
 }  // namespace curvopt

@@ -6,11 +6,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "curvopt/optim/accept/best_iterate.h"
 #include "curvopt/optim/damping_search.h"
+#include "curvopt/optim/descent/geodesic_acceleration.h"
 #include "curvopt/optim/gauss_newton_descent.h"
 #include "curvopt/optim/optimizer.h"
 #include "curvopt/optim/option_fields.h"
+#include "curvopt/optim/search/learning_rate_rescue.h"
 #include "curvopt/problem/empirical_fisher_problem.h"
 
 namespace curvopt {
@@ -38,16 +43,6 @@ enum class LmCurvature {
 std::string_view to_string(LmCurvature c);
 bool parse_enum(std::string_view text, LmCurvature& out);
 std::string enum_choices(LmCurvature);
-
-/// The learning rates the search on a failed trial tries (Pooladzandi & Zhou 2022, Alg. 2).
-enum class LrSearchGrid {
-  kS1,       ///< the paper's grid: lr_j = 1e-6 + 0.125·j, j = 0..71; the best of all 72
-  kHalving,  ///< 1/2, 1/4, …, 1/64: the first that lowers the loss (at most 6 evaluations)
-};
-
-std::string_view to_string(LrSearchGrid g);
-bool parse_enum(std::string_view text, LrSearchGrid& out);
-std::string enum_choices(LrSearchGrid);
 
 struct LevenbergMarquardtOptions {
   /// How the damped system is solved; kAuto picks by shape and memory_budget_bytes.
@@ -154,46 +149,59 @@ class LevenbergMarquardt final : public Optimizer<Scalar> {
   const Vector<Scalar>& damping_diagonal() const { return d_; }
 
  private:
-  void ensure_descent(const Problem<Scalar>& problem, Index n);
+  /// How a trial ended: refused, or accepted as a decrease, an uphill step or by the
+  /// learning-rate rescue.
+  enum class Verdict { kRejected, kDownhill, kUphill, kRescued };
+  struct Trial {
+    Verdict verdict = Verdict::kRejected;
+    double f_new = std::numeric_limits<double>::quiet_NaN();
+    double rho = -1;            ///< gain ratio, −1 when the model predicted no decrease
+    double learning_rate = 0;   ///< the rescue's learning rate (kRescued)
+    int iterations = 0;         ///< inner iterations of the solves
+  };
+
+  // The phases of step(), in order.
+  void resize(Index n);
+  /// The descent for this problem's shape, from the cache or new.
+  GaussNewtonDescent<Scalar>& descent_for(const Problem<Scalar>& problem, Index n);
   /// The problem the curvature comes from: `problem`, or its empirical-Fisher face.
   Problem<Scalar>& curvature_problem(Problem<Scalar>& problem);
-  /// Best-iterate bookkeeping at the start of a step (loss f at params on this data) and after
-  /// an accepted one.
-  void track_best_before(const Problem<Scalar>& problem, double f, ConstVectorRef<Scalar> params);
-  void track_best_after(double f, ConstVectorRef<Scalar> params);
+  bool evaluate_gradient(Problem<Scalar>& problem, ConstVectorRef<Scalar> params,
+                         StepReport& report);
+  bool gradient_converged(StepReport& report) const;
+  bool prepare_curvature(Problem<Scalar>& curvature, ConstVectorRef<Scalar> params,
+                         StepReport& report);
+  void update_damping_diagonal();
+  Trial try_step(Problem<Scalar>& problem, const Problem<Scalar>& curvature,
+                 ConstVectorRef<Scalar> params, double lambda, StepReport& report);
+  bool propose(Problem<Scalar>& problem, const Problem<Scalar>& curvature,
+               ConstVectorRef<Scalar> params, double lambda, StepReport& report, int& iterations);
+  void combine_momentum(const Problem<Scalar>& curvature, double lambda);
+  double uphill_reference(double f_old) const;
+  /// f(θ + lr·direction_) into trial_; NaN when the trial is not finite.
+  double evaluate_trial(Problem<Scalar>& problem, ConstVectorRef<Scalar> params, double lr,
+                        StepReport& report);
+  void commit(const Trial& trial, double lambda, VectorRef<Scalar> params, StepReport& report);
+  void finish(StepReport& report, int inner_iterations) const;
+
   /// The best iterate is needed for evaluation (keep_best) or as the uphill reference.
   bool tracks_best() const {
     return options_.keep_best || (options_.uphill && options_.uphill_from_best);
   }
-  void update_damping_diagonal();
 
   Options options_;
   std::string name_;
   DampingSearch search_;
-  std::unique_ptr<GaussNewtonDescent<Scalar>> descent_;
-  Index descent_m_ = -1;
+  GeodesicAcceleration<Scalar> geodesic_;
+  std::vector<std::pair<Index, std::unique_ptr<GaussNewtonDescent<Scalar>>>> descents_;
+  GaussNewtonDescent<Scalar>* descent_ = nullptr;  // this step's, from descents_
   Index n_ = 0;
   std::int64_t num_steps_ = 0;
-  /// f(θ + lr·direction_) into trial_; NaN when the trial is not finite.
-  double evaluate_trial(Problem<Scalar>& problem, ConstVectorRef<Scalar> params, double lr,
-                        StepReport& report);
-  /// Adds the geodesic correction a/2 to direction_; false when it is rejected.
-  bool geodesic_correction(Problem<Scalar>& problem, ConstVectorRef<Scalar> params, double lambda,
-                           int& iterations);
-
-  Vector<Scalar> grad_, d_, d_trial_, s_, trial_, neg_grad_, direction_, previous_, work_;
-  Vector<Scalar> r0_, rh_, jv_, acceleration_;
+  Vector<Scalar> grad_, d_, d_trial_, s_, trial_, neg_grad_, direction_, previous_;
   bool has_previous_ = false;
   std::unique_ptr<EmpiricalFisherProblem<Scalar>> fisher_;
   const Problem<Scalar>* fisher_inner_ = nullptr;
-  // The loss at the current iterate, and the best iterate and loss on the current data (its
-  // data_version; after load_state the first version seen is adopted).
-  double current_loss_ = std::numeric_limits<double>::quiet_NaN();
-  double best_loss_ = std::numeric_limits<double>::infinity();
-  Vector<Scalar> best_;
-  bool has_best_ = false;
-  std::uint64_t best_version_ = 0;
-  bool adopt_version_ = false;
+  BestIterate<Scalar> best_;
 };
 
 extern template class LevenbergMarquardt<float>;
