@@ -19,7 +19,7 @@ struct PredictConfig {
   std::string task;        ///< whose data and loss to evaluate on; its architecture must match
   std::string split = "test";
   std::string data_dir;
-  std::string output;  ///< CSV of the model's outputs per example, when not empty
+  std::string output;      ///< CSV of the model's outputs per example, when not empty
   std::uint64_t seed = 1;  ///< the run's seed: synthetic tasks draw their data from it
   int threads = 0;
 };

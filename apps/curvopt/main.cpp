@@ -37,18 +37,6 @@ CLI::Validator at_least(double bound, bool strict) {
 const CLI::Validator kNonNegative = at_least(0, false);
 const CLI::Validator kPositive = at_least(0, true);
 
-// "key=value" arguments after the options go to the optimizer.
-curvopt::OptionList optimizer_options(const std::vector<std::string>& args) {
-  curvopt::OptionList out;
-  for (const std::string& a : args) {
-    const auto eq = a.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw curvopt::ConfigError("expected an optimizer option key=value, got '" + a + "'");
-    out.emplace_back(a.substr(0, eq), a.substr(eq + 1));
-  }
-  return out;
-}
-
 int run(int argc, char** argv) {
   CLI::App app{"curvopt: train models with curvature-aware optimizers"};
   app.require_subcommand(1);
@@ -127,8 +115,8 @@ int run(int argc, char** argv) {
   bench->add_flag("--rerun", bench_rerun, "run again even where a finished run exists");
 
   curvopt::cli::PredictConfig predict_config;
-  CLI::App* predict = app.add_subcommand(
-      "predict", "evaluate a saved model (a run's model.bin) on a task's data");
+  CLI::App* predict =
+      app.add_subcommand("predict", "evaluate a saved model (a run's model.bin) on a task's data");
   predict->add_option("--model-file", predict_config.model_file, "the model file")->required();
   predict->add_option("--task", predict_config.task, "the task whose data to use")->required();
   predict->add_option("--split", predict_config.split, "test (default) or train")
@@ -183,16 +171,17 @@ int run(int argc, char** argv) {
       if (given("--evaluate-train")) from_file.evaluate_train = true;
       config = from_file;
     }
-    // The registry's one-string form `--optimizer "lm lr=0.5"` works as well.
-    std::istringstream words(config.optimizer);
-    std::vector<std::string> inline_options;
-    for (std::string word; words >> word;) inline_options.push_back(word);
-    if (inline_options.size() > 1) {
-      config.optimizer = inline_options.front();
-      extra.insert(extra.begin(), inline_options.begin() + 1, inline_options.end());
+    // `--optimizer "lm lr=0.5"` and `--optimizer lm lr=0.5` both go through the registry's parser;
+    // options without --optimizer apply to the task's default optimizer.
+    std::string words;
+    for (const std::string& e : extra) words += e + ' ';
+    if (!config.optimizer.empty()) {
+      auto [name, options] = curvopt::parse_optimizer_spec(config.optimizer + ' ' + words);
+      config.optimizer = name;
+      config.options.insert(config.options.end(), options.begin(), options.end());
+    } else {
+      curvopt::append_option_words("the task's optimizer", words, config.options);
     }
-    const auto options = optimizer_options(extra);
-    config.options.insert(config.options.end(), options.begin(), options.end());
     return curvopt::cli::run_train(config, resume);
   }
   if (*plot) {

@@ -11,8 +11,8 @@
 #include "curvopt/core/errors.h"
 #include "curvopt/core/threads.h"
 #include "curvopt/nn/model_file.h"
-#include "tasks/task.h"
 #include "curvopt/train/metrics.h"
+#include "tasks/task.h"
 
 namespace curvopt::cli {
 namespace {

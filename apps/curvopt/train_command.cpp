@@ -7,13 +7,13 @@
 #include "curvopt/core/threads.h"
 #include "curvopt/nn/model_file.h"
 #include "curvopt/optim/registry.h"
-#include "tasks/task.h"
 #include "curvopt/train/budgets.h"
 #include "curvopt/train/checkpointer.h"
 #include "curvopt/train/early_stopping.h"
 #include "curvopt/train/progress_bar.h"
 #include "curvopt/train/trainer.h"
 #include "curvopt/train/training_log.h"
+#include "tasks/task.h"
 
 namespace curvopt::cli {
 namespace {

@@ -214,7 +214,7 @@ std::string Elu<Scalar>::config() const {
   return "alpha=" + exact(alpha_);
 }
 
-#define CURVOPT_INSTANTIATE_LAYER_CONFIG(S)                                               \
+#define CURVOPT_INSTANTIATE_LAYER_CONFIG(S)                                             \
   template std::unique_ptr<Layer<S>> make_layer<S>(std::string_view, std::string_view); \
   template std::string Dense<S>::config() const;                                        \
   template std::string Conv2d<S>::config() const;                                       \

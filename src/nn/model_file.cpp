@@ -216,9 +216,8 @@ Sequential<Scalar> load_model(const std::filesystem::path& file) {
     }
   }
   if (model.num_parameters() != p.info.num_parameters)
-    throw ValueError(file.string() + ": the layers have " +
-                     std::to_string(model.num_parameters()) + " parameters, the file " +
-                     std::to_string(p.info.num_parameters));
+    throw ValueError(file.string() + ": the layers have " + std::to_string(model.num_parameters()) +
+                     " parameters, the file " + std::to_string(p.info.num_parameters));
   read_weights(bytes, p, model.parameters());
   return model;
 }
@@ -237,16 +236,16 @@ void load_model_parameters(const std::filesystem::path& file, Sequential<Scalar>
     const std::string theirs = i < p.info.layers.size() ? p.info.layers[i] : "(none)";
     const std::string ours = i < mine.size() ? mine[i] : "(none)";
     if (theirs != ours)
-      throw ValueError(f + ": another architecture: layer " + std::to_string(i) + " is '" +
-                       theirs + "' in the file, '" + ours + "' in this model");
+      throw ValueError(f + ": another architecture: layer " + std::to_string(i) + " is '" + theirs +
+                       "' in the file, '" + ours + "' in this model");
   }
   read_weights(bytes, p, model.parameters());
 }
 
-#define CURVOPT_INSTANTIATE_MODEL_FILE(S)                                                  \
-  template void save_model<S>(const std::filesystem::path&, const Sequential<S>&);         \
-  template Sequential<S> load_model<S>(const std::filesystem::path&);                      \
-  template void load_model_parameters<S>(const std::filesystem::path&, Sequential<S>&);    \
+#define CURVOPT_INSTANTIATE_MODEL_FILE(S)                                               \
+  template void save_model<S>(const std::filesystem::path&, const Sequential<S>&);      \
+  template Sequential<S> load_model<S>(const std::filesystem::path&);                   \
+  template void load_model_parameters<S>(const std::filesystem::path&, Sequential<S>&); \
   template std::vector<std::string> describe_layers<S>(const Sequential<S>&);
 CURVOPT_INSTANTIATE_MODEL_FILE(float)
 CURVOPT_INSTANTIATE_MODEL_FILE(double)

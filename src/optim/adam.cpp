@@ -2,31 +2,12 @@
 
 #include <cmath>
 
+#include "curvopt/core/enum_names.h"
 #include "option_list.h"
 
 namespace curvopt {
 
-std::string_view to_string(AdamVariant variant) {
-  switch (variant) {
-    case AdamVariant::kPyTorch:
-      return "pytorch";
-    case AdamVariant::kKeras:
-      return "keras";
-  }
-  return "unknown";
-}
-
-bool parse_enum(std::string_view text, AdamVariant& out) {
-  for (AdamVariant v : {AdamVariant::kPyTorch, AdamVariant::kKeras}) {
-    if (text == to_string(v)) {
-      out = v;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string enum_choices(AdamVariant) { return "pytorch, keras"; }
+CURVOPT_ENUM_NAMES(AdamVariant, {AdamVariant::kPyTorch, "pytorch"}, {AdamVariant::kKeras, "keras"})
 
 std::optional<std::string> AdamOptions::validate() const {
   const char* o = "AdamOptions";

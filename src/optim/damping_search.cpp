@@ -3,42 +3,16 @@
 #include <algorithm>
 #include <cmath>
 
+#include "curvopt/core/enum_names.h"
 #include "curvopt/core/errors.h"
 #include "option_list.h"
 
 namespace curvopt {
 
-std::string_view to_string(DampingRule rule) {
-  switch (rule) {
-    case DampingRule::kClassic:
-      return "classic";
-    case DampingRule::kDelayedGratification:
-      return "delayed-gratification";
-    case DampingRule::kGainRatio:
-      return "gain-ratio";
-    case DampingRule::kNielsen:
-      return "nielsen";
-    case DampingRule::kTrustRegion:
-      return "trust-region";
-  }
-  return "unknown";
-}
-
-bool parse_enum(std::string_view text, DampingRule& out) {
-  for (DampingRule r :
-       {DampingRule::kClassic, DampingRule::kDelayedGratification, DampingRule::kGainRatio,
-        DampingRule::kNielsen, DampingRule::kTrustRegion}) {
-    if (text == to_string(r)) {
-      out = r;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string enum_choices(DampingRule) {
-  return "classic, delayed-gratification, gain-ratio, nielsen, trust-region";
-}
+CURVOPT_ENUM_NAMES(DampingRule, {DampingRule::kClassic, "classic"},
+                   {DampingRule::kDelayedGratification, "delayed-gratification"},
+                   {DampingRule::kGainRatio, "gain-ratio"}, {DampingRule::kNielsen, "nielsen"},
+                   {DampingRule::kTrustRegion, "trust-region"})
 
 std::optional<std::string> DampingSearchOptions::validate() const {
   const char* o = "DampingSearchOptions";

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "curvopt/core/enum_names.h"
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
@@ -267,32 +268,10 @@ class ConjugateGradientDescent final : public GaussNewtonDescent<Scalar> {
 
 }  // namespace
 
-std::string_view to_string(GaussNewtonForm form) {
-  switch (form) {
-    case GaussNewtonForm::kAuto:
-      return "auto";
-    case GaussNewtonForm::kParameterSpace:
-      return "parameter-space";
-    case GaussNewtonForm::kDataSpace:
-      return "data-space";
-    case GaussNewtonForm::kConjugateGradient:
-      return "cg";
-  }
-  return "unknown";
-}
-
-bool parse_enum(std::string_view text, GaussNewtonForm& out) {
-  for (GaussNewtonForm f : {GaussNewtonForm::kAuto, GaussNewtonForm::kParameterSpace,
-                            GaussNewtonForm::kDataSpace, GaussNewtonForm::kConjugateGradient}) {
-    if (text == to_string(f)) {
-      out = f;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string enum_choices(GaussNewtonForm) { return "auto, parameter-space, data-space, cg"; }
+CURVOPT_ENUM_NAMES(GaussNewtonForm, {GaussNewtonForm::kAuto, "auto"},
+                   {GaussNewtonForm::kParameterSpace, "parameter-space"},
+                   {GaussNewtonForm::kDataSpace, "data-space"},
+                   {GaussNewtonForm::kConjugateGradient, "cg"})
 
 GaussNewtonForm choose_gauss_newton_form(Index m, Index n, std::size_t scalar_bytes, double budget,
                                          Index jacobian_blocks) {

@@ -2,35 +2,14 @@
 
 #include <cmath>
 
+#include "curvopt/core/enum_names.h"
 #include "curvopt/optim/optimizer_state.h"
 #include "curvopt/optim/option_fields.h"
 
 namespace curvopt {
 
-std::string_view to_string(AveragingKind kind) {
-  switch (kind) {
-    case AveragingKind::kNone:
-      return "none";
-    case AveragingKind::kPolyak:
-      return "polyak";
-    case AveragingKind::kExponential:
-      return "exponential";
-  }
-  return "unknown";
-}
-
-bool parse_enum(std::string_view text, AveragingKind& out) {
-  for (AveragingKind k :
-       {AveragingKind::kNone, AveragingKind::kPolyak, AveragingKind::kExponential}) {
-    if (text == to_string(k)) {
-      out = k;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string enum_choices(AveragingKind) { return "none, polyak, exponential"; }
+CURVOPT_ENUM_NAMES(AveragingKind, {AveragingKind::kNone, "none"},
+                   {AveragingKind::kPolyak, "polyak"}, {AveragingKind::kExponential, "exponential"})
 
 std::optional<std::string> IterateAveragingOptions::validate() const {
   const std::string p = "IterateAveragingOptions::";

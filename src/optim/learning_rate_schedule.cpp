@@ -4,40 +4,15 @@
 #include <cmath>
 #include <numbers>
 
+#include "curvopt/core/enum_names.h"
 #include "curvopt/optim/option_fields.h"
 
 namespace curvopt {
 
-std::string_view to_string(ScheduleKind kind) {
-  switch (kind) {
-    case ScheduleKind::kConstant:
-      return "constant";
-    case ScheduleKind::kStep:
-      return "step";
-    case ScheduleKind::kCosine:
-      return "cosine";
-    case ScheduleKind::kInverseTime:
-      return "inverse-time";
-    case ScheduleKind::kExponential:
-      return "exponential";
-  }
-  return "unknown";
-}
-
-bool parse_enum(std::string_view text, ScheduleKind& out) {
-  for (ScheduleKind k : {ScheduleKind::kConstant, ScheduleKind::kStep, ScheduleKind::kCosine,
-                         ScheduleKind::kInverseTime, ScheduleKind::kExponential}) {
-    if (text == to_string(k)) {
-      out = k;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string enum_choices(ScheduleKind) {
-  return "constant, step, cosine, inverse-time, exponential";
-}
+CURVOPT_ENUM_NAMES(ScheduleKind, {ScheduleKind::kConstant, "constant"},
+                   {ScheduleKind::kStep, "step"}, {ScheduleKind::kCosine, "cosine"},
+                   {ScheduleKind::kInverseTime, "inverse-time"},
+                   {ScheduleKind::kExponential, "exponential"})
 
 std::optional<std::string> LearningRateScheduleOptions::validate() const {
   const std::string p = "LearningRateScheduleOptions::";

@@ -95,7 +95,7 @@ void LevenbergMarquardt<Scalar>::resize(Index n) {
 
 template <class Scalar>
 GaussNewtonDescent<Scalar>& LevenbergMarquardt<Scalar>::descent_for(const Problem<Scalar>& problem,
-                                                                     Index n) {
+                                                                    Index n) {
   const Index m = problem.num_residuals();
   for (auto& [rows, descent] : descents_)
     if (rows == m) return *descent;
@@ -240,8 +240,7 @@ typename LevenbergMarquardt<Scalar>::Trial LevenbergMarquardt<Scalar>::try_step(
 // Phase 3: v = −(JᵀJ + λD)⁻¹g, combined with the previous step (momentum) and corrected for the
 // residuals' curvature (geodesic acceleration) when those are on. The direction is direction_.
 template <class Scalar>
-bool LevenbergMarquardt<Scalar>::propose(Problem<Scalar>& problem,
-                                         const Problem<Scalar>& curvature,
+bool LevenbergMarquardt<Scalar>::propose(Problem<Scalar>& problem, const Problem<Scalar>& curvature,
                                          ConstVectorRef<Scalar> params, double lambda,
                                          StepReport& report, int& iterations) {
   bool solved = descent_->solve(lambda, d_trial_, neg_grad_, s_, iterations);
@@ -258,8 +257,7 @@ bool LevenbergMarquardt<Scalar>::propose(Problem<Scalar>& problem,
 }
 
 template <class Scalar>
-void LevenbergMarquardt<Scalar>::combine_momentum(const Problem<Scalar>& curvature,
-                                                  double lambda) {
+void LevenbergMarquardt<Scalar>::combine_momentum(const Problem<Scalar>& curvature, double lambda) {
   // I_FF = prevᵀ(JᵀJ + λD)prev.
   const double i_ff =
       descent_->jacobian_norm_squared(previous_) +
@@ -271,8 +269,7 @@ void LevenbergMarquardt<Scalar>::combine_momentum(const Problem<Scalar>& curvatu
   // modifies, so it shrinks as the iterate converges instead of orbiting at δP.
   if (options_.momentum_cap)
     dp = std::min(dp, std::sqrt(std::max(0.0, -static_cast<double>(grad_.dot(s_)))));
-  adaptive_momentum_step<Scalar>(s_, grad_, previous_, i_ff, dp, options_.momentum_xi,
-                                 direction_);
+  adaptive_momentum_step<Scalar>(s_, grad_, previous_, i_ff, dp, options_.momentum_xi, direction_);
 }
 
 template <class Scalar>
@@ -292,8 +289,8 @@ double LevenbergMarquardt<Scalar>::evaluate_trial(Problem<Scalar>& problem,
 
 // Phase 5: move to the trial, update λ, the damping diagonal and the records, test convergence.
 template <class Scalar>
-void LevenbergMarquardt<Scalar>::commit(const Trial& trial, double lambda,
-                                        VectorRef<Scalar> params, StepReport& report) {
+void LevenbergMarquardt<Scalar>::commit(const Trial& trial, double lambda, VectorRef<Scalar> params,
+                                        StepReport& report) {
   const double f_old = report.loss_before, f_new = trial.f_new;
   report.status = StepStatus::kAccepted;
   report.message = trial.verdict == Verdict::kUphill    ? "uphill step accepted"

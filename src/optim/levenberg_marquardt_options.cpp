@@ -7,52 +7,18 @@
 #include <limits>
 #include <utility>
 
+#include "curvopt/core/enum_names.h"
 #include "curvopt/core/errors.h"
 #include "option_list.h"
 
 namespace curvopt {
 
-std::string_view to_string(DampingMatrix m) {
-  switch (m) {
-    case DampingMatrix::kIdentity:
-      return "identity";
-    case DampingMatrix::kMarquardt:
-      return "marquardt";
-    case DampingMatrix::kMaxDiagonal:
-      return "max-diagonal";
-  }
-  return "unknown";
-}
+CURVOPT_ENUM_NAMES(DampingMatrix, {DampingMatrix::kIdentity, "identity"},
+                   {DampingMatrix::kMarquardt, "marquardt"},
+                   {DampingMatrix::kMaxDiagonal, "max-diagonal"})
 
-bool parse_enum(std::string_view text, DampingMatrix& out) {
-  for (DampingMatrix m :
-       {DampingMatrix::kIdentity, DampingMatrix::kMarquardt, DampingMatrix::kMaxDiagonal}) {
-    if (text == to_string(m)) {
-      out = m;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string enum_choices(DampingMatrix) { return "identity, marquardt, max-diagonal"; }
-
-std::string_view to_string(LmCurvature c) {
-  return c == LmCurvature::kGaussNewton ? "gauss-newton" : "empirical-fisher";
-}
-
-bool parse_enum(std::string_view text, LmCurvature& out) {
-  for (LmCurvature c : {LmCurvature::kGaussNewton, LmCurvature::kEmpiricalFisher}) {
-    if (text == to_string(c)) {
-      out = c;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string enum_choices(LmCurvature) { return "gauss-newton, empirical-fisher"; }
-
+CURVOPT_ENUM_NAMES(LmCurvature, {LmCurvature::kGaussNewton, "gauss-newton"},
+                   {LmCurvature::kEmpiricalFisher, "empirical-fisher"})
 
 std::optional<std::string> LevenbergMarquardtOptions::validate() const {
   const char* o = "LevenbergMarquardtOptions";

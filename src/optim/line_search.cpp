@@ -3,36 +3,16 @@
 #include <algorithm>
 #include <cmath>
 
+#include "curvopt/core/enum_names.h"
 #include "curvopt/core/errors.h"
 #include "curvopt/optim/option_fields.h"
 #include "option_list.h"
 
 namespace curvopt {
 
-std::string_view to_string(LineSearchKind kind) {
-  switch (kind) {
-    case LineSearchKind::kNone:
-      return "none";
-    case LineSearchKind::kArmijo:
-      return "armijo";
-    case LineSearchKind::kStrongWolfe:
-      return "strong-wolfe";
-  }
-  return "unknown";
-}
-
-bool parse_enum(std::string_view text, LineSearchKind& out) {
-  for (LineSearchKind k :
-       {LineSearchKind::kNone, LineSearchKind::kArmijo, LineSearchKind::kStrongWolfe}) {
-    if (text == to_string(k)) {
-      out = k;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string enum_choices(LineSearchKind) { return "none, armijo, strong-wolfe"; }
+CURVOPT_ENUM_NAMES(LineSearchKind, {LineSearchKind::kNone, "none"},
+                   {LineSearchKind::kArmijo, "armijo"},
+                   {LineSearchKind::kStrongWolfe, "strong-wolfe"})
 
 std::optional<std::string> LineSearchOptions::validate() const {
   const std::string p = "LineSearchOptions::";

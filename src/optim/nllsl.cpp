@@ -4,46 +4,19 @@
 #include <cmath>
 #include <numeric>
 
+#include "curvopt/core/enum_names.h"
 #include "curvopt/core/random.h"
 #include "option_list.h"
 
 namespace curvopt {
-namespace {
+CURVOPT_ENUM_NAMES(NllslJacobianScale, {NllslJacobianScale::kPaper, "paper"},
+                   {NllslJacobianScale::kCode, "code"})
 
-template <class E>
-bool parse_named(std::string_view text, E& out, std::initializer_list<E> values) {
-  for (E v : values) {
-    if (text == to_string(v)) {
-      out = v;
-      return true;
-    }
-  }
-  return false;
-}
+CURVOPT_ENUM_NAMES(NllslStructure, {NllslStructure::kSampled, "sampled"},
+                   {NllslStructure::kPositional, "positional"})
 
-}  // namespace
-
-std::string_view to_string(NllslJacobianScale v) {
-  return v == NllslJacobianScale::kPaper ? "paper" : "code";
-}
-std::string_view to_string(NllslStructure v) {
-  return v == NllslStructure::kSampled ? "sampled" : "positional";
-}
-std::string_view to_string(NllslResidualGuard v) {
-  return v == NllslResidualGuard::kSignPreserving ? "sign-preserving" : "clamp";
-}
-bool parse_enum(std::string_view text, NllslJacobianScale& out) {
-  return parse_named(text, out, {NllslJacobianScale::kPaper, NllslJacobianScale::kCode});
-}
-bool parse_enum(std::string_view text, NllslStructure& out) {
-  return parse_named(text, out, {NllslStructure::kSampled, NllslStructure::kPositional});
-}
-bool parse_enum(std::string_view text, NllslResidualGuard& out) {
-  return parse_named(text, out, {NllslResidualGuard::kSignPreserving, NllslResidualGuard::kClamp});
-}
-std::string enum_choices(NllslJacobianScale) { return "paper, code"; }
-std::string enum_choices(NllslStructure) { return "sampled, positional"; }
-std::string enum_choices(NllslResidualGuard) { return "sign-preserving, clamp"; }
+CURVOPT_ENUM_NAMES(NllslResidualGuard, {NllslResidualGuard::kSignPreserving, "sign-preserving"},
+                   {NllslResidualGuard::kClamp, "clamp"})
 
 std::optional<std::string> NllslOptions::validate() const {
   const char* o = "NllslOptions";

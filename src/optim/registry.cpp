@@ -159,24 +159,37 @@ OptimizerDescription describe_optimizer(std::string_view name) {
   return {std::string(e.name), std::string(e.summary), e.describe()};
 }
 
-std::pair<std::string, OptionList> parse_optimizer_spec(std::string_view spec) {
-  std::vector<std::string_view> tokens;
+namespace {
+std::vector<std::string_view> split_words(std::string_view text) {
+  std::vector<std::string_view> words;
   std::size_t i = 0;
-  while (i < spec.size()) {
-    while (i < spec.size() && std::isspace(static_cast<unsigned char>(spec[i]))) ++i;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
     const std::size_t start = i;
-    while (i < spec.size() && !std::isspace(static_cast<unsigned char>(spec[i]))) ++i;
-    if (i > start) tokens.push_back(spec.substr(start, i - start));
+    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i > start) words.push_back(text.substr(start, i - start));
   }
-  if (tokens.empty()) throw ConfigError("empty optimizer specification");
-  std::pair<std::string, OptionList> out{std::string(tokens[0]), {}};
-  for (std::size_t t = 1; t < tokens.size(); ++t) {
-    const std::size_t eq = tokens[t].find('=');
+  return words;
+}
+}  // namespace
+
+void append_option_words(std::string_view owner, std::string_view words, OptionList& out) {
+  for (std::string_view word : split_words(words)) {
+    const std::size_t eq = word.find('=');
     if (eq == std::string_view::npos || eq == 0)
-      throw ConfigError(out.first + ": expected key=value, got '" + std::string(tokens[t]) + "'");
-    out.second.emplace_back(std::string(tokens[t].substr(0, eq)),
-                            std::string(tokens[t].substr(eq + 1)));
+      throw ConfigError(std::string(owner) + ": expected key=value, got '" + std::string(word) +
+                        "'");
+    out.emplace_back(std::string(word.substr(0, eq)), std::string(word.substr(eq + 1)));
   }
+}
+
+std::pair<std::string, OptionList> parse_optimizer_spec(std::string_view spec) {
+  const std::vector<std::string_view> words = split_words(spec);
+  if (words.empty()) throw ConfigError("empty optimizer specification");
+  std::pair<std::string, OptionList> out{std::string(words[0]), {}};
+  const std::size_t rest =
+      static_cast<std::size_t>(words[0].data() + words[0].size() - spec.data());
+  append_option_words(out.first, spec.substr(rest), out.second);
   return out;
 }
 

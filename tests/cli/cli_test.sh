@@ -28,7 +28,8 @@ expect_error "--epochs: must be >= 0, got -1" train --task sine --epochs -1
 expect_error "--batch-size: must be > 0" train --task sine --batch-size 0
 expect_error "missing data file .*mnist" train --task mnist-cnn --data "$work/no-data"
 expect_error "task is required" train
-expect_error "expected an optimizer option key=value" train --task sine --optimizer sgd momentum
+expect_error "sgd: expected key=value, got .momentum." train --task sine --optimizer sgd momentum
+expect_error "lm: expected key=value, got .lr." train --task sine --optimizer "lm lr"
 expect_error "not valid JSON" train --config "$0"
 expect_error "has no epochs.csv" plot "$work"
 expect_error "unknown optimizer 'nope'" optimizers nope

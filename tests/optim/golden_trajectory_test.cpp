@@ -140,9 +140,9 @@ std::vector<std::string> run(const char* spec, Task& task, bool minibatches) {
     const StepReport r = optimizer->step(*task.objective, theta);
     std::ostringstream line;
     line << "step " << k << ' ' << to_string(r.status) << ' ' << hex(r.loss_before) << ' '
-         << (r.loss_after ? hex(*r.loss_after) : "-") << ' '
-         << (r.damping ? hex(*r.damping) : "-") << ' ' << hex(r.step_norm) << ' '
-         << r.num_trials << (r.converged ? " converged" : "") << (r.stop_training ? " stop" : "");
+         << (r.loss_after ? hex(*r.loss_after) : "-") << ' ' << (r.damping ? hex(*r.damping) : "-")
+         << ' ' << hex(r.step_norm) << ' ' << r.num_trials << (r.converged ? " converged" : "")
+         << (r.stop_training ? " stop" : "");
     lines.push_back(line.str());
   }
   std::ostringstream params;
@@ -203,7 +203,8 @@ void write_golden(const std::string& file, const std::map<std::string, Section>&
                   const std::string& reference) {
   std::ofstream out(file + ".tmp");
   out << "# Golden optimizer trajectories (tests/optim/golden_trajectory_test.cpp); one section\n"
-         "# per build fingerprint. The first section, '" << reference
+         "# per build fingerprint. The first section, '"
+      << reference
       << "', is the reference\n# other builds are compared with. Re-record a section with "
          "CURVOPT_GOLDEN_RECORD=1.\n";
   auto emit = [&](const std::string& name, const Section& runs) {

@@ -21,8 +21,7 @@ std::vector<std::string> layer_types();
 template <class Scalar>
 std::unique_ptr<Layer<Scalar>> make_layer(std::string_view type, std::string_view config);
 
-extern template std::unique_ptr<Layer<float>> make_layer<float>(std::string_view,
-                                                                std::string_view);
+extern template std::unique_ptr<Layer<float>> make_layer<float>(std::string_view, std::string_view);
 extern template std::unique_ptr<Layer<double>> make_layer<double>(std::string_view,
                                                                   std::string_view);
 

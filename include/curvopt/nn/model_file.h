@@ -53,8 +53,7 @@ extern template void save_model<float>(const std::filesystem::path&, const Seque
 extern template void save_model<double>(const std::filesystem::path&, const Sequential<double>&);
 extern template Sequential<float> load_model<float>(const std::filesystem::path&);
 extern template Sequential<double> load_model<double>(const std::filesystem::path&);
-extern template void load_model_parameters<float>(const std::filesystem::path&,
-                                                  Sequential<float>&);
+extern template void load_model_parameters<float>(const std::filesystem::path&, Sequential<float>&);
 extern template void load_model_parameters<double>(const std::filesystem::path&,
                                                    Sequential<double>&);
 extern template std::vector<std::string> describe_layers<float>(const Sequential<float>&);

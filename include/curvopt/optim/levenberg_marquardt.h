@@ -155,9 +155,9 @@ class LevenbergMarquardt final : public Optimizer<Scalar> {
   struct Trial {
     Verdict verdict = Verdict::kRejected;
     double f_new = std::numeric_limits<double>::quiet_NaN();
-    double rho = -1;            ///< gain ratio, −1 when the model predicted no decrease
-    double learning_rate = 0;   ///< the rescue's learning rate (kRescued)
-    int iterations = 0;         ///< inner iterations of the solves
+    double rho = -1;           ///< gain ratio, −1 when the model predicted no decrease
+    double learning_rate = 0;  ///< the rescue's learning rate (kRescued)
+    int iterations = 0;        ///< inner iterations of the solves
   };
 
   // The phases of step(), in order.

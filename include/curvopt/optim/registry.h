@@ -45,8 +45,12 @@ template <class Scalar>
 std::unique_ptr<Optimizer<Scalar>> make_optimizer(std::string_view spec);
 
 /// Splits "adam lr=1e-3 beta1=0.9" into the name and its options; throws ConfigError for an
-/// empty spec or a token without '='.
+/// empty spec or a token without '='. The one parser of option specs: the command line and the
+/// task defaults go through it (or append_option_words) too.
 std::pair<std::string, OptionList> parse_optimizer_spec(std::string_view spec);
+/// Appends the whitespace-separated "key=value" words of `words` to `out`; throws ConfigError
+/// naming `owner` (the optimizer) and the word when a word has no key=value form.
+void append_option_words(std::string_view owner, std::string_view words, OptionList& out);
 
 extern template std::unique_ptr<Optimizer<float>> make_optimizer<float>(std::string_view,
                                                                         const OptionList&);
