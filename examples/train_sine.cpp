@@ -1,31 +1,49 @@
 // Fits y = sin(x) + 0.2·U[0,1) on 1,000 points with a 1→10→1 ELU network (the noisy-sine
-// experiment of Pooladzandi & Zhou 2022) by a damped Gauss-Newton (Levenberg-Marquardt) loop with
-// running max-diagonal scaling, written directly against curvopt's oracles:
+// experiment of Pooladzandi & Zhou 2022) with the library's Levenberg-Marquardt: running
+// max-diagonal scaling D and the delayed-gratification damping rule (Transtrum & Sethna 2012),
 //
 //   (JᵀJ + λ D) δ = −Jᵀ r,  D = running max of diag(JᵀJ);
-//   accept if the loss drops (λ ← λ/3), else λ ← 2λ.
+//   accept if the loss drops (λ ← λ/3), else λ ← 2λ,
 //
-// It shows the engine's pieces working together; the library's own LM optimizer, with every
-// damping rule and improvement, is a separate component.
+// trained full-batch by the Trainer, which leaves the trained weights in the model.
 //
 // Usage: train_sine [iterations=1000] [seed=2] [--require-mse=X]
 // Plain LM stops in a poor local minimum from some initializations (seed 1 does, at MSE ≈ 0.09);
-// the modified LM's momentum, line search and uphill steps exist to escape those.
+// the modified LM's momentum, line search and uphill steps (`lm-modified`) exist to escape those.
 // With --require-mse the program exits 1 unless the final training MSE is at most X (CI uses it).
 
-#include <Eigen/Cholesky>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
+#include <memory>
 
 #include "curvopt/curvopt.h"
 
+namespace {
+
+// Prints the training MSE now and then, as a user's own callback would.
+class PrintEvery final : public curvopt::Callback<double> {
+ public:
+  explicit PrintEvery(std::int64_t every) : every_(every) {}
+  curvopt::CallbackAction on_epoch_end(const curvopt::TrainingContext<double>& context,
+                                       const curvopt::EpochInfo& info) override {
+    const std::int64_t epoch = context.epoch + 1;
+    if (epoch == 1 || epoch % every_ == 0)
+      std::printf("%5lld  %12.6f  %10.3g\n", static_cast<long long>(epoch), *info.train->mse,
+                  info.seconds);
+    return curvopt::CallbackAction::kContinue;
+  }
+
+ private:
+  std::int64_t every_;
+};
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace curvopt;
-  int iterations = 1000;
+  std::int64_t iterations = 1000;
   std::uint64_t seed = 2;
   double require_mse = -1;
   int positional = 0;
@@ -33,7 +51,7 @@ int main(int argc, char** argv) {
     if (std::strncmp(argv[i], "--require-mse=", 14) == 0) {
       require_mse = std::atof(argv[i] + 14);
     } else if (positional == 0) {
-      iterations = std::atoi(argv[i]);
+      iterations = std::atoll(argv[i]);
       ++positional;
     } else {
       seed = std::strtoull(argv[i], nullptr, 10);
@@ -48,64 +66,40 @@ int main(int argc, char** argv) {
   // Data: x on [−10, 10], y = sin x + 0.2·U[0,1).
   const Index m = 1000;
   Rng rng(seed);
-  Matrix<double> x(1, m), y(1, m);
+  Dataset<double> data{"noisy-sine", Matrix<double>(1, m), Matrix<double>(1, m), 0};
   for (Index i = 0; i < m; ++i) {
-    x(0, i) = -10.0 + 20.0 * static_cast<double>(i) / static_cast<double>(m - 1);
-    y(0, i) = std::sin(x(0, i)) + 0.2 * rng.uniform();
+    data.inputs(0, i) = -10.0 + 20.0 * static_cast<double>(i) / static_cast<double>(m - 1);
+    data.targets(0, i) = std::sin(data.inputs(0, i)) + 0.2 * rng.uniform();
   }
 
-  // Model and objective: squared error with ½‖r‖², so r is the plain residual.
   Sequential<double> model(Shape::flat(1));
   model.add<Dense>(Index(10));
   model.add<Elu>();
   model.add<Dense>(Index(1));
   model.initialize(Initializer::kPyTorchDefault, seed);
-  SquaredError<double> loss(Reduction::kHalfSum);
-  Objective<double> objective(model, loss);
-  objective.set_batch(x, y);
+  SquaredError<double> loss;
 
-  const Index n = objective.num_parameters();
-  Vector<double> theta = model.parameters(), trial(n), r(m), g(n), step(n);
-  Vector<double> scaling = Vector<double>::Zero(n);
-  Matrix<double> J(m, n), normal(n, n), damped(n, n);
-  Eigen::LLT<Matrix<double>> cholesky(n);
-  double lambda = 1.0;
-  double f = objective.value(theta);
-  std::printf("curvopt example: noisy sine, 1-10-1 ELU network (%ld parameters), %ld points\n",
-              static_cast<long>(n), static_cast<long>(m));
-  std::printf("%5s  %12s  %10s\n", "iter", "train MSE", "lambda");
-  const auto start = std::chrono::steady_clock::now();
-  for (int it = 1; it <= iterations; ++it) {
-    objective.residuals(theta, r);
-    objective.jacobian(theta, J);
-    normal.setZero();
-    normal.selfadjointView<Eigen::Lower>().rankUpdate(J.transpose());
-    g.noalias() = J.transpose() * r;
-    scaling = scaling.cwiseMax(normal.diagonal());
-    for (int attempt = 0; attempt < 20; ++attempt) {
-      damped = normal;
-      damped.diagonal() += lambda * scaling.cwiseMax(1e-8);
-      cholesky.compute(damped);
-      step = cholesky.solve(-g);
-      trial = theta + step;
-      const double f_trial = objective.value(trial);
-      if (std::isfinite(f_trial) && f_trial < f) {
-        theta = trial;
-        f = f_trial;
-        lambda = std::max(lambda / 3.0, 1e-12);
-        break;
-      }
-      lambda *= 2.0;
-    }
-    if (it % 10 == 0 || it == 1) std::printf("%5d  %12.6f  %10.3g\n", it, 2.0 * f / m, lambda);
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double mse = 2.0 * f / static_cast<double>(m);
+  auto lm = make_optimizer<double>(
+      "lm damping_matrix=max-diagonal initial_diagonal=0 rule=delayed-gratification");
+  TrainerOptions options;
+  options.epochs = iterations;  // one full-batch step per epoch
+  options.batching.batch_size = m;
+  options.evaluate_train = true;
+  Trainer<double> trainer(model, loss, *lm, data, options);
+  trainer.add_callback(std::make_unique<PrintEvery>(100));
+  std::printf("curvopt example: noisy sine, 1-10-1 ELU network (%lld parameters), %lld points\n",
+              static_cast<long long>(model.num_parameters()), static_cast<long long>(m));
+  std::printf("%5s  %12s  %10s\n", "iter", "train MSE", "seconds");
+  Vector<double> theta = model.parameters();
+  const TrainingSummary summary = trainer.train(theta);
+
+  // The model holds the trained weights: predict with it directly.
+  const double mse = (model.forward(data.inputs) - data.targets).squaredNorm() / m;
   std::printf(
-      "final training MSE %.6f after %d iterations in %.2f s "
-      "(noise floor of y = sin x + 0.2·U[0,1): 0.0033)\n",
-      mse, iterations, seconds);
+      "final training MSE %.6f after %lld iterations in %.2f s (%s; noise floor of "
+      "y = sin x + 0.2·U[0,1): 0.0033)\n",
+      mse, static_cast<long long>(summary.steps), summary.seconds,
+      std::string(to_string(summary.reason)).c_str());
   if (require_mse >= 0 && !(mse <= require_mse)) {
     std::fprintf(stderr, "train_sine: MSE %.6f above the required %.6f\n", mse, require_mse);
     return 1;

@@ -137,7 +137,7 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
     }
     if (!J_.allFinite()) return false;
     diagonal_ = J_.colwise().squaredNorm().transpose();
-    d_.resize(0);  // forces K to be rebuilt
+    gram_stale_ = true;  // a new J: K is rebuilt on the next solve (without freeing d_)
     return true;
   }
   const Vector<Scalar>* jtj_diagonal() const override {
@@ -149,9 +149,10 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
     if (use_gram_oracle_) return solve_with_gram_oracle(lambda, d, b, s);
     const Index m = J_.rows();
     const bool same_d =
-        d.size() == d_.size() &&
+        !gram_stale_ && d.size() == d_.size() &&
         std::memcmp(d.data(), d_.data(), sizeof(Scalar) * static_cast<std::size_t>(d.size())) == 0;
     if (!same_d) {
+      gram_stale_ = false;
       detail::PhaseTimer timer(this->times_.matrix_seconds);
       d_ = d;
       inverse_d_ = d.cwiseInverse();
@@ -213,6 +214,7 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
   Vector<Scalar> params_;
   Matrix<Scalar> J_, scaled_, gram_, system_;
   Vector<Scalar> diagonal_, d_, inverse_d_, t_, db_, jt_;
+  bool gram_stale_ = true;
   double lambda_ = -1;
   Eigen::LLT<Matrix<Scalar>> llt_;
 };
