@@ -64,5 +64,7 @@
 #include "curvopt/train/early_stopping.h"
 #include "curvopt/train/metrics.h"
 #include "curvopt/train/progress_bar.h"
+#include "curvopt/train/network_problem.h"
 #include "curvopt/train/trainer.h"
+#include "curvopt/train/training_problem.h"
 #include "curvopt/train/training_log.h"

@@ -61,18 +61,38 @@ template <class Scalar>
 Trainer<Scalar>::Trainer(Sequential<Scalar>& model, const Loss<Scalar>& loss,
                          Optimizer<Scalar>& optimizer, const Dataset<Scalar>& train,
                          const TrainerOptions& options)
-    : model_(model),
-      loss_(loss),
+    : network_((options.validate() ? throw ConfigError(*options.validate()) : 0,
+                std::make_unique<NetworkProblem<Scalar>>(model, loss, train,
+                                                         options.evaluation_batch_size))),
+      problem_(*network_),
       optimizer_(optimizer),
-      train_(train),
+      options_(options),
+      sampler_(train.size(), options.batching) {}
+
+template <class Scalar>
+Trainer<Scalar>::Trainer(TrainingProblem<Scalar>& problem, Optimizer<Scalar>& optimizer,
+                         const TrainerOptions& options)
+    : problem_(problem),
+      optimizer_(optimizer),
       options_((options.validate() ? throw ConfigError(*options.validate()) : options)),
-      sampler_(train.size(), options.batching),
-      training_model_(model),
-      objective_(training_model_, loss),
-      evaluation_model_(model) {
-  if (train.inputs.rows() != model.input_size())
-    throw ShapeError(train.name + ": examples have " + std::to_string(train.inputs.rows()) +
-                     " features but the model takes " + std::to_string(model.input_size()));
+      sampler_(problem.num_examples(), options.batching) {}
+
+template <class Scalar>
+void Trainer<Scalar>::set_validation(const Dataset<Scalar>* validation) {
+  if (!network_)
+    throw ConfigError(
+        "Trainer::set_validation: only for a network trainer; a TrainingProblem "
+        "reports its own validation set through evaluate()");
+  network_->set_validation(validation);
+}
+
+template <class Scalar>
+void Trainer<Scalar>::set_test(const Dataset<Scalar>* test) {
+  if (!network_)
+    throw ConfigError(
+        "Trainer::set_test: only for a network trainer; a TrainingProblem reports "
+        "its own test set through evaluate()");
+  network_->set_test(test);
 }
 
 template <class Scalar>
@@ -103,7 +123,7 @@ ConstVectorRef<Scalar> Trainer<Scalar>::reported(ConstVectorRef<Scalar> params) 
 
 template <class Scalar>
 void Trainer<Scalar>::publish(ConstVectorRef<Scalar> params) {
-  model_.parameters() = reported(params);  // same size: no allocation
+  problem_.publish(reported(params));
 }
 
 template <class Scalar>
@@ -113,27 +133,24 @@ EpochInfo Trainer<Scalar>::finish_epoch(ConstVectorRef<Scalar> params, double se
   info.seconds = seconds;
   info.mean_step_loss =
       epoch_loss_count_ > 0 ? epoch_loss_sum_ / static_cast<double>(epoch_loss_count_) : 0.0;
-  const Index eval_batch = options_.evaluation_batch_size;
   // Averaged or best-so-far iterates, when the optimizer keeps them, are what a run reports.
   const ConstVectorRef<Scalar> at = reported(params);
-  if (options_.evaluate_train)
-    info.train = evaluate(evaluation_model_, loss_, at, train_, eval_batch);
-  if (validation_)
-    info.validation = evaluate(evaluation_model_, loss_, at, *validation_, eval_batch);
-  if (test_) info.test = evaluate(evaluation_model_, loss_, at, *test_, eval_batch);
+  if (options_.evaluate_train) info.train = problem_.evaluate(at, EvaluationSet::kTrain);
+  info.validation = problem_.evaluate(at, EvaluationSet::kValidation);
+  info.test = problem_.evaluate(at, EvaluationSet::kTest);
   return info;
 }
 
 template <class Scalar>
 TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
-  if (params.size() != model_.num_parameters())
+  if (params.size() != problem_.problem().num_parameters())
     throw ShapeError("Trainer: the parameter vector has " + std::to_string(params.size()) +
-                     " entries, the model " + std::to_string(model_.num_parameters()));
+                     " entries, the problem " +
+                     std::to_string(problem_.problem().num_parameters()));
   const Clock::time_point start = Clock::now();
   elapsed_before_ = elapsed_;
   auto update_elapsed = [&] { elapsed_ = elapsed_before_ + seconds_since(start); };
   TrainingSummary summary;
-  objective_.set_training(true);
   full_batch_bound_ = false;
   publish(params);
   for (auto& c : callbacks_) c->on_train_begin(context(params));
@@ -153,26 +170,8 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
       for (auto& c : callbacks_) c->on_epoch_begin(context(params));
     }
     while (!stopped && step_in_epoch_ < sampler_.num_batches()) {
-      if (sampler_.num_batches() > 1) {
-        gather_batch(train_, sampler_.batch(step_in_epoch_), batch_inputs_, batch_targets_);
-        training_model_.set_noise_seed(noise_seed(options_.seed, step_));
-        objective_.set_batch(batch_inputs_, batch_targets_);
-      } else if (!full_batch_bound_ || training_model_.stochastic()) {
-        // Full batch: the same data every step, in dataset order (a shuffle would change only
-        // the summation order). Binding it once keeps the objective's data version, so that
-        // optimizers may reuse what they computed at the same point on the same data (L-BFGS's
-        // gradient, LM's best iterate). Stochastic layers need fresh noise every step.
-        if (!full_batch_bound_) {
-          const auto indices = sampler_.batch(0);
-          full_batch_.assign(indices.begin(), indices.end());
-          std::sort(full_batch_.begin(), full_batch_.end());
-          gather_batch(train_, std::span<const Index>(full_batch_), batch_inputs_, batch_targets_);
-        }
-        training_model_.set_noise_seed(noise_seed(options_.seed, step_));
-        objective_.set_batch(batch_inputs_, batch_targets_);
-        full_batch_bound_ = true;
-      }
-      StepInfo info{optimizer_.step(objective_, params), batch_inputs_.cols()};
+      bind_batch();
+      StepInfo info{optimizer_.step(problem_.problem(), params), batch_examples()};
       ++step_;
       ++step_in_epoch_;
       if (std::isfinite(info.report.loss_before)) {
@@ -230,6 +229,31 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
   publish(params);
   for (auto& c : callbacks_) c->on_train_end(context(params), summary);
   return summary;
+}
+
+template <class Scalar>
+void Trainer<Scalar>::bind_batch() {
+  if (sampler_.num_batches() > 1) {
+    problem_.bind(sampler_.batch(step_in_epoch_), noise_seed(options_.seed, step_));
+  } else if (!full_batch_bound_ || problem_.stochastic()) {
+    // Full batch: the same data every step, in dataset order (a shuffle would change only the
+    // summation order). Binding it once keeps the problem's data version, so that optimizers may
+    // reuse what they computed at the same point on the same data (L-BFGS's gradient, LM's best
+    // iterate). Stochastic problems need fresh noise every step.
+    if (!full_batch_bound_) {
+      const auto indices = sampler_.batch(0);
+      full_batch_.assign(indices.begin(), indices.end());
+      std::sort(full_batch_.begin(), full_batch_.end());
+    }
+    problem_.bind(std::span<const Index>(full_batch_), noise_seed(options_.seed, step_));
+    full_batch_bound_ = true;
+  }
+}
+
+template <class Scalar>
+Index Trainer<Scalar>::batch_examples() const {
+  return sampler_.num_batches() > 1 ? static_cast<Index>(sampler_.batch(step_in_epoch_).size())
+                                    : static_cast<Index>(full_batch_.size());
 }
 
 template <class Scalar>

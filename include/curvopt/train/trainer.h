@@ -13,6 +13,8 @@
 #include "curvopt/optim/optimizer.h"
 #include "curvopt/problem/objective.h"
 #include "curvopt/train/callback.h"
+#include "curvopt/train/network_problem.h"
+#include "curvopt/train/training_problem.h"
 
 namespace curvopt {
 
@@ -34,15 +36,17 @@ struct TrainerOptions {
   std::optional<std::string> validate() const;
 };
 
-/// Trains a model on a dataset. Every step binds one batch to the objective (so every
-/// evaluation the optimizer makes in the step sees that batch) and calls Optimizer::step.
+/// Trains a problem over a set of examples: epochs × batches, an optimizer, callbacks,
+/// checkpoints. Every step binds one batch to the problem (so every evaluation the optimizer makes
+/// in the step sees that batch) and calls Optimizer::step.
 ///
-/// The model keeps its trained weights: before every callback and when train() returns,
-/// `model.parameters()` holds the parameters the trainer reports (the optimizer's
-/// evaluation_parameters() when it offers them, such as an averaged or best iterate; else the
-/// iterate), so `model.forward()` predicts with them and save_model() saves them. The passes the
-/// optimizer runs use a private copy of the model, so a callback may run the model on other
-/// data without disturbing training.
+/// Any TrainingProblem can be trained (a user's residual model, a wrapped problem); the network
+/// constructor builds a NetworkProblem. The model keeps its trained weights: before every
+/// callback and when train() returns, `model.parameters()` holds the parameters the trainer
+/// reports (the optimizer's evaluation_parameters() when it offers them, such as an averaged or
+/// best iterate; else the iterate), so `model.forward()` predicts with them and save_model()
+/// saves them. The passes the optimizer runs use a private copy of the model, so a callback may
+/// run the model on other data without disturbing training.
 ///
 /// Deterministic for a given seed and thread count, and resumable: a checkpoint holds the
 /// parameters, the optimizer's state and the position in the epoch, so training continued from
@@ -51,13 +55,20 @@ struct TrainerOptions {
 template <class Scalar>
 class Trainer {
  public:
-  /// References are kept and must outlive the trainer. Throws ConfigError on invalid options.
+  /// A network, its loss and a dataset. References are kept and must outlive the trainer.
+  /// Throws ConfigError on invalid options, ShapeError when the data do not fit the model.
   Trainer(Sequential<Scalar>& model, const Loss<Scalar>& loss, Optimizer<Scalar>& optimizer,
           const Dataset<Scalar>& train, const TrainerOptions& options);
+  /// Any problem over examples; its evaluate() provides the epoch metrics (options.evaluate_train
+  /// asks for EvaluationSet::kTrain; validation and test are reported when it has them).
+  Trainer(TrainingProblem<Scalar>& problem, Optimizer<Scalar>& optimizer,
+          const TrainerOptions& options);
 
-  /// Datasets evaluated at the end of every epoch (nullptr to drop).
-  void set_validation(const Dataset<Scalar>* validation) { validation_ = validation; }
-  void set_test(const Dataset<Scalar>* test) { test_ = test; }
+  /// Datasets evaluated at the end of every epoch (nullptr to drop); network trainers only
+  /// (ConfigError otherwise: give the TrainingProblem its own evaluation data).
+  void set_validation(const Dataset<Scalar>* validation);
+  void set_test(const Dataset<Scalar>* test);
+  TrainingProblem<Scalar>& problem() { return problem_; }
   /// Adds a callback (called in the order added); returns it for later inspection.
   Callback<Scalar>& add_callback(std::unique_ptr<Callback<Scalar>> callback);
 
@@ -84,23 +95,17 @@ class Trainer {
   /// Copies the reported parameters into the caller's model.
   void publish(ConstVectorRef<Scalar> params);
 
-  Sequential<Scalar>& model_;
-  const Loss<Scalar>& loss_;
+  /// Binds the batch of this step (a full batch only when needed: see train()).
+  void bind_batch();
+  Index batch_examples() const;
+
+  std::unique_ptr<NetworkProblem<Scalar>> network_;  // owned by the network constructor
+  TrainingProblem<Scalar>& problem_;
   Optimizer<Scalar>& optimizer_;
-  const Dataset<Scalar>& train_;
-  const Dataset<Scalar>* validation_ = nullptr;
-  const Dataset<Scalar>* test_ = nullptr;
   TrainerOptions options_;
   BatchSampler sampler_;
-  // Private copies of the model: the optimizer's passes run on training_model_ (through
-  // objective_), evaluation on evaluation_model_, so neither disturbs the other's caches nor the
-  // caller's model, which only receives parameters (publish()).
-  Sequential<Scalar> training_model_;
-  Objective<Scalar> objective_;
-  Sequential<Scalar> evaluation_model_;
   std::vector<std::unique_ptr<Callback<Scalar>>> callbacks_;
-  Matrix<Scalar> batch_inputs_, batch_targets_;
-  /// Full batch: the example indices in dataset order, and whether the objective holds them.
+  /// Full batch: the example indices in dataset order, and whether the problem holds them.
   std::vector<Index> full_batch_;
   bool full_batch_bound_ = false;
 
