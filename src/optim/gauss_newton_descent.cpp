@@ -6,13 +6,15 @@
 
 #include "curvopt/core/enum_names.h"
 #include "curvopt/core/errors.h"
+#include "curvopt/linalg/conjugate_gradient.h"
+#include "curvopt/linalg/gram_solve.h"
 
 namespace curvopt {
 namespace {
 
-/// n × n: JᵀJ once per point, a Cholesky per λ. J is kept whole when it fits in the memory
-/// budget beside the n × n matrices; otherwise JᵀJ is accumulated over the problem's Jacobian
-/// blocks and products with J go through jvp.
+/// n × n: JᵀJ once per point, a Cholesky per λ (linalg's NormalEquationsSolver). J is kept whole
+/// when it fits in the memory budget beside the n × n matrices; otherwise JᵀJ is accumulated over
+/// the problem's Jacobian blocks and products with J go through jvp.
 template <class Scalar>
 class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
  public:
@@ -25,8 +27,8 @@ class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
     sliced_ =
         (static_cast<double>(m) * static_cast<double>(n) + matrices) * s > memory_budget_bytes_ &&
         problem.num_jacobian_blocks() > 1;
-    if (jtj_.rows() != n) jtj_.resize(n, n);
-    jtj_.template triangularView<Eigen::Lower>().setZero();
+    if (normal_.size() != n) normal_.resize(n);
+    normal_.clear();  // a new point: the cached factorization is stale
     if (sliced_) {
       // JᵀJ = Σ_k J_kᵀJ_k over row blocks: only one block of J is alive at a time.
       problem_ = &problem;
@@ -40,7 +42,7 @@ class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
         }
         if (!J_.allFinite()) return false;
         detail::PhaseTimer timer(this->times_.matrix_seconds);
-        jtj_.template selfadjointView<Eigen::Lower>().rankUpdate(J_.transpose());
+        normal_.accumulate(J_);
       }
     } else {
       if (J_.rows() != m || J_.cols() != n) J_.resize(m, n);
@@ -49,41 +51,22 @@ class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
         problem.jacobian(params, J_);
       }
       if (!J_.allFinite()) return false;
-      // Symmetric rank-k update (BLAS syrk): only the lower triangle is formed.
       detail::PhaseTimer timer(this->times_.matrix_seconds);
-      jtj_.template selfadjointView<Eigen::Lower>().rankUpdate(J_.transpose());
+      normal_.accumulate(J_);  // symmetric rank-k update (BLAS syrk) of the lower triangle
     }
-    diagonal_ = jtj_.diagonal();
-    lambda_ = -1;  // a new point: the cached factorization is stale
+    diagonal_ = normal_.diagonal();
     return true;
   }
   const Vector<Scalar>* jtj_diagonal() const override { return &diagonal_; }
   bool solve(double lambda, ConstVectorRef<Scalar> d, ConstVectorRef<Scalar> b, VectorRef<Scalar> s,
              int& iterations) override {
     iterations = 0;
-    if (!(lambda == lambda_ && d.size() == d_.size() &&
-          std::memcmp(d.data(), d_.data(), sizeof(Scalar) * static_cast<std::size_t>(d.size())) ==
-              0)) {
+    FactorStatus status;
+    {
       detail::PhaseTimer timer(this->times_.factorization_seconds);
-      lambda_ = lambda;
-      d_ = d;
-      system_ = jtj_;
-      system_.diagonal() += static_cast<Scalar>(lambda) * d;
-      llt_.compute(system_);  // reads the lower triangle
-      use_ldlt_ = llt_.info() != Eigen::Success;
-      if (use_ldlt_) {
-        // Positive definite in exact arithmetic; LDLT survives float round-off near singular.
-        ldlt_.compute(system_.template selfadjointView<Eigen::Lower>());
-        if (ldlt_.info() != Eigen::Success) return false;
-      }
+      status = normal_.factorize(lambda, d);  // cached while λ and d are unchanged
     }
-    s = b;
-    if (use_ldlt_) {
-      ldlt_.solveInPlace(s);
-    } else {
-      llt_.solveInPlace(s);
-    }
-    return s.allFinite();
+    return status != FactorStatus::kNotPositiveDefinite && normal_.solve(b, s);
   }
   double jacobian_norm_squared(ConstVectorRef<Scalar> s) override {
     if (sliced_) {
@@ -99,18 +82,15 @@ class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
   double memory_budget_bytes_;
   bool sliced_ = false;
   Problem<Scalar>* problem_ = nullptr;
-  Matrix<Scalar> J_, jtj_, system_;
-  Vector<Scalar> diagonal_, d_, js_, params_;
-  double lambda_ = -1;
-  Eigen::LLT<Matrix<Scalar>> llt_;
-  Eigen::LDLT<Matrix<Scalar>> ldlt_;
-  bool use_ldlt_ = false;
+  Matrix<Scalar> J_;
+  Vector<Scalar> diagonal_, js_, params_;
+  NormalEquationsSolver<Scalar> normal_;
 };
 
-/// m × m: K = J D⁻¹ Jᵀ + λI; s = (λD)⁻¹(b − Jᵀ K⁻¹ J D⁻¹ b) (the gradient-only form, any b).
-/// With identity damping and a problem whose Gram oracle has cheap identities (Dense layers:
-/// JJᵀ from activations and cotangents, without J), K = JJᵀ + λI comes from that oracle and the
-/// products with J from jvp/vjp, so J is never formed.
+/// m × m: K = J D⁻¹ Jᵀ + λI; s = (λD)⁻¹(b − Jᵀ K⁻¹ J D⁻¹ b) (the gradient-only form, any b), by
+/// linalg's GramSolver. With identity damping and a problem whose Gram oracle has cheap
+/// identities (Dense layers: JJᵀ from activations and cotangents, without J), K = JJᵀ + λI comes
+/// from that oracle and the products with J from jvp/vjp, so J is never formed.
 template <class Scalar>
 class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
  public:
@@ -118,17 +98,16 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
   GaussNewtonForm form() const override { return GaussNewtonForm::kDataSpace; }
   bool prepare(Problem<Scalar>& problem, ConstVectorRef<Scalar> params) override {
     const Index m = problem.num_residuals(), n = params.size();
+    if (gram_.rows() != m) gram_.resize(m, n);
     if (use_gram_oracle_) {
       problem_ = &problem;
       params_ = params;
-      gram_.resize(m, m);
+      Matrix<Scalar>& G = gram_.gram();  // marks the factorization stale
       {
         detail::PhaseTimer timer(this->times_.matrix_seconds);
-        problem.gram(params, gram_);
+        problem.gram(params, G);
       }
-      if (!gram_.allFinite()) return false;
-      lambda_ = -1;
-      return true;
+      return G.allFinite();
     }
     if (J_.rows() != m || J_.cols() != n) J_.resize(m, n);
     {
@@ -137,7 +116,7 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
     }
     if (!J_.allFinite()) return false;
     diagonal_ = J_.colwise().squaredNorm().transpose();
-    gram_stale_ = true;  // a new J: K is rebuilt on the next solve (without freeing d_)
+    gram_stale_ = true;  // a new J: K is rebuilt on the next solve
     return true;
   }
   const Vector<Scalar>* jtj_diagonal() const override {
@@ -146,33 +125,31 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
   bool solve(double lambda, ConstVectorRef<Scalar> d, ConstVectorRef<Scalar> b, VectorRef<Scalar> s,
              int& iterations) override {
     iterations = 0;
-    if (use_gram_oracle_) return solve_with_gram_oracle(lambda, d, b, s);
-    const Index m = J_.rows();
+    if (use_gram_oracle_) {
+      if ((d.array() != Scalar(1)).any())
+        throw Error("DataSpaceDescent: the Gram-oracle path needs identity damping");
+      if (!factorize(lambda)) return false;
+      return gram_.solve_damped([this](ConstVectorRef<Scalar> v,
+                                       VectorRef<Scalar> out) { problem_->jvp(params_, v, out); },
+                                [this](ConstVectorRef<Scalar> u, VectorRef<Scalar> out) {
+                                  problem_->vjp(params_, u, out);
+                                },
+                                b, s);
+    }
     const bool same_d =
         !gram_stale_ && d.size() == d_.size() &&
         std::memcmp(d.data(), d_.data(), sizeof(Scalar) * static_cast<std::size_t>(d.size())) == 0;
     if (!same_d) {
-      gram_stale_ = false;
       detail::PhaseTimer timer(this->times_.matrix_seconds);
+      gram_stale_ = false;
       d_ = d;
-      inverse_d_ = d.cwiseInverse();
-      scaled_ = J_ * inverse_d_.cwiseSqrt().asDiagonal();  // J D^(-1/2)
-      gram_.resize(m, m);
-      gram_.template triangularView<Eigen::Lower>().setZero();
-      gram_.template selfadjointView<Eigen::Lower>().rankUpdate(scaled_);
-      lambda_ = -1;
+      gram_.set_gram(J_, d);  // J D⁻¹ Jᵀ, by a rank-k update of J D^(-1/2)
     }
-    if (!factorize(lambda)) return false;
-    db_ = inverse_d_.cwiseProduct(b);
-    t_.noalias() = J_ * db_;
-    llt_.solveInPlace(t_);
-    jt_.noalias() = J_.transpose() * t_;
-    s = (b - jt_).cwiseProduct(inverse_d_) / static_cast<Scalar>(lambda);
-    return s.allFinite();
+    return factorize(lambda) && gram_.solve_damped(J_, b, s);
   }
   double jacobian_norm_squared(ConstVectorRef<Scalar> s) override {
+    t_.resize(gram_.rows());
     if (use_gram_oracle_) {
-      t_.resize(gram_.rows());
       problem_->jvp(params_, s, t_);
     } else {
       t_.noalias() = J_ * s;
@@ -181,50 +158,28 @@ class DataSpaceDescent final : public GaussNewtonDescent<Scalar> {
   }
 
  private:
-  /// Identity damping (d = 1, checked): s = (b − Jᵀ(JJᵀ + λI)⁻¹ J b)/λ.
-  bool solve_with_gram_oracle(double lambda, ConstVectorRef<Scalar> d, ConstVectorRef<Scalar> b,
-                              VectorRef<Scalar> s) {
-    if ((d.array() != Scalar(1)).any())
-      throw Error("DataSpaceDescent: the Gram-oracle path needs identity damping");
-    if (!factorize(lambda)) return false;
-    t_.resize(gram_.rows());
-    problem_->jvp(params_, b, t_);
-    llt_.solveInPlace(t_);
-    jt_.resize(b.size());
-    problem_->vjp(params_, t_, jt_);
-    s = (b - jt_) / static_cast<Scalar>(lambda);
-    return s.allFinite();
-  }
-
-  /// Cholesky of the Gram + λI, redone only when λ (or the Gram, which resets lambda_) changed.
+  /// Cholesky of the Gram + λI, redone only when λ or the Gram changed.
   bool factorize(double lambda) {
-    if (lambda == lambda_) return true;
     detail::PhaseTimer timer(this->times_.factorization_seconds);
-    lambda_ = lambda;
-    system_ = gram_;
-    system_.diagonal().array() += static_cast<Scalar>(lambda);
-    llt_.compute(system_);
-    if (llt_.info() == Eigen::Success) return true;
-    lambda_ = -1;  // a failed factorization is not reused
-    return false;
+    return gram_.factorize(lambda) == FactorStatus::kPositiveDefinite;
   }
 
   bool use_gram_oracle_;
   Problem<Scalar>* problem_ = nullptr;
   Vector<Scalar> params_;
-  Matrix<Scalar> J_, scaled_, gram_, system_;
-  Vector<Scalar> diagonal_, d_, inverse_d_, t_, db_, jt_;
+  Matrix<Scalar> J_;
+  Vector<Scalar> diagonal_, d_, t_;
   bool gram_stale_ = true;
-  double lambda_ = -1;
-  Eigen::LLT<Matrix<Scalar>> llt_;
+  GramSolver<Scalar> gram_;
 };
 
-/// Matrix-free: CG on (JᵀJ + λ·diag(d)) s = b with Gauss-Newton products JᵀJv.
+/// Matrix-free: CG (linalg's ConjugateGradient, from zero, unpreconditioned) on
+/// (JᵀJ + λ·diag(d)) s = b with Gauss-Newton products JᵀJv.
 template <class Scalar>
 class ConjugateGradientDescent final : public GaussNewtonDescent<Scalar> {
  public:
   ConjugateGradientDescent(int max_iterations, double tolerance)
-      : max_iterations_(max_iterations), tolerance_(tolerance) {}
+      : cg_({.max_iterations = max_iterations, .tolerance = tolerance}) {}
   GaussNewtonForm form() const override { return GaussNewtonForm::kConjugateGradient; }
   bool prepare(Problem<Scalar>& problem, ConstVectorRef<Scalar> params) override {
     problem_ = &problem;
@@ -234,25 +189,14 @@ class ConjugateGradientDescent final : public GaussNewtonDescent<Scalar> {
   const Vector<Scalar>* jtj_diagonal() const override { return nullptr; }
   bool solve(double lambda, ConstVectorRef<Scalar> d, ConstVectorRef<Scalar> b, VectorRef<Scalar> s,
              int& iterations) override {
-    const Index n = b.size();
-    r_ = b;
-    s.setZero();
-    p_ = r_;
-    double rr = static_cast<double>(r_.squaredNorm());
-    const double stop = tolerance_ * tolerance_ * rr;
-    ap_.resize(n);
-    for (iterations = 0; iterations < max_iterations_ && rr > stop; ++iterations) {
-      problem_->ggn_vector_product(params_, p_, ap_);
-      ap_ += static_cast<Scalar>(lambda) * d.cwiseProduct(p_);
-      const double curvature = static_cast<double>(p_.dot(ap_));
-      if (!(curvature > 0)) break;  // cannot happen for λ > 0 in exact arithmetic
-      const double alpha = rr / curvature;
-      s += static_cast<Scalar>(alpha) * p_;
-      r_ -= static_cast<Scalar>(alpha) * ap_;
-      const double rr_next = static_cast<double>(r_.squaredNorm());
-      p_ = r_ + static_cast<Scalar>(rr_next / rr) * p_;
-      rr = rr_next;
-    }
+    const auto damping = static_cast<Scalar>(lambda);
+    const CgResult result = cg_.solve(
+        [&](ConstVectorRef<Scalar> v, VectorRef<Scalar> out) {
+          problem_->ggn_vector_product(params_, v, out);
+          out += damping * d.cwiseProduct(v);
+        },
+        b, s);
+    iterations = result.iterations;
     return s.allFinite();
   }
   double jacobian_norm_squared(ConstVectorRef<Scalar> s) override {
@@ -262,10 +206,9 @@ class ConjugateGradientDescent final : public GaussNewtonDescent<Scalar> {
   }
 
  private:
-  int max_iterations_;
-  double tolerance_;
+  ConjugateGradient<Scalar> cg_;
   Problem<Scalar>* problem_ = nullptr;
-  Vector<Scalar> params_, r_, p_, ap_;
+  Vector<Scalar> params_, ap_;
 };
 
 }  // namespace

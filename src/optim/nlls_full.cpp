@@ -50,19 +50,18 @@ void NllsFull<Scalar>::propose(ConstVectorRef<Scalar> params, ConstVectorRef<Sca
   const Index m = problem.num_residuals();
   // The paper's J is √(L/2)·Ĵ (r = r̂·√(L/2)), so JJᵀ = (L/2)·ĴĴᵀ, Jg = √(L/2)·Ĵg, Jᵀz likewise.
   const double half_m = static_cast<double>(m) / 2, root = std::sqrt(half_m);
-  const auto lambda = static_cast<Scalar>(options_.damping);
   if (gram_.rows() != m) {
-    gram_.resize(m, m);
+    gram_.resize(m, params.size());
     jg_.resize(m);
   }
-  problem.gram(params, gram_);
-  gram_ *= static_cast<Scalar>(half_m);
-  gram_.diagonal().array() += lambda;
-  cholesky_.compute(gram_);
+  Matrix<Scalar>& G = gram_.gram();
+  problem.gram(params, G);
+  G *= static_cast<Scalar>(half_m);
+  const bool factored = gram_.factorize(options_.damping) == FactorStatus::kPositiveDefinite;
   problem.jvp(params, grad, jg_);
   jg_ *= static_cast<Scalar>(root);
-  if (cholesky_.info() == Eigen::Success) {
-    cholesky_.solveInPlace(jg_);
+  if (factored) {
+    gram_.solve_in_place(jg_);  // z = (λI + JJᵀ)⁻¹ J g
   } else {
     jg_.setConstant(std::numeric_limits<Scalar>::quiet_NaN());  // rejected as non-finite
   }

@@ -7,6 +7,7 @@
 
 #include <Eigen/Cholesky>
 
+#include "curvopt/linalg/gram_solve.h"
 #include "curvopt/optim/first_order_optimizer.h"
 
 namespace curvopt {
@@ -54,8 +55,7 @@ class NllsFull final : public FirstOrderOptimizer<Scalar> {
   void load_method_state(const OptimizerState&, Index n) override { initialize_state(n); }
 
   Options options_;
-  Matrix<Scalar> gram_;
-  Eigen::LLT<Matrix<Scalar>> cholesky_;
+  GramSolver<Scalar> gram_;  // (λI + JJᵀ) and its Cholesky factor
   Vector<Scalar> jg_, back_;
 };
 
