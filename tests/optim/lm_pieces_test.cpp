@@ -1,4 +1,5 @@
-// The pieces Levenberg-Marquardt is composed of, each on its own.
+// The pieces Levenberg-Marquardt is composed of, each on its own, and the best-so-far wrapper
+// that makes one of them available around any optimizer.
 
 #include <gtest/gtest.h>
 
@@ -6,8 +7,11 @@
 #include <vector>
 
 #include "curvopt/optim/accept/best_iterate.h"
+#include "curvopt/optim/accept/keep_best.h"
 #include "curvopt/optim/accept/uphill_acceptance.h"
+#include "curvopt/optim/registry.h"
 #include "curvopt/optim/search/learning_rate_rescue.h"
+#include "testing/problems.h"
 
 namespace curvopt {
 namespace {
@@ -91,6 +95,34 @@ TEST(BestIterate, KeepsTheLowestLossOnTheSameDataAndForgetsOnNewData) {
   loaded.observe_start(100, 9.0, b);
   EXPECT_EQ(loaded.best_loss(), 9.0);
   EXPECT_EQ(loaded.better_than_current(), nullptr);
+}
+
+// Gradient descent with a step too long for the stiff direction (lr·10 = 2.1 > 2) climbs; the
+// wrapper leaves the trajectory alone and offers the lowest point it started a step from.
+TEST(KeepBest, OffersTheBestIterateOfAnyOptimizerWithoutChangingItsSteps) {
+  auto problem = testing::quadratic_2d<double>();
+  KeepBest<double> wrapped(make_optimizer<double>("gd lr=0.21"));
+  auto plain = make_optimizer<double>("gd lr=0.21");
+  Vector<double> theta(2), reference(2), best(2);
+  theta << 3, 0.1;
+  reference = theta;
+  double best_loss = 1e300;
+  for (int k = 0; k < 30; ++k) {
+    const double f = problem.value(theta);
+    if (f < best_loss) best_loss = f, best = theta;
+    wrapped.step(problem, theta);
+    plain->step(problem, reference);
+    ASSERT_EQ(theta, reference) << "step " << k;
+  }
+  ASSERT_GT(problem.value(theta), best_loss);  // it did climb
+  ASSERT_NE(wrapped.evaluation_parameters(), nullptr);
+  EXPECT_EQ(*wrapped.evaluation_parameters(), best);
+  // Checkpointed and restored, the record comes back with the wrapped method's state.
+  KeepBest<double> restored(make_optimizer<double>("gd lr=0.21"));
+  restored.load_state(wrapped.save_state());
+  restored.step(problem, theta);  // same data: the record continues
+  ASSERT_NE(restored.evaluation_parameters(), nullptr);
+  EXPECT_EQ(*restored.evaluation_parameters(), best);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "curvopt/optim/accept/best_iterate.h"
 
+#include <string>
 #include <utility>
 
 namespace curvopt {
@@ -37,24 +38,26 @@ void BestIterate<Scalar>::reset() {
 }
 
 template <class Scalar>
-void BestIterate<Scalar>::save(OptimizerState& state) const {
-  state.put("current_loss", current_loss_);
-  state.put("has_best", has_best_ ? 1.0 : 0.0);
+void BestIterate<Scalar>::save(OptimizerState& state, std::string_view prefix) const {
+  const std::string p(prefix);
+  state.put(p + "current_loss", current_loss_);
+  state.put(p + "has_best", has_best_ ? 1.0 : 0.0);
   if (has_best_) {
-    state.put("best_loss", best_loss_);
-    state.put("best_parameters", best_);
+    state.put(p + "best_loss", best_loss_);
+    state.put(p + "best_parameters", best_);
   }
 }
 
 template <class Scalar>
-void BestIterate<Scalar>::load(const OptimizerState& state, Index n) {
-  current_loss_ = state.get_scalar("current_loss");
-  has_best_ = state.get_scalar("has_best") != 0;
+void BestIterate<Scalar>::load(const OptimizerState& state, Index n, std::string_view prefix) {
+  const std::string p(prefix);
+  current_loss_ = state.get_scalar(p + "current_loss");
+  has_best_ = state.get_scalar(p + "has_best") != 0;
   adopt_version_ = true;
   if (has_best_) {
-    best_loss_ = state.get_scalar("best_loss");
+    best_loss_ = state.get_scalar(p + "best_loss");
     best_.resize(n);
-    state.get_into("best_parameters", best_);
+    state.get_into(p + "best_parameters", best_);
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <string_view>
 
 #include "curvopt/core/types.h"
 #include "curvopt/optim/optimizer_state.h"
@@ -32,8 +33,9 @@ class BestIterate {
   void reset();
   /// Adds the record to a checkpoint, and reads it back (n: the number of parameters). After
   /// load() the first data version observed is taken as the one the record was made on.
-  void save(OptimizerState& state) const;
-  void load(const OptimizerState& state, Index n);
+  /// `prefix` keeps the entries apart from the owner's own (a wrapper's record).
+  void save(OptimizerState& state, std::string_view prefix = "") const;
+  void load(const OptimizerState& state, Index n, std::string_view prefix = "");
 
  private:
   double current_loss_ = std::numeric_limits<double>::quiet_NaN();
