@@ -69,6 +69,7 @@
 #include "curvopt/optim/search/learning_rate_rescue.h"
 #include "curvopt/optim/sgd.h"
 #include "curvopt/optim/step_report.h"
+#include "curvopt/problem/curvature_subset.h"
 #include "curvopt/problem/derivative_checker.h"
 #include "curvopt/problem/empirical_fisher_problem.h"
 #include "curvopt/problem/function_problem.h"

@@ -40,7 +40,13 @@ template <class Scalar>
 OracleSet Objective<Scalar>::oracles() const {
   return Oracle::kValue | Oracle::kGradient | Oracle::kResiduals | Oracle::kJacobian |
          Oracle::kJvp | Oracle::kVjp | Oracle::kGram | Oracle::kGgnProduct |
-         Oracle::kHessianProduct | Oracle::kPerExampleGradients;
+         Oracle::kHessianProduct | Oracle::kPerExampleGradients | Oracle::kKfacStatistics;
+}
+
+template <class Scalar>
+ConstMatrixRef<Scalar> Objective<Scalar>::batch_inputs() const {
+  return Eigen::Map<const Mat, 0, Eigen::OuterStride<>>(inputs_, model_.input_size(), batch_,
+                                                        Eigen::OuterStride<>(input_stride_));
 }
 
 template <class Scalar>

@@ -28,6 +28,8 @@ std::string_view to_string(Oracle oracle) {
       return "hessian_vector_product";
     case Oracle::kPerExampleGradients:
       return "per_example_gradients";
+    case Oracle::kKfacStatistics:
+      return "kfac_statistics";
   }
   return "unknown oracle";
 }
@@ -102,6 +104,12 @@ void Problem<Scalar>::hessian_vector_product(ConstVectorRef<Scalar>, ConstVector
 template <class Scalar>
 void Problem<Scalar>::per_example_gradients(ConstVectorRef<Scalar>, MatrixRef<Scalar>) {
   unsupported(Oracle::kPerExampleGradients);
+}
+
+template <class Scalar>
+void Problem<Scalar>::kfac_statistics(ConstVectorRef<Scalar>, KfacTargets, Rng&,
+                                      std::vector<KfacFactors<Scalar>>&) {
+  unsupported(Oracle::kKfacStatistics);
 }
 
 template class Problem<float>;

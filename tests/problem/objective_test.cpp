@@ -18,6 +18,7 @@
 #include "curvopt/nn/embedding.h"
 #include "curvopt/nn/flatten.h"
 #include "curvopt/nn/max_pool2d.h"
+#include "curvopt/problem/function_problem.h"
 #include "testing/helpers.h"
 #include "testing/tolerances.h"
 
@@ -238,6 +239,14 @@ void check_oracles(const Network& net, const LossCase& lc, std::uint64_t seed) {
   obj.kfac_statistics(theta, KfacTargets::kSampled, kfac_rng, sampled);
   ASSERT_EQ(sampled.size(), factors.size());
   EXPECT_GE(Eigen::SelfAdjointEigenSolver<Mat>(sampled.back().G).eigenvalues().minCoeff(), -1e-12);
+  // The same through the Problem interface (what a decorator overrides), and it is listed.
+  Problem<double>& as_problem = obj;
+  EXPECT_TRUE(as_problem.oracles().contains(Oracle::kKfacStatistics));
+  std::vector<KfacFactors<double>> through_problem;
+  Rng again(seed);
+  as_problem.kfac_statistics(theta, KfacTargets::kEmpirical, again, through_problem);
+  ASSERT_EQ(through_problem.size(), factors.size());
+  EXPECT_EQ(through_problem.back().G, factors.back().G);
 
   // float32 agrees with float64 to float precision.
   Sequential<float> model_f = net.make_float();
@@ -260,6 +269,24 @@ TEST(Objective, OraclesAgreeWithFiniteDifferencesAndEachOther) {
   for (const Network& net : networks())
     for (const LossCase& lc : losses())
       for (std::uint64_t seed : {1u, 2u}) check_oracles(net, lc, seed);
+}
+
+TEST(Objective, KfacStatisticsAreAnOracleOtherProblemsRefuseByName) {
+  FunctionProblem<double> quadratic(
+      2, [](ConstVectorRef<double> x) { return x.squaredNorm(); },
+      [](ConstVectorRef<double> x, VectorRef<double> g) {
+        g = 2 * x;
+        return x.squaredNorm();
+      });
+  EXPECT_FALSE(quadratic.oracles().contains(Oracle::kKfacStatistics));
+  std::vector<KfacFactors<double>> out;
+  Rng rng(1);
+  try {
+    quadratic.kfac_statistics(Vector<double>::Zero(2), KfacTargets::kSampled, rng, out);
+    FAIL() << "a function problem produced K-FAC statistics";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("kfac_statistics"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Objective, GaussNewtonEqualsHessianForLinearModelWithSquaredError) {

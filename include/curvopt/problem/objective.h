@@ -10,12 +10,6 @@
 
 namespace curvopt {
 
-/// Which targets K-FAC's output-side factor is built from (Martens & Grosse 2015).
-enum class KfacTargets {
-  kSampled,    ///< drawn from the model's predictive distribution: the true Fisher (default)
-  kEmpirical,  ///< the data labels: the empirical Fisher
-};
-
 /// The training objective on one batch (a Problem), as a function of a flat parameter vector θ.
 ///
 /// Residual face: m = b·c rows (c = model outputs), ordered output-major, row k·b + s belongs to
@@ -41,6 +35,9 @@ class Objective final : public Problem<Scalar> {
   /// domains (throwing errors that name the layer or loss), and draws the stochastic layers'
   /// noise for this batch, which stays fixed until the next set_batch().
   void set_batch(ConstMatrixRef<Scalar> inputs, ConstMatrixRef<Scalar> targets);
+  /// The bound batch (what set_batch() was given).
+  ConstMatrixRef<Scalar> batch_inputs() const;
+  ConstMatrixRef<Scalar> batch_targets() const { return targets(); }
   /// Switches the model between training and evaluation behaviour (RReLU).
   void set_training(bool training);
 
@@ -84,7 +81,7 @@ class Objective final : public Problem<Scalar> {
   /// K-FAC factors of every Dense and Conv2d layer. The output-side statistics use per-example
   /// gradients of the unreduced per-example loss ℓ_s at sampled or data targets.
   void kfac_statistics(ConstVectorRef<Scalar> params, KfacTargets targets, Rng& rng,
-                       std::vector<KfacFactors<Scalar>>& out);
+                       std::vector<KfacFactors<Scalar>>& out) override;
 
  private:
   /// Runs the forward pass unless the cached one was at bit-identical parameters.

@@ -4,8 +4,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "curvopt/core/random.h"
 #include "curvopt/core/types.h"
+#include "curvopt/nn/layer.h"
 
 namespace curvopt {
 
@@ -21,6 +24,13 @@ enum class Oracle : std::uint32_t {
   kGgnProduct = 1u << 7,           ///< JᵀJ v
   kHessianProduct = 1u << 8,       ///< ∇²f v
   kPerExampleGradients = 1u << 9,  ///< ∇f_s for every example s of the batch
+  kKfacStatistics = 1u << 10,      ///< per-layer Kronecker factors A and G (K-FAC)
+};
+
+/// Which targets K-FAC's output-side factor is built from (Martens & Grosse 2015).
+enum class KfacTargets {
+  kSampled,    ///< drawn from the model's predictive distribution: the true Fisher (default)
+  kEmpirical,  ///< the data labels: the empirical Fisher
 };
 
 /// The name of an oracle as used in messages ("hessian_vector_product").
@@ -69,7 +79,8 @@ class Problem {
   /// Changes whenever the data the oracles see changes, and differs between problem objects (a
   /// process-wide counter). Two evaluations with the same version at bit-identical θ give
   /// identical results, so an optimizer may reuse a gradient it has.
-  std::uint64_t data_version() const { return data_version_; }
+  /// Virtual so that a decorator can report the version of the data it forwards to.
+  virtual std::uint64_t data_version() const { return data_version_; }
 
   /// f(θ).
   virtual Scalar value(ConstVectorRef<Scalar> params) = 0;
@@ -97,6 +108,11 @@ class Problem {
   virtual void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                                       VectorRef<Scalar> out);
   virtual void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G);
+  /// K-FAC statistics of every layer K-FAC covers, one entry per layer (a network's Dense and
+  /// Conv2d layers): an oracle, so that a decorator can provide or reduce them (a distributed
+  /// reduction over processes). `rng` draws the sampled targets.
+  virtual void kfac_statistics(ConstVectorRef<Scalar> params, KfacTargets targets, Rng& rng,
+                               std::vector<KfacFactors<Scalar>>& out);
 
   /// Throws curvopt::Error naming `who` and the missing oracles unless all of `required` are
   /// provided.
