@@ -39,24 +39,13 @@ StepReport FirstOrderOptimizer<Scalar>::step(Problem<Scalar>& problem, VectorRef
   const double lr = scheduled_learning_rate(control_.schedule, learning_rate_, num_updates_);
   report.learning_rate = lr;
 
-  Scalar loss;
-  {
-    detail::PhaseTimer timer(report.times.gradient_seconds);
-    loss = problem.gradient(params, grad_);
-  }
-  report.num_gradient_evaluations = 1;
-  report.loss_before = static_cast<double>(loss);
-  if (!std::isfinite(loss) || !grad_.allFinite()) {
-    report.status = StepStatus::kNumericalIssue;
-    report.message = "non-finite loss or gradient; parameters unchanged";
-    return report;
-  }
+  if (!detail::evaluate_gradient<Scalar>(problem, params, grad_, report)) return report;
   {
     detail::PhaseTimer timer(report.times.direction_seconds);
     report.gradient_norm = control_.clipping.enabled()
                                ? clip_gradient<Scalar>(control_.clipping, grad_)
                                : static_cast<double>(grad_.norm());
-    current_loss_ = static_cast<double>(loss);
+    current_loss_ = report.loss_before;
     current_problem_ = &problem;
     propose(params, grad_, lr, num_updates_ + 1, next_);
     current_problem_ = nullptr;

@@ -115,12 +115,7 @@ StepReport Lbfgs<Scalar>::step(Problem<Scalar>& problem, VectorRef<Scalar> param
       cached_problem_ = &problem;
     }
   }
-  report.loss_before = static_cast<double>(value);
-  if (!std::isfinite(value) || !grad_.allFinite()) {
-    report.status = StepStatus::kNumericalIssue;
-    report.message = "non-finite loss or gradient; parameters unchanged";
-    return report;
-  }
+  if (!detail::accept_gradient<Scalar>(value, grad_, report)) return report;
   report.gradient_norm = static_cast<double>(grad_.norm());
   if (static_cast<double>(grad_.cwiseAbs().maxCoeff()) <= options_.gradient_tolerance) {
     report.converged = true;

@@ -136,18 +136,7 @@ template <class Scalar>
 bool LevenbergMarquardt<Scalar>::evaluate_gradient(Problem<Scalar>& problem,
                                                    ConstVectorRef<Scalar> params,
                                                    StepReport& report) {
-  Scalar loss;
-  {
-    detail::PhaseTimer timer(report.times.gradient_seconds);
-    loss = problem.gradient(params, grad_);
-  }
-  report.num_gradient_evaluations = 1;
-  report.loss_before = static_cast<double>(loss);
-  if (!std::isfinite(loss) || !grad_.allFinite()) {
-    report.status = StepStatus::kNumericalIssue;
-    report.message = "non-finite loss or gradient; parameters unchanged";
-    return false;
-  }
+  if (!detail::evaluate_gradient<Scalar>(problem, params, grad_, report)) return false;
   if (tracks_best()) best_.observe_start(problem.data_version(), report.loss_before, params);
   report.gradient_norm = static_cast<double>(grad_.norm());
   return true;

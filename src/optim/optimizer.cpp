@@ -1,5 +1,7 @@
 #include "curvopt/optim/optimizer.h"
 
+#include <cmath>
+
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
@@ -36,6 +38,34 @@ void check_state_owner(std::string_view optimizer, const OptimizerState& state) 
     throw ValueError(std::string(optimizer) + ": cannot load a state saved by '" +
                      state.optimizer() + "'");
 }
+
+template <class Scalar>
+bool accept_gradient(Scalar f, ConstVectorRef<Scalar> grad, StepReport& report) {
+  report.loss_before = static_cast<double>(f);
+  if (std::isfinite(f) && grad.allFinite()) return true;
+  report.status = StepStatus::kNumericalIssue;
+  report.message = "non-finite loss or gradient; parameters unchanged";
+  return false;
+}
+
+template <class Scalar>
+bool evaluate_gradient(Problem<Scalar>& problem, ConstVectorRef<Scalar> params,
+                       VectorRef<Scalar> grad, StepReport& report) {
+  Scalar f;
+  {
+    PhaseTimer timer(report.times.gradient_seconds);
+    f = problem.gradient(params, grad);
+  }
+  report.num_gradient_evaluations = 1;
+  return accept_gradient<Scalar>(f, grad, report);
+}
+
+template bool evaluate_gradient<float>(Problem<float>&, ConstVectorRef<float>, VectorRef<float>,
+                                       StepReport&);
+template bool evaluate_gradient<double>(Problem<double>&, ConstVectorRef<double>, VectorRef<double>,
+                                        StepReport&);
+template bool accept_gradient<float>(float, ConstVectorRef<float>, StepReport&);
+template bool accept_gradient<double>(double, ConstVectorRef<double>, StepReport&);
 
 }  // namespace detail
 }  // namespace curvopt

@@ -11,6 +11,7 @@
 namespace curvopt {
 namespace {
 
+using testing::dense_operator;
 using testing::kEps;
 using testing::relative_norm_error;
 using testing::to;
@@ -18,12 +19,6 @@ using testing::to;
 template <class Scalar>
 class ConjugateGradientTest : public ::testing::Test {};
 TYPED_TEST_SUITE(ConjugateGradientTest, testing::ScalarTypes);
-
-/// A dense operator out = A x in Scalar.
-template <class Scalar>
-auto dense_operator(const Matrix<Scalar>& A) {
-  return [&A](ConstVectorRef<Scalar> x, VectorRef<Scalar> out) { out.noalias() = A * x; };
-}
 
 TYPED_TEST(ConjugateGradientTest, SolvesARandomSpdSystemAsTheDenseSolve) {
   using Scalar = TypeParam;

@@ -19,6 +19,12 @@ using ScalarTypes = ::testing::Types<float, double>;
 template <class Scalar>
 constexpr double kEps = std::numeric_limits<Scalar>::epsilon();
 
+/// A dense operator out = A x in Scalar, as the solvers take them (A must outlive it).
+template <class Scalar>
+auto dense_operator(const Matrix<Scalar>& A) {
+  return [&A](ConstVectorRef<Scalar> x, VectorRef<Scalar> out) { out.noalias() = A * x; };
+}
+
 /// A random orthogonal n × n matrix (Q of a Gaussian matrix's QR).
 inline Matrix<double> random_orthogonal(Index n, Rng& rng) {
   return Eigen::HouseholderQR<Matrix<double>>(random_matrix(n, n, rng)).householderQ();

@@ -9,6 +9,7 @@
 namespace curvopt {
 namespace {
 
+using testing::dense_operator;
 using testing::kEps;
 using testing::relative_norm_error;
 using testing::to;
@@ -16,11 +17,6 @@ using testing::to;
 template <class Scalar>
 class SteihaugCgTest : public ::testing::Test {};
 TYPED_TEST_SUITE(SteihaugCgTest, testing::ScalarTypes);
-
-template <class Scalar>
-auto dense_operator(const Matrix<Scalar>& B) {
-  return [&B](ConstVectorRef<Scalar> x, VectorRef<Scalar> out) { out.noalias() = B * x; };
-}
 
 TYPED_TEST(SteihaugCgTest, InsideTheRegionItIsTheNewtonStep) {
   using Scalar = TypeParam;

@@ -64,5 +64,23 @@ void check_parameter_count(std::string_view optimizer, Index params, Index probl
 /// Throws ValueError unless `state` was saved by `optimizer`.
 void check_state_owner(std::string_view optimizer, const OptimizerState& state);
 
+/// The first phase of most steps: f and ∇f at θ into `grad`, timed (gradient_seconds), counted
+/// and recorded (loss_before). Returns false, with the report's status and message set, when
+/// either is not finite: the step must then leave θ untouched.
+template <class Scalar>
+bool evaluate_gradient(Problem<Scalar>& problem, ConstVectorRef<Scalar> params,
+                       VectorRef<Scalar> grad, StepReport& report);
+/// Records f (already evaluated) as loss_before; false, with status and message set, when f or
+/// `grad` is not finite.
+template <class Scalar>
+bool accept_gradient(Scalar f, ConstVectorRef<Scalar> grad, StepReport& report);
+
+extern template bool evaluate_gradient<float>(Problem<float>&, ConstVectorRef<float>,
+                                              VectorRef<float>, StepReport&);
+extern template bool evaluate_gradient<double>(Problem<double>&, ConstVectorRef<double>,
+                                               VectorRef<double>, StepReport&);
+extern template bool accept_gradient<float>(float, ConstVectorRef<float>, StepReport&);
+extern template bool accept_gradient<double>(double, ConstVectorRef<double>, StepReport&);
+
 }  // namespace detail
 }  // namespace curvopt
