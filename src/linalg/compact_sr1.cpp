@@ -43,6 +43,13 @@ bool CompactLsr1<Scalar>::add_pair(ConstVectorRef<Scalar> s, ConstVectorRef<Scal
   if (k == S_.cols()) return false;
   apply(s, bs_);
   bs_ = y - bs_;  // u = y − Bs
+  // A pair B already satisfies up to rounding (a repeated pair) carries no new curvature: its u
+  // is rounding noise, whose direction the scale-free test below cannot judge (it accepted such
+  // a u under one compiler's rounding and refused it under another's).
+  if (!(static_cast<double>(bs_.norm()) >
+        std::sqrt(static_cast<double>(std::numeric_limits<Scalar>::epsilon())) *
+            static_cast<double>(y.norm())))
+    return false;
   if (!sr1_pair_acceptable<Scalar>(s, bs_, epsilon)) return false;
   S_.col(k) = s;
   Y_.col(k) = y;

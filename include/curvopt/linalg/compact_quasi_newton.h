@@ -66,8 +66,9 @@ class CompactLsr1 {
   int size() const { return k_; }
   double gamma() const { return gamma_; }
 
-  /// Appends (s, y) when it passes sr1_pair_acceptable(s, y − Bs, ε) for the current B and
-  /// there is room; returns whether it did. O(nk) plus an O(k³) eigendecomposition of M.
+  /// Appends (s, y) when it passes sr1_pair_acceptable(s, y − Bs, ε) for the current B, B does
+  /// not already satisfy it up to rounding (‖y − Bs‖ > √ε_mach·‖y‖), and there is room; returns
+  /// whether it did. O(nk) plus an O(k³) eigendecomposition of M.
   bool add_pair(ConstVectorRef<Scalar> s, ConstVectorRef<Scalar> y, double epsilon = 1e-8);
   /// add_pair for each column in order; returns how many were accepted.
   int add_pairs(ConstMatrixRef<Scalar> S, ConstMatrixRef<Scalar> Y, double epsilon = 1e-8);
