@@ -99,48 +99,13 @@ StepReport Lbfgs<Scalar>::step(Problem<Scalar>& problem, VectorRef<Scalar> param
   report.learning_rate = options_.learning_rate;
 
   Scalar value;
-  {
-    detail::PhaseTimer timer(report.times.gradient_seconds);
-    const bool reuse = cached_problem_ == &problem && cached_version_ == problem.data_version() &&
-                       std::memcmp(cached_params_.data(), params.data(),
-                                   sizeof(Scalar) * static_cast<std::size_t>(n_)) == 0;
-    if (reuse) {
-      value = cached_value_;
-    } else {
-      value = problem.gradient(params, grad_);
-      report.num_gradient_evaluations = 1;
-      cached_params_ = params;
-      cached_value_ = value;
-      cached_version_ = problem.data_version();
-      cached_problem_ = &problem;
-    }
-  }
-  if (!detail::accept_gradient<Scalar>(value, grad_, report)) return report;
-  report.gradient_norm = static_cast<double>(grad_.norm());
-  if (static_cast<double>(grad_.cwiseAbs().maxCoeff()) <= options_.gradient_tolerance) {
-    report.converged = true;
-    report.loss_after = report.loss_before;
-    report.message = "gradient tolerance met";
+  if (!evaluate_gradient(problem, params, value, report) || gradient_converged(report))
     return report;
-  }
-
   double slope, initial_step;
   {
     detail::PhaseTimer timer(report.times.direction_seconds);
-    memory_.apply(grad_, direction_);
-    direction_ = -direction_;
-    slope = static_cast<double>(grad_.dot(direction_));
-    if (!(slope < 0) || !std::isfinite(slope)) {
-      // Round-off can make H lose positive definiteness; restart from steepest descent.
-      memory_.clear();
-      direction_ = -grad_;
-      slope = -static_cast<double>(grad_.squaredNorm());
-    }
-    initial_step = options_.learning_rate;
-    if (memory_.empty())
-      initial_step *= std::min(1.0, 1.0 / static_cast<double>(grad_.template lpNorm<1>()));
+    slope = two_loop_direction(initial_step);
   }
-
   LineSearchResult<Scalar> result;
   {
     detail::PhaseTimer timer(report.times.search_seconds);
@@ -157,7 +122,62 @@ StepReport Lbfgs<Scalar>::step(Problem<Scalar>& problem, VectorRef<Scalar> param
     if (options_.reset_on_failure) memory_.clear();
     return report;
   }
+  commit(problem, params, value, result, report);
+  return report;
+}
 
+template <class Scalar>
+bool Lbfgs<Scalar>::evaluate_gradient(Problem<Scalar>& problem, ConstVectorRef<Scalar> params,
+                                      Scalar& value, StepReport& report) {
+  {
+    detail::PhaseTimer timer(report.times.gradient_seconds);
+    const bool reuse = cached_problem_ == &problem && cached_version_ == problem.data_version() &&
+                       std::memcmp(cached_params_.data(), params.data(),
+                                   sizeof(Scalar) * static_cast<std::size_t>(n_)) == 0;
+    if (reuse) {
+      value = cached_value_;
+    } else {
+      value = problem.gradient(params, grad_);
+      report.num_gradient_evaluations = 1;
+      remember(problem, params, value);
+    }
+  }
+  if (!detail::accept_gradient<Scalar>(value, grad_, report)) return false;
+  report.gradient_norm = static_cast<double>(grad_.norm());
+  return true;
+}
+
+template <class Scalar>
+bool Lbfgs<Scalar>::gradient_converged(StepReport& report) const {
+  if (!(static_cast<double>(grad_.cwiseAbs().maxCoeff()) <= options_.gradient_tolerance))
+    return false;
+  report.converged = true;
+  report.loss_after = report.loss_before;
+  report.message = "gradient tolerance met";
+  return true;
+}
+
+template <class Scalar>
+double Lbfgs<Scalar>::two_loop_direction(double& initial_step) {
+  memory_.apply(grad_, direction_);
+  direction_ = -direction_;
+  double slope = static_cast<double>(grad_.dot(direction_));
+  if (!(slope < 0) || !std::isfinite(slope)) {
+    // Round-off can make H lose positive definiteness; restart from steepest descent.
+    memory_.clear();
+    direction_ = -grad_;
+    slope = -static_cast<double>(grad_.squaredNorm());
+  }
+  initial_step = options_.learning_rate;
+  if (memory_.empty())
+    initial_step *= std::min(1.0, 1.0 / static_cast<double>(grad_.template lpNorm<1>()));
+  return slope;
+}
+
+// Move to the accepted point, store the new curvature pair and test the change tolerance.
+template <class Scalar>
+void Lbfgs<Scalar>::commit(Problem<Scalar>& problem, VectorRef<Scalar> params, Scalar value,
+                           const LineSearchResult<Scalar>& result, StepReport& report) {
   const Vector<Scalar>& point = line_search_.point();
   s_ = point - params;
   y_ = line_search_.gradient() - grad_;
@@ -174,11 +194,16 @@ StepReport Lbfgs<Scalar>::step(Problem<Scalar>& problem, VectorRef<Scalar> param
   }
   params = point;
   grad_ = line_search_.gradient();
+  remember(problem, point, result.value);
+}
+
+template <class Scalar>
+void Lbfgs<Scalar>::remember(const Problem<Scalar>& problem, ConstVectorRef<Scalar> point,
+                             Scalar value) {
   cached_params_ = point;
-  cached_value_ = result.value;
+  cached_value_ = value;
   cached_version_ = problem.data_version();
   cached_problem_ = &problem;
-  return report;
 }
 
 template <class Scalar>

@@ -69,6 +69,18 @@ class Lbfgs final : public Optimizer<Scalar> {
 
  private:
   void ensure_size(Index n);
+  // The phases of step(), in order.
+  /// f and ∇f at θ into grad_ (reused when the step starts where the last one ended).
+  bool evaluate_gradient(Problem<Scalar>& problem, ConstVectorRef<Scalar> params, Scalar& value,
+                         StepReport& report);
+  bool gradient_converged(StepReport& report) const;
+  /// direction_ = −H∇f by the two-loop recursion (steepest descent when H lost definiteness);
+  /// returns the slope ∇fᵀd and sets the first trial step.
+  double two_loop_direction(double& initial_step);
+  void commit(Problem<Scalar>& problem, VectorRef<Scalar> params, Scalar value,
+              const LineSearchResult<Scalar>& result, StepReport& report);
+  /// Remembers (f, ∇f = grad_) at `point` on this problem's current data.
+  void remember(const Problem<Scalar>& problem, ConstVectorRef<Scalar> point, Scalar value);
 
   Options options_;
   LineSearch<Scalar> line_search_;
