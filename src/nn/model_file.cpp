@@ -73,7 +73,14 @@ std::string read_all(const std::filesystem::path& file) {
     throw ValueError(file.string() + ": is a directory, not a model file");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ValueError("cannot open model file " + file.string());
+  // The magic first, so that a large file of another kind is refused without reading it whole.
+  char magic[sizeof kMagic] = {};
+  in.read(magic, sizeof magic);
+  if (in.gcount() != static_cast<std::streamsize>(sizeof magic) ||
+      std::memcmp(magic, kMagic, sizeof kMagic) != 0)
+    throw ValueError(file.string() + ": not a curvopt model file (wrong magic bytes)");
   std::ostringstream content;
+  content.write(magic, sizeof magic);
   content << in.rdbuf();
   return std::move(content).str();
 }

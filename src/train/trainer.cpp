@@ -22,6 +22,12 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// The options, or ConfigError naming the invalid field (for the constructors' initializer lists).
+const TrainerOptions& checked(const TrainerOptions& options) {
+  if (auto error = options.validate()) throw ConfigError(*error);
+  return options;
+}
+
 std::uint64_t noise_seed(std::uint64_t seed, std::int64_t step) {
   return seed * 0xD1B54A32D192ED03ull + static_cast<std::uint64_t>(step) + 1;
 }
@@ -61,9 +67,8 @@ template <class Scalar>
 Trainer<Scalar>::Trainer(Sequential<Scalar>& model, const Loss<Scalar>& loss,
                          Optimizer<Scalar>& optimizer, const Dataset<Scalar>& train,
                          const TrainerOptions& options)
-    : network_((options.validate() ? throw ConfigError(*options.validate()) : 0,
-                std::make_unique<NetworkProblem<Scalar>>(model, loss, train,
-                                                         options.evaluation_batch_size))),
+    : network_(std::make_unique<NetworkProblem<Scalar>>(model, loss, train,
+                                                        checked(options).evaluation_batch_size)),
       problem_(*network_),
       optimizer_(optimizer),
       options_(options),
@@ -74,7 +79,7 @@ Trainer<Scalar>::Trainer(TrainingProblem<Scalar>& problem, Optimizer<Scalar>& op
                          const TrainerOptions& options)
     : problem_(problem),
       optimizer_(optimizer),
-      options_((options.validate() ? throw ConfigError(*options.validate()) : options)),
+      options_(checked(options)),
       sampler_(problem.num_examples(), options.batching) {}
 
 template <class Scalar>
