@@ -101,4 +101,23 @@ bool DampingSearch::rejected(double f_old, double f_new, double) {
   return true;
 }
 
+std::string_view DampingSearch::rejected_message() const {
+  return "no trial decreased the loss within max_trials; damping increased";
+}
+
+std::string_view DampingSearch::exhausted_message() const {
+  return "damping reached its maximum (max_damping) without a step that decreases the loss; "
+         "stopping";
+}
+
+void DampingSearch::save(OptimizerState& state) const {
+  state.put("damping", lambda_);
+  state.put("nu", nu_);
+}
+
+void DampingSearch::load(const OptimizerState& state) {
+  lambda_ = state.get_scalar("damping");
+  nu_ = state.get_scalar("nu");
+}
+
 }  // namespace curvopt

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "curvopt/optim/search/search.h"
+
 namespace curvopt {
 
 enum class DampingRule {
@@ -36,10 +38,26 @@ struct DampingSearchOptions {
   std::optional<std::string> validate() const;
 };
 
-/// λ and its update rule. ρ is the gain ratio actual/predicted reduction of ½‖r‖².
-class DampingSearch {
+/// λ and its update rule. ρ is the gain ratio actual/predicted reduction of ½‖r‖². The search
+/// of Levenberg-Marquardt and of any damped descent (Hessian-free, K-FAC).
+class DampingSearch final : public Search {
  public:
   explicit DampingSearch(const DampingSearchOptions& options = {});
+
+  // The Search protocol.
+  StepScalar scalar_kind() const override { return StepScalar::kDamping; }
+  double scalar() const override { return lambda_; }
+  bool accepts(const TrialOutcome& t) const override { return accepts(t.f_old, t.f_new, t.rho); }
+  void accepted(const TrialOutcome& t) override { accepted(t.f_old, t.f_new, t.rho); }
+  bool rejected(const TrialOutcome& t) override { return rejected(t.f_old, t.f_new, t.rho); }
+  std::string_view rejected_message() const override;
+  std::string_view exhausted_message() const override;
+  /// λ at its maximum: no step of this damped model decreases the loss.
+  bool exhaustion_stops_training() const override { return true; }
+  void reset() override { lambda_ = options_.initial_damping, nu_ = 2; }
+  /// Keys "damping" and "nu".
+  void save(OptimizerState& state) const override;
+  void load(const OptimizerState& state) override;
 
   double damping() const { return lambda_; }
   /// Whether a trial with these losses and gain ratio is accepted (downhill; for kTrustRegion
@@ -49,7 +67,6 @@ class DampingSearch {
   void accepted(double f_old, double f_new, double rho);
   /// Updates λ after a rejected trial; returns false when λ is already at its maximum.
   bool rejected(double f_old, double f_new, double rho);
-  void reset() { lambda_ = options_.initial_damping, nu_ = 2; }
   void set_damping(double lambda) { lambda_ = lambda; }
   double nu() const { return nu_; }
   void set_nu(double nu) { nu_ = nu; }

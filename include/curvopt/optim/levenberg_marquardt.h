@@ -9,40 +9,13 @@
 #include <utility>
 #include <vector>
 
-#include "curvopt/optim/accept/best_iterate.h"
 #include "curvopt/optim/damping_search.h"
-#include "curvopt/optim/descent/geodesic_acceleration.h"
-#include "curvopt/optim/gauss_newton_descent.h"
-#include "curvopt/optim/optimizer.h"
+#include "curvopt/optim/descent/damped_gauss_newton.h"
+#include "curvopt/optim/descent_search_minimizer.h"
 #include "curvopt/optim/option_fields.h"
 #include "curvopt/optim/search/learning_rate_rescue.h"
-#include "curvopt/problem/empirical_fisher_problem.h"
 
 namespace curvopt {
-
-/// The damping matrix diag(d) in (JᵀJ + λ·diag(d)) s = −g.
-enum class DampingMatrix {
-  kIdentity,     ///< d = 1 (Levenberg 1944)
-  kMarquardt,    ///< d = diag(JᵀJ) at the current point (Marquardt 1963)
-  kMaxDiagonal,  ///< d = max(d_prev, diag(JᵀJ)) elementwise, from initial_diagonal
-                 ///< (Transtrum & Sethna 2012)
-};
-
-std::string_view to_string(DampingMatrix m);
-bool parse_enum(std::string_view text, DampingMatrix& out);
-std::string enum_choices(DampingMatrix);
-
-/// Which curvature the damped system uses.
-enum class LmCurvature {
-  kGaussNewton,      ///< JᵀJ of the problem's residuals: Gauss-Newton, and for softmax
-                     ///< cross-entropy the exact generalized Gauss-Newton (logit Fisher)
-  kEmpiricalFisher,  ///< (1/b)Σ∇ℓₛ∇ℓₛᵀ from per-example gradients, m = b
-                     ///< (Pooladzandi & Zhou 2022, eq. 7)
-};
-
-std::string_view to_string(LmCurvature c);
-bool parse_enum(std::string_view text, LmCurvature& out);
-std::string enum_choices(LmCurvature);
 
 struct LevenbergMarquardtOptions {
   /// How the damped system is solved; kAuto picks by shape and memory_budget_bytes.
@@ -122,86 +95,42 @@ struct LevenbergMarquardtOptions {
 /// asks to stop training.
 /// The form (n × n, m × m minimum-norm, or matrix-free CG) is chosen per step by shape and
 /// memory, and reported in StepReport::solver.
+///
+/// A composition: the damped Gauss-Newton descent, decorated by adaptive momentum and geodesic
+/// acceleration when those are on, × the damping search, in the descent × search loop with its
+/// uphill acceptance, learning-rate rescue and best-iterate record.
 /// Oracles: value, gradient, residuals and jacobian (explicit forms) or GGN products (CG).
-/// Registry names: `lm`, and `gauss-newton` (λ fixed at a tiny value).
+/// Registry names: `lm`, `lm-modified`, and `gauss-newton` (λ fixed at a tiny value).
 /// @tparam Scalar float or double
 template <class Scalar>
-class LevenbergMarquardt final : public Optimizer<Scalar> {
+class LevenbergMarquardt final : public DescentSearchMinimizer<Scalar> {
  public:
   using Options = LevenbergMarquardtOptions;
 
+  /// Throws ConfigError when the options are invalid.
   explicit LevenbergMarquardt(const Options& options = {}, std::string_view name = "lm");
 
-  std::string_view name() const override { return name_; }
-  OracleSet required_oracles() const override;
-  StepReport step(Problem<Scalar>& problem, VectorRef<Scalar> params) override;
-  void reset() override;
-  OptimizerState save_state() const override;
-  void load_state(const OptimizerState& state) override;
   std::vector<std::pair<std::string, std::string>> options() const override;
   static const OptionFields<Options>& option_fields();
 
-  /// The best iterate seen on the current data when keep_best is on and the current iterate
-  /// is not it; else nullptr.
-  const Vector<Scalar>* evaluation_parameters() const override;
-
-  double damping() const { return search_.damping(); }
-  const Vector<Scalar>& damping_diagonal() const { return d_; }
+  double damping() const { return damping_->damping(); }
+  const Vector<Scalar>& damping_diagonal() const { return base_->damping_diagonal(); }
 
  private:
-  /// How a trial ended: refused, or accepted as a decrease, an uphill step or by the
-  /// learning-rate rescue.
-  enum class Verdict { kRejected, kDownhill, kUphill, kRescued };
-  struct Trial {
-    Verdict verdict = Verdict::kRejected;
-    double f_new = std::numeric_limits<double>::quiet_NaN();
-    double rho = -1;           ///< gain ratio, −1 when the model predicted no decrease
-    double learning_rate = 0;  ///< the rescue's learning rate (kRescued)
-    int iterations = 0;        ///< inner iterations of the solves
+  /// The descent stack and the search, built before the loop that owns them.
+  struct Parts {
+    std::unique_ptr<Descent<Scalar>> descent;
+    DampedGaussNewtonDescent<Scalar>* base = nullptr;
+    std::unique_ptr<DampingSearch> search;
+    DampingSearch* damping = nullptr;
   };
-
-  // The phases of step(), in order.
-  void resize(Index n);
-  /// The descent for this problem's shape, from the cache or new.
-  GaussNewtonDescent<Scalar>& descent_for(const Problem<Scalar>& problem, Index n);
-  /// The problem the curvature comes from: `problem`, or its empirical-Fisher face.
-  Problem<Scalar>& curvature_problem(Problem<Scalar>& problem);
-  bool evaluate_gradient(Problem<Scalar>& problem, ConstVectorRef<Scalar> params,
-                         StepReport& report);
-  bool gradient_converged(StepReport& report) const;
-  bool prepare_curvature(Problem<Scalar>& curvature, ConstVectorRef<Scalar> params,
-                         StepReport& report);
-  void update_damping_diagonal();
-  Trial try_step(Problem<Scalar>& problem, const Problem<Scalar>& curvature,
-                 ConstVectorRef<Scalar> params, double lambda, StepReport& report);
-  bool propose(Problem<Scalar>& problem, const Problem<Scalar>& curvature,
-               ConstVectorRef<Scalar> params, double lambda, StepReport& report, int& iterations);
-  void combine_momentum(const Problem<Scalar>& curvature, double lambda);
-  double uphill_reference(double f_old) const;
-  /// f(θ + lr·direction_) into trial_; NaN when the trial is not finite.
-  double evaluate_trial(Problem<Scalar>& problem, ConstVectorRef<Scalar> params, double lr,
-                        StepReport& report);
-  void commit(const Trial& trial, double lambda, VectorRef<Scalar> params, StepReport& report);
-  void finish(StepReport& report, int inner_iterations) const;
-
-  /// The best iterate is needed for evaluation (keep_best) or as the uphill reference.
-  bool tracks_best() const {
-    return options_.keep_best || (options_.uphill && options_.uphill_from_best);
-  }
+  static Parts build(const Options& options, std::string_view name);
+  static DescentSearchOptions loop_options(const Options& options);
+  LevenbergMarquardt(const Options& options, std::string_view name, Parts parts);
 
   Options options_;
-  std::string name_;
-  DampingSearch search_;
-  GeodesicAcceleration<Scalar> geodesic_;
-  std::vector<std::pair<Index, std::unique_ptr<GaussNewtonDescent<Scalar>>>> descents_;
-  GaussNewtonDescent<Scalar>* descent_ = nullptr;  // this step's, from descents_
-  Index n_ = 0;
-  std::int64_t num_steps_ = 0;
-  Vector<Scalar> grad_, d_, d_trial_, s_, trial_, neg_grad_, direction_, previous_;
-  bool has_previous_ = false;
-  std::unique_ptr<EmpiricalFisherProblem<Scalar>> fisher_;
-  const Problem<Scalar>* fisher_inner_ = nullptr;
-  BestIterate<Scalar> best_;
+  DampedGaussNewtonDescent<Scalar>* base_;  // owned by the loop
+  DampingSearch* damping_;                  // owned by the loop
 };
 
 extern template class LevenbergMarquardt<float>;

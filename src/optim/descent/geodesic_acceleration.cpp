@@ -37,7 +37,22 @@ bool GeodesicAcceleration<Scalar>::correct(Problem<Scalar>& problem, ConstVector
   return direction.allFinite();
 }
 
+template <class Scalar>
+DescentResult GeodesicDescent<Scalar>::step(double lambda, VectorRef<Scalar> step) {
+  DescentResult result = this->inner().step(lambda, step);
+  if (!result.ok) return result;
+  const DescentPoint<Scalar>& point = this->point();
+  int iterations = 0;
+  result.ok = acceleration_.correct(point.problem, point.params, base_.base_step(), base_.solver(),
+                                    lambda, base_.trial_diagonal(), step, iterations);
+  result.iterations += iterations;
+  if (!result.ok) result.message = "geodesic correction too large; damping increased";
+  return result;
+}
+
 template class GeodesicAcceleration<float>;
 template class GeodesicAcceleration<double>;
+template class GeodesicDescent<float>;
+template class GeodesicDescent<double>;
 
 }  // namespace curvopt

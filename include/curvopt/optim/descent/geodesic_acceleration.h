@@ -2,7 +2,11 @@
 /// Geodesic acceleration (Transtrum, Machta & Sethna 2011; Transtrum & Sethna 2012): a
 /// second-order correction that decorates any damped Gauss-Newton descent.
 
+#include <memory>
+
 #include "curvopt/core/types.h"
+#include "curvopt/optim/descent/damped_gauss_newton.h"
+#include "curvopt/optim/descent/descent_decorator.h"
 #include "curvopt/optim/gauss_newton_descent.h"
 #include "curvopt/problem/problem.h"
 
@@ -38,7 +42,30 @@ class GeodesicAcceleration {
   Vector<Scalar> r0_, rh_, jv_, shifted_, rhs_, acceleration_;
 };
 
+/// Geodesic acceleration as a decorator: corrects the step of `inner` (a damped Gauss-Newton
+/// descent, possibly already combined with momentum) with the acceleration of `base`'s damped
+/// system at the same λ and diagonal. Adds the residuals, jvp and vjp oracles.
+/// @tparam Scalar float or double
+template <class Scalar>
+class GeodesicDescent final : public DescentDecorator<Scalar> {
+ public:
+  GeodesicDescent(std::unique_ptr<Descent<Scalar>> inner, DampedGaussNewtonDescent<Scalar>& base,
+                  const GeodesicAccelerationOptions& options)
+      : DescentDecorator<Scalar>(std::move(inner)), base_(base), acceleration_(options) {}
+
+  OracleSet required_oracles() const override {
+    return this->inner().required_oracles() | Oracle::kResiduals | Oracle::kJvp | Oracle::kVjp;
+  }
+  DescentResult step(double lambda, VectorRef<Scalar> step) override;
+
+ private:
+  DampedGaussNewtonDescent<Scalar>& base_;
+  GeodesicAcceleration<Scalar> acceleration_;
+};
+
 extern template class GeodesicAcceleration<float>;
 extern template class GeodesicAcceleration<double>;
+extern template class GeodesicDescent<float>;
+extern template class GeodesicDescent<double>;
 
 }  // namespace curvopt

@@ -1,0 +1,324 @@
+// The descent × search loop. step() reads as its phases; each phase is a few lines below it.
+
+#include "curvopt/optim/descent_search_minimizer.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "curvopt/core/errors.h"
+#include "option_list.h"
+
+namespace curvopt {
+
+std::optional<std::string> DescentSearchOptions::validate() const {
+  const char* o = "DescentSearchOptions";
+  std::optional<std::string> trials, uphill_exponent;
+  if (max_trials < 1)
+    trials = "DescentSearchOptions::max_trials = " + std::to_string(max_trials) + ": must be >= 1";
+  if (uphill) uphill_exponent = require_positive(o, "uphill.exponent", uphill->exponent);
+  return first_error({require_positive(o, "learning_rate", learning_rate), trials,
+                      require_non_negative(o, "gradient_tolerance", gradient_tolerance),
+                      require_non_negative(o, "function_tolerance", function_tolerance),
+                      require_non_negative(o, "step_tolerance", step_tolerance), uphill_exponent});
+}
+
+template <class Scalar>
+DescentSearchMinimizer<Scalar>::DescentSearchMinimizer(std::string name,
+                                                       std::unique_ptr<Descent<Scalar>> descent,
+                                                       std::unique_ptr<Search> search,
+                                                       const DescentSearchOptions& options)
+    : name_(std::move(name)),
+      descent_(std::move(descent)),
+      search_(std::move(search)),
+      options_(options) {
+  throw_if_invalid(options);
+  if (descent_->scalar() != search_->scalar_kind())
+    throw ConfigError(name_ + ": the descent takes a " +
+                      std::string(to_string(descent_->scalar())) + " but the search chooses a " +
+                      std::string(to_string(search_->scalar_kind())));
+}
+
+template <class Scalar>
+OracleSet DescentSearchMinimizer<Scalar>::required_oracles() const {
+  return Oracle::kValue | Oracle::kGradient | descent_->required_oracles();
+}
+
+template <class Scalar>
+StepReport DescentSearchMinimizer<Scalar>::step(Problem<Scalar>& problem,
+                                                VectorRef<Scalar> params) {
+  detail::check_parameter_count(name(), params.size(), problem.num_parameters(), n_);
+  resize(params.size());
+  problem.require(required_oracles(), name());
+  StepReport report;
+  report.solver = descent_->begin(problem, params.size());
+  detail::PhaseTimer total(report.times.total_seconds);
+  report.step = num_steps_++;
+  report.learning_rate = options_.learning_rate;
+
+  if (!evaluate_gradient(problem, params, report) || gradient_converged(report) ||
+      !prepare(problem, params, report))
+    return report;
+  search_->begin_step();
+  int inner = 0;
+  report.num_trials = 0;
+  report.status = StepStatus::kRejected;
+  report.message = search_->rejected_message();
+  for (int k = 0; k < options_.max_trials; ++k) {
+    ++report.num_trials;
+    const Trial trial = try_step(problem, params, report);
+    inner += trial.iterations;
+    if (trial.verdict != Verdict::kRejected) {
+      commit(trial, params, report);
+      break;
+    }
+    if (!search_->rejected(trial.outcome)) {
+      report.status = StepStatus::kNoConvergence;
+      report.stop_training = search_->exhaustion_stops_training();
+      report.message = search_->exhausted_message();
+      break;
+    }
+  }
+  finish(report, inner);
+  return report;
+}
+
+template <class Scalar>
+void DescentSearchMinimizer<Scalar>::resize(Index n) {
+  if (n_ == n) return;
+  n_ = n;
+  for (Vector<Scalar>* v : {&grad_, &trial_, &direction_, &previous_}) v->resize(n);
+  has_previous_ = false;
+}
+
+// Phase 1: loss and gradient at θ; a non-finite one ends the step with θ untouched.
+template <class Scalar>
+bool DescentSearchMinimizer<Scalar>::evaluate_gradient(Problem<Scalar>& problem,
+                                                       ConstVectorRef<Scalar> params,
+                                                       StepReport& report) {
+  if (!detail::evaluate_gradient<Scalar>(problem, params, grad_, report)) return false;
+  if (tracks_best()) best_.observe_start(problem.data_version(), report.loss_before, params);
+  report.gradient_norm = static_cast<double>(grad_.norm());
+  return true;
+}
+
+template <class Scalar>
+bool DescentSearchMinimizer<Scalar>::gradient_converged(StepReport& report) const {
+  if (!(options_.gradient_tolerance > 0 &&
+        static_cast<double>(grad_.cwiseAbs().maxCoeff()) <= options_.gradient_tolerance))
+    return false;
+  report.converged = true;
+  report.loss_after = report.loss_before;
+  report_scalar(report, search_->scalar());
+  report.message = "gradient tolerance met";
+  return true;
+}
+
+// Phase 2: the descent's once-per-point work.
+template <class Scalar>
+bool DescentSearchMinimizer<Scalar>::prepare(Problem<Scalar>& problem,
+                                             ConstVectorRef<Scalar> params, StepReport& report) {
+  point_.reset();
+  point_.emplace(DescentPoint<Scalar>{problem, params, grad_, report.loss_before,
+                                      has_previous_ ? &previous_ : nullptr});
+  return descent_->prepare(*point_, report);
+}
+
+// Phases 3 and 4 for the search's scalar: the step, then the trial and its verdict.
+template <class Scalar>
+typename DescentSearchMinimizer<Scalar>::Trial DescentSearchMinimizer<Scalar>::try_step(
+    Problem<Scalar>& problem, ConstVectorRef<Scalar> params, StepReport& report) {
+  Trial t;
+  t.scalar = search_->scalar();
+  TrialOutcome& o = t.outcome;
+  o.f_old = report.loss_before;
+  {
+    detail::PhaseTimer timer(report.times.direction_seconds);
+    const DescentResult result = descent_->step(t.scalar, direction_);
+    t.iterations = result.iterations;
+    if (!result.ok) {
+      if (!result.message.empty()) report.message = result.message;
+      return t;
+    }
+  }
+  detail::PhaseTimer timer(report.times.search_seconds);
+  const double lr = options_.learning_rate;
+  o.f_new = evaluate_trial(problem, params, lr, report);
+  // The model's predicted reduction for the trial step lr·s: −(lr·gᵀs + ½lr²·sᵀBs).
+  const double slope = static_cast<double>(grad_.dot(direction_));
+  o.predicted = -(lr * slope + 0.5 * lr * lr * descent_->curvature(direction_));
+  o.rho = gain_ratio(o.f_old, o.f_new, o.predicted);
+  o.slope = lr * slope;
+  o.step_norm = lr * static_cast<double>(direction_.norm());
+  if (search_->accepts(o)) {
+    t.verdict = Verdict::kAccepted;
+  } else {
+    second_chance(problem, params, t, report);
+  }
+  return t;
+}
+
+// A trial the search refused may still be taken as an uphill step that continues the previous
+// one, or rescued by a search over the learning rate along its direction.
+template <class Scalar>
+bool DescentSearchMinimizer<Scalar>::second_chance(Problem<Scalar>& problem,
+                                                   ConstVectorRef<Scalar> params, Trial& t,
+                                                   StepReport& report) {
+  const double f_old = t.outcome.f_old;
+  if (options_.uphill && has_previous_) {
+    const double reference =
+        options_.uphill_from_best && best_.has_best() ? best_.best_loss() : f_old;
+    if (options_.uphill->accepts<Scalar>(t.outcome.f_new, reference, descent_->base_step(),
+                                         previous_)) {
+      t.verdict = Verdict::kUphill;
+      return true;
+    }
+  }
+  if (!options_.rescue) return false;
+  const auto rescue = options_.rescue->search(
+      [&](double rate) { return evaluate_trial(problem, params, rate, report); }, f_old);
+  if (!rescue.found) return false;
+  t.outcome.f_new = evaluate_trial(problem, params, rescue.learning_rate, report);  // trial_ at lr*
+  t.learning_rate = rescue.learning_rate;
+  t.verdict = Verdict::kRescued;
+  return true;
+}
+
+template <class Scalar>
+double DescentSearchMinimizer<Scalar>::evaluate_trial(Problem<Scalar>& problem,
+                                                      ConstVectorRef<Scalar> params, double lr,
+                                                      StepReport& report) {
+  trial_ = params + static_cast<Scalar>(lr) * direction_;
+  if (!trial_.allFinite()) return std::numeric_limits<double>::quiet_NaN();
+  ++report.num_value_evaluations;
+  return static_cast<double>(problem.value(trial_));
+}
+
+// Phase 5: move to the trial, update the search, the descent and the records.
+template <class Scalar>
+void DescentSearchMinimizer<Scalar>::commit(const Trial& trial, VectorRef<Scalar> params,
+                                            StepReport& report) {
+  const double f_new = trial.outcome.f_new;
+  report.status = StepStatus::kAccepted;
+  report.message = trial.verdict == Verdict::kUphill    ? "uphill step accepted"
+                   : trial.verdict == Verdict::kRescued ? "accepted after the learning-rate search"
+                                                        : std::string_view();
+  report_scalar(report, trial.scalar);
+  report.loss_after = f_new;
+  if (trial.verdict == Verdict::kRescued) report.learning_rate = trial.learning_rate;
+  previous_ = trial_ - params;
+  report.step_norm = static_cast<double>(previous_.norm());
+  has_previous_ = true;
+  params = trial_;
+  if (tracks_best()) best_.observe_accepted(f_new, params);
+  descent_->accepted();
+  // A step saved by the learning-rate search with lr* < 1 says the full step was too long: the
+  // search moves as after a rejection (λ rises), else it would keep accepting negligible steps
+  // (lr* = 1e-6) with its scalar stuck. With lr* ≥ 1 the step was short: as after an accept
+  // (Pooladzandi & Zhou 2022 leave this open).
+  if (trial.verdict == Verdict::kRescued && trial.learning_rate < 1.0)
+    search_->rejected(trial.outcome);
+  else
+    search_->accepted(trial.outcome);
+  test_convergence(trial, params, report);
+}
+
+template <class Scalar>
+void DescentSearchMinimizer<Scalar>::test_convergence(const Trial& trial,
+                                                      ConstVectorRef<Scalar> params,
+                                                      StepReport& report) const {
+  const double f_old = trial.outcome.f_old, f_new = trial.outcome.f_new;
+  const double tol_f = options_.function_tolerance, tol_x = options_.step_tolerance;
+  if (tol_f > 0 && std::abs(f_old - f_new) <= tol_f * f_old) {
+    report.converged = true;
+    report.message = "function tolerance met";
+  } else if (tol_x > 0 &&
+             report.step_norm <= tol_x * (static_cast<double>(params.norm()) + tol_x)) {
+    report.converged = true;
+    report.message = "step tolerance met";
+  }
+}
+
+template <class Scalar>
+void DescentSearchMinimizer<Scalar>::finish(StepReport& report, int inner_iterations) const {
+  if (report.status != StepStatus::kAccepted && search_->scalar_kind() == StepScalar::kDamping)
+    report.damping = search_->scalar();
+  report.inner_iterations = inner_iterations;
+  descent_->report_times(report.times);
+}
+
+template <class Scalar>
+void DescentSearchMinimizer<Scalar>::report_scalar(StepReport& report, double scalar) const {
+  switch (search_->scalar_kind()) {
+    case StepScalar::kDamping:
+      report.damping = scalar;
+      break;
+    case StepScalar::kStepSize:
+      report.step_length = scalar;
+      break;
+    case StepScalar::kRadius:  // the step's norm says how far it went
+      break;
+  }
+}
+
+template <class Scalar>
+const Vector<Scalar>* DescentSearchMinimizer<Scalar>::evaluation_parameters() const {
+  return options_.keep_best ? best_.better_than_current() : nullptr;
+}
+
+template <class Scalar>
+std::vector<std::pair<std::string, std::string>> DescentSearchMinimizer<Scalar>::options() const {
+  const auto text = [](double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.17g", v);
+    return std::string(buffer);
+  };
+  return {{"learning_rate", text(options_.learning_rate)},
+          {"max_trials", std::to_string(options_.max_trials)},
+          {"gradient_tolerance", text(options_.gradient_tolerance)},
+          {"function_tolerance", text(options_.function_tolerance)},
+          {"step_tolerance", text(options_.step_tolerance)}};
+}
+
+template <class Scalar>
+void DescentSearchMinimizer<Scalar>::reset() {
+  n_ = 0;
+  num_steps_ = 0;
+  search_->reset();
+  descent_->reset();
+  has_previous_ = false;
+  best_.reset();
+}
+
+template <class Scalar>
+OptimizerState DescentSearchMinimizer<Scalar>::save_state() const {
+  OptimizerState state{std::string(name())};
+  state.put("num_parameters", static_cast<double>(n_));
+  state.put("num_steps", static_cast<double>(num_steps_));
+  state.put("has_previous_step", has_previous_ ? 1.0 : 0.0);
+  if (has_previous_) state.put("previous_step", previous_);
+  search_->save(state);
+  descent_->save(state);
+  if (tracks_best()) best_.save(state);
+  return state;
+}
+
+template <class Scalar>
+void DescentSearchMinimizer<Scalar>::load_state(const OptimizerState& state) {
+  detail::check_state_owner(name(), state);
+  reset();
+  const auto n = static_cast<Index>(state.get_scalar("num_parameters"));
+  num_steps_ = static_cast<std::int64_t>(state.get_scalar("num_steps"));
+  search_->load(state);
+  if (n > 0) {
+    resize(n);
+    has_previous_ = state.get_scalar("has_previous_step") != 0;
+    if (has_previous_) state.get_into("previous_step", previous_);
+  }
+  descent_->load(state, n);
+  if (tracks_best()) best_.load(state, n);  // the record continues on the data it was saved with
+}
+
+template class DescentSearchMinimizer<float>;
+template class DescentSearchMinimizer<double>;
+
+}  // namespace curvopt
