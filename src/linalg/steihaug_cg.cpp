@@ -38,11 +38,17 @@ std::string_view to_string(SteihaugTermination termination) {
 }
 
 template <class Scalar>
-SteihaugCg<Scalar>::SteihaugCg(const SteihaugOptions& options) : options_(options) {
+SteihaugCg<Scalar>::SteihaugCg(const SteihaugOptions& options) {
+  set_options(options);
+}
+
+template <class Scalar>
+void SteihaugCg<Scalar>::set_options(const SteihaugOptions& options) {
   if (options.max_iterations < 0 || options.relative_tolerance < 0 ||
       options.absolute_tolerance < 0)
     throw ConfigError(
         "SteihaugOptions: max_iterations, relative_tolerance and absolute_tolerance must be >= 0");
+  options_ = options;
 }
 
 template <class Scalar>

@@ -14,7 +14,9 @@ namespace {
 
 /// n × n: JᵀJ once per point, a Cholesky per λ (linalg's NormalEquationsSolver). J is kept whole
 /// when it fits in the memory budget beside the n × n matrices; otherwise JᵀJ is accumulated over
-/// the problem's Jacobian blocks and products with J go through jvp.
+/// the problem's Jacobian blocks and products with J go through jvp. A problem that lists the
+/// gauss_newton_matrix oracle (a decorator reducing JᵀJ over processes) gives JᵀJ itself; J is
+/// then never seen and ‖Js‖² = sᵀ(JᵀJ)s.
 template <class Scalar>
 class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
  public:
@@ -23,37 +25,25 @@ class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
   GaussNewtonForm form() const override { return GaussNewtonForm::kParameterSpace; }
   bool prepare(Problem<Scalar>& problem, ConstVectorRef<Scalar> params) override {
     const Index m = problem.num_residuals(), n = params.size();
-    const double s = sizeof(Scalar), matrices = 3 * static_cast<double>(n) * static_cast<double>(n);
-    sliced_ =
-        (static_cast<double>(m) * static_cast<double>(n) + matrices) * s > memory_budget_bytes_ &&
-        problem.num_jacobian_blocks() > 1;
     if (normal_.size() != n) normal_.resize(n);
     normal_.clear();  // a new point: the cached factorization is stale
-    if (sliced_) {
-      // JᵀJ = Σ_k J_kᵀJ_k over row blocks: only one block of J is alive at a time.
-      problem_ = &problem;
-      params_ = params;
-      const Index blocks = problem.num_jacobian_blocks();
-      J_.resize(m / blocks, n);
-      for (Index k = 0; k < blocks; ++k) {
-        {
-          detail::PhaseTimer timer(this->times_.jacobian_seconds);
-          problem.jacobian_block(params, k, J_);
-        }
-        if (!J_.allFinite()) return false;
-        detail::PhaseTimer timer(this->times_.matrix_seconds);
-        normal_.accumulate(J_);
-      }
-    } else {
-      if (J_.rows() != m || J_.cols() != n) J_.resize(m, n);
-      {
-        detail::PhaseTimer timer(this->times_.jacobian_seconds);
-        problem.jacobian(params, J_);
-      }
-      if (!J_.allFinite()) return false;
-      detail::PhaseTimer timer(this->times_.matrix_seconds);
-      normal_.accumulate(J_);  // symmetric rank-k update (BLAS syrk) of the lower triangle
+    source_ = problem.oracles().contains(Oracle::kGaussNewtonMatrix) ? Source::kOracle
+              : sliced(problem, m, n)                                ? Source::kBlocks
+                                                                     : Source::kWhole;
+    problem_ = &problem;
+    bool finite = true;
+    switch (source_) {
+      case Source::kOracle:
+        finite = prepare_from_oracle(problem, params);
+        break;
+      case Source::kBlocks:
+        finite = prepare_from_blocks(problem, params, m, n);
+        break;
+      case Source::kWhole:
+        finite = prepare_from_whole(problem, params, m, n);
+        break;
     }
+    if (!finite) return false;
     diagonal_ = normal_.diagonal();
     return true;
   }
@@ -69,18 +59,72 @@ class ParameterSpaceDescent final : public GaussNewtonDescent<Scalar> {
     return status != FactorStatus::kNotPositiveDefinite && normal_.solve(b, s);
   }
   double jacobian_norm_squared(ConstVectorRef<Scalar> s) override {
-    if (sliced_) {
-      js_.resize(problem_->num_residuals());
-      problem_->jvp(params_, s, js_);
-    } else {
-      js_.noalias() = J_ * s;
+    switch (source_) {
+      case Source::kOracle:
+        js_.resize(s.size());
+        js_.noalias() = normal_.lower_triangle().template selfadjointView<Eigen::Lower>() * s;
+        return static_cast<double>(s.dot(js_));
+      case Source::kBlocks:
+        js_.resize(problem_->num_residuals());
+        problem_->jvp(params_, s, js_);
+        break;
+      case Source::kWhole:
+        js_.noalias() = J_ * s;
+        break;
     }
     return static_cast<double>(js_.squaredNorm());
   }
 
  private:
+  enum class Source { kWhole, kBlocks, kOracle };
+
+  /// J does not fit beside the n × n matrices and the problem can give it in row blocks.
+  bool sliced(const Problem<Scalar>& problem, Index m, Index n) const {
+    const double s = sizeof(Scalar), matrices = 3 * static_cast<double>(n) * static_cast<double>(n);
+    return (static_cast<double>(m) * static_cast<double>(n) + matrices) * s >
+               memory_budget_bytes_ &&
+           problem.num_jacobian_blocks() > 1;
+  }
+  bool prepare_from_oracle(Problem<Scalar>& problem, ConstVectorRef<Scalar> params) {
+    detail::PhaseTimer timer(this->times_.matrix_seconds);
+    Matrix<Scalar>& jtj = normal_.normal_matrix();
+    problem.gauss_newton_matrix(params, jtj);
+    for (Index j = 0; j < jtj.cols(); ++j)
+      if (!jtj.col(j).tail(jtj.rows() - j).allFinite()) return false;
+    return true;
+  }
+  // JᵀJ = Σ_k J_kᵀJ_k over row blocks: only one block of J is alive at a time.
+  bool prepare_from_blocks(Problem<Scalar>& problem, ConstVectorRef<Scalar> params, Index m,
+                           Index n) {
+    params_ = params;
+    const Index blocks = problem.num_jacobian_blocks();
+    J_.resize(m / blocks, n);
+    for (Index k = 0; k < blocks; ++k) {
+      {
+        detail::PhaseTimer timer(this->times_.jacobian_seconds);
+        problem.jacobian_block(params, k, J_);
+      }
+      if (!J_.allFinite()) return false;
+      detail::PhaseTimer timer(this->times_.matrix_seconds);
+      normal_.accumulate(J_);
+    }
+    return true;
+  }
+  bool prepare_from_whole(Problem<Scalar>& problem, ConstVectorRef<Scalar> params, Index m,
+                          Index n) {
+    if (J_.rows() != m || J_.cols() != n) J_.resize(m, n);
+    {
+      detail::PhaseTimer timer(this->times_.jacobian_seconds);
+      problem.jacobian(params, J_);
+    }
+    if (!J_.allFinite()) return false;
+    detail::PhaseTimer timer(this->times_.matrix_seconds);
+    normal_.accumulate(J_);  // symmetric rank-k update (BLAS syrk) of the lower triangle
+    return true;
+  }
+
   double memory_budget_bytes_;
-  bool sliced_ = false;
+  Source source_ = Source::kWhole;
   Problem<Scalar>* problem_ = nullptr;
   Matrix<Scalar> J_;
   Vector<Scalar> diagonal_, js_, params_;

@@ -30,6 +30,8 @@ std::string_view to_string(Oracle oracle) {
       return "per_example_gradients";
     case Oracle::kKfacStatistics:
       return "kfac_statistics";
+    case Oracle::kGaussNewtonMatrix:
+      return "gauss_newton_matrix";
   }
   return "unknown oracle";
 }
@@ -104,6 +106,24 @@ void Problem<Scalar>::hessian_vector_product(ConstVectorRef<Scalar>, ConstVector
 template <class Scalar>
 void Problem<Scalar>::per_example_gradients(ConstVectorRef<Scalar>, MatrixRef<Scalar>) {
   unsupported(Oracle::kPerExampleGradients);
+}
+
+template <class Scalar>
+void Problem<Scalar>::gauss_newton_matrix(ConstVectorRef<Scalar> params, MatrixRef<Scalar> JtJ) {
+  if (!oracles().contains(Oracle::kJacobian)) unsupported(Oracle::kGaussNewtonMatrix);
+  const Index n = num_parameters(), blocks = num_jacobian_blocks();
+  if (JtJ.rows() != n || JtJ.cols() != n)
+    throw ShapeError("Problem::gauss_newton_matrix: a " + std::to_string(JtJ.rows()) + " x " +
+                     std::to_string(JtJ.cols()) + " output, expected " + std::to_string(n) + " x " +
+                     std::to_string(n));
+  const Index rows = num_residuals() / blocks;
+  if (gauss_newton_block_.rows() != rows || gauss_newton_block_.cols() != n)
+    gauss_newton_block_.resize(rows, n);
+  JtJ.template triangularView<Eigen::Lower>().setZero();
+  for (Index k = 0; k < blocks; ++k) {
+    jacobian_block(params, k, gauss_newton_block_);
+    JtJ.template selfadjointView<Eigen::Lower>().rankUpdate(gauss_newton_block_.transpose());
+  }
 }
 
 template <class Scalar>

@@ -82,6 +82,8 @@ class NormalEquationsSolver {
   void set_jacobian(ConstMatrixRef<Scalar> J);
   /// JᵀJ for a caller to fill (lower triangle read); marks the factorization stale.
   Matrix<Scalar>& normal_matrix();
+  /// JᵀJ as filled (only its lower triangle is meaningful), without marking anything stale.
+  const Matrix<Scalar>& lower_triangle() const { return jtj_; }
   /// diag(JᵀJ), e.g. for Marquardt's scaling.
   auto diagonal() const { return jtj_.diagonal(); }
 

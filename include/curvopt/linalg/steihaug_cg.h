@@ -57,6 +57,8 @@ class SteihaugCg {
 
   void resize(Index n);
   const SteihaugOptions& options() const { return options_; }
+  /// New options (a per-point tolerance), keeping the work vectors.
+  void set_options(const SteihaugOptions& options);
 
   /// Approximately minimizes gᵀs + ½sᵀBs over ‖s‖ ≤ radius (> 0); writes s.
   SteihaugResult solve(LinearOperatorRef<Scalar> B, ConstVectorRef<Scalar> g, double radius,

@@ -25,6 +25,7 @@ enum class Oracle : std::uint32_t {
   kHessianProduct = 1u << 8,       ///< ∇²f v
   kPerExampleGradients = 1u << 9,  ///< ∇f_s for every example s of the batch
   kKfacStatistics = 1u << 10,      ///< per-layer Kronecker factors A and G (K-FAC)
+  kGaussNewtonMatrix = 1u << 11,   ///< JᵀJ (n × n) without a Jacobian the caller can see
 };
 
 /// Which targets K-FAC's output-side factor is built from (Martens & Grosse 2015).
@@ -108,6 +109,13 @@ class Problem {
   virtual void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                                       VectorRef<Scalar> out);
   virtual void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G);
+  /// JᵀJ (n × n) into the lower triangle of JtJ (the strict upper triangle is left as it is).
+  /// Every problem with the jacobian oracle has it: the default accumulates JᵀJ over the
+  /// Jacobian's row blocks, one block alive at a time. A problem lists kGaussNewtonMatrix in
+  /// oracles() when it provides the matrix otherwise, typically a decorator that reduces it (a
+  /// sum over processes, each holding its rows of J); the parameter-space Gauss-Newton descent
+  /// then takes JᵀJ from here and products with J never leave it.
+  virtual void gauss_newton_matrix(ConstVectorRef<Scalar> params, MatrixRef<Scalar> JtJ);
   /// K-FAC statistics of every layer K-FAC covers, one entry per layer (a network's Dense and
   /// Conv2d layers): an oracle, so that a decorator can provide or reduce them (a distributed
   /// reduction over processes). `rng` draws the sampled targets.
@@ -128,6 +136,7 @@ class Problem {
   static std::uint64_t fresh_data_version();
 
   std::uint64_t data_version_ = fresh_data_version();
+  Matrix<Scalar> gauss_newton_block_;  // the default gauss_newton_matrix's one block of J
 };
 
 extern template class Problem<float>;

@@ -15,9 +15,10 @@ DampedGaussNewtonDescent<Scalar>::DampedGaussNewtonDescent(const DampedGaussNewt
 template <class Scalar>
 OracleSet DampedGaussNewtonDescent<Scalar>::required_oracles() const {
   if (options_.curvature == LmCurvature::kEmpiricalFisher) return Oracle::kPerExampleGradients;
-  return options_.form == GaussNewtonForm::kConjugateGradient
-             ? OracleSet(Oracle::kGgnProduct)
-             : Oracle::kResiduals | Oracle::kJacobian;
+  // The explicit forms also need J, unless the problem gives JᵀJ (parameter space) or the Gram
+  // with products (data space); solver_for() checks that once the form is known.
+  return options_.form == GaussNewtonForm::kConjugateGradient ? OracleSet(Oracle::kGgnProduct)
+                                                              : OracleSet(Oracle::kResiduals);
 }
 
 template <class Scalar>
@@ -43,10 +44,19 @@ GaussNewtonDescent<Scalar>& DampedGaussNewtonDescent<Scalar>::solver_for(
   const Index m = problem.num_residuals();
   for (auto& [rows, solver] : solvers_)
     if (rows == m) return *solver;
+  const OracleSet oracles = problem.oracles();
+  const bool matrix_only =
+      oracles.contains(Oracle::kGaussNewtonMatrix) && !oracles.contains(Oracle::kJacobian);
   GaussNewtonForm form = options_.form;
-  if (form == GaussNewtonForm::kAuto)
+  if (form == GaussNewtonForm::kAuto && matrix_only) {
+    // Only JᵀJ: the n × n form when it fits, else matrix-free.
+    const double matrices = 3 * static_cast<double>(n) * static_cast<double>(n) * sizeof(Scalar);
+    form = matrices <= options_.memory_budget_bytes ? GaussNewtonForm::kParameterSpace
+                                                    : GaussNewtonForm::kConjugateGradient;
+  } else if (form == GaussNewtonForm::kAuto) {
     form = choose_gauss_newton_form(m, n, sizeof(Scalar), options_.memory_budget_bytes,
                                     problem.num_jacobian_blocks());
+  }
   if (form == GaussNewtonForm::kConjugateGradient &&
       options_.damping_matrix != DampingMatrix::kIdentity)
     throw ConfigError(owner_ +
@@ -57,7 +67,13 @@ GaussNewtonDescent<Scalar>& DampedGaussNewtonDescent<Scalar>::solver_for(
   // problem's Gram oracle (cheap identities for Dense layers) without forming J.
   const OracleSet gram_path = Oracle::kGram | Oracle::kJvp | Oracle::kVjp;
   const bool use_gram_oracle =
-      options_.damping_matrix == DampingMatrix::kIdentity && problem.oracles().contains(gram_path);
+      options_.damping_matrix == DampingMatrix::kIdentity && oracles.contains(gram_path);
+  const bool needs_jacobian = form == GaussNewtonForm::kDataSpace ? !use_gram_oracle
+                              : form == GaussNewtonForm::kParameterSpace
+                                  ? !oracles.contains(Oracle::kGaussNewtonMatrix)
+                                  : false;
+  if (needs_jacobian) problem.require(Oracle::kJacobian, owner_);
+  if (form == GaussNewtonForm::kConjugateGradient) problem.require(Oracle::kGgnProduct, owner_);
   if (solvers_.size() == kCachedSolvers) solvers_.erase(solvers_.begin());
   solvers_.emplace_back(
       m, make_gauss_newton_descent<Scalar>(form, options_.cg_max_iterations, options_.cg_tolerance,
