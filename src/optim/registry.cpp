@@ -13,6 +13,7 @@
 #include "curvopt/optim/nlls_full.h"
 #include "curvopt/optim/nllsl.h"
 #include "curvopt/optim/rmsprop.h"
+#include "curvopt/optim/sampled_quasi_newton.h"
 #include "curvopt/optim/sgd.h"
 
 namespace curvopt {
@@ -121,6 +122,16 @@ const std::vector<Entry>& registry() {
     e.push_back(entry<LevenbergMarquardt>(
         "gauss-newton", "Gauss-Newton: lm with vanishing damping (a safeguard only)",
         gauss_newton));
+    e.push_back(entry<SampledLbfgs>(
+        "slbfgs",
+        "S-LBFGS: L-BFGS from pairs sampled at each step, Armijo backtracking "
+        "(Berahas, Jahani, Richtarik & Takac 2022)",
+        SampledLbfgsOptions{}));
+    e.push_back(entry<SampledLsr1>(
+        "slsr1",
+        "S-LSR1: L-SR1 from pairs sampled at each step, trust region "
+        "(Berahas, Jahani, Richtarik & Takac 2022)",
+        SampledLsr1Options{}));
     e.push_back(entry<Nlls1>("nlls1", "NLLS1: rank-1 Jacobian estimate, O(n) per step (Brust 2021)",
                              Nlls1Options{}));
     e.push_back(entry<Nllsl>("nllsl",

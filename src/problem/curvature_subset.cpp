@@ -88,6 +88,25 @@ void CurvatureSubset<Scalar>::hessian_vector_product(ConstVectorRef<Scalar> para
 }
 
 template <class Scalar>
+void CurvatureSubset<Scalar>::hessian_matrix_product(ConstVectorRef<Scalar> params,
+                                                     ConstMatrixRef<Scalar> V,
+                                                     MatrixRef<Scalar> out) {
+  subset().hessian_matrix_product(params, V, out);
+}
+
+template <class Scalar>
+void CurvatureSubset<Scalar>::ggn_matrix_product(ConstVectorRef<Scalar> params,
+                                                 ConstMatrixRef<Scalar> V, MatrixRef<Scalar> out) {
+  subset().ggn_matrix_product(params, V, out);
+}
+
+template <class Scalar>
+void CurvatureSubset<Scalar>::gauss_newton_matrix(ConstVectorRef<Scalar> params,
+                                                  MatrixRef<Scalar> JtJ) {
+  subset().gauss_newton_matrix(params, JtJ);
+}
+
+template <class Scalar>
 void CurvatureSubset<Scalar>::kfac_statistics(ConstVectorRef<Scalar> params, KfacTargets targets,
                                               Rng& rng, std::vector<KfacFactors<Scalar>>& out) {
   subset().kfac_statistics(params, targets, rng, out);

@@ -9,8 +9,12 @@ namespace curvopt {
 
 template <class Scalar>
 FunctionProblem<Scalar>::FunctionProblem(Index num_parameters, ValueFunction value,
-                                         GradientFunction gradient)
-    : num_parameters_(num_parameters), value_(std::move(value)), gradient_(std::move(gradient)) {
+                                         GradientFunction gradient,
+                                         HessianProductFunction hessian_product)
+    : num_parameters_(num_parameters),
+      value_(std::move(value)),
+      gradient_(std::move(gradient)),
+      hessian_product_(std::move(hessian_product)) {
   if (num_parameters < 1)
     throw ConfigError("FunctionProblem: num_parameters = " + std::to_string(num_parameters) +
                       ": must be >= 1");
@@ -23,6 +27,23 @@ void FunctionProblem<Scalar>::check(const char* what, Index size) const {
   if (size != num_parameters_)
     throw ShapeError(std::string("FunctionProblem: ") + what + " has " + std::to_string(size) +
                      " entries, expected " + std::to_string(num_parameters_));
+}
+
+template <class Scalar>
+OracleSet FunctionProblem<Scalar>::oracles() const {
+  OracleSet set = Oracle::kValue | Oracle::kGradient;
+  return hessian_product_ ? set | Oracle::kHessianProduct : set;
+}
+
+template <class Scalar>
+void FunctionProblem<Scalar>::hessian_vector_product(ConstVectorRef<Scalar> params,
+                                                     ConstVectorRef<Scalar> v,
+                                                     VectorRef<Scalar> out) {
+  if (!hessian_product_) Problem<Scalar>::hessian_vector_product(params, v, out);  // throws
+  check("the parameter vector", params.size());
+  check("the vector", v.size());
+  check("the output", out.size());
+  hessian_product_(params, v, out);
 }
 
 template <class Scalar>

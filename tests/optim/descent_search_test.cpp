@@ -20,34 +20,6 @@
 namespace curvopt {
 namespace {
 
-/// Chained Rosenbrock with its exact Hessian products.
-class RosenbrockWithHessian final : public Problem<double> {
- public:
-  explicit RosenbrockWithHessian(Index n) : inner_(testing::rosenbrock<double>(n)), n_(n) {}
-  Index num_parameters() const override { return n_; }
-  OracleSet oracles() const override {
-    return Oracle::kValue | Oracle::kGradient | Oracle::kHessianProduct;
-  }
-  double value(ConstVectorRef<double> x) override { return inner_.value(x); }
-  double gradient(ConstVectorRef<double> x, VectorRef<double> g) override {
-    return inner_.gradient(x, g);
-  }
-  void hessian_vector_product(ConstVectorRef<double> x, ConstVectorRef<double> v,
-                              VectorRef<double> out) override {
-    out.setZero();
-    for (Index i = 0; i + 1 < x.size(); ++i) {
-      // The Hessian of 100(x_{i+1} − x_i²)² + (1 − x_i)² in (x_i, x_{i+1}).
-      const double hii = 1200 * x(i) * x(i) - 400 * x(i + 1) + 2, hij = -400 * x(i), hjj = 200;
-      out(i) += hii * v(i) + hij * v(i + 1);
-      out(i + 1) += hij * v(i) + hjj * v(i + 1);
-    }
-  }
-
- private:
-  FunctionProblem<double> inner_;
-  Index n_;
-};
-
 template <class Scalar>
 std::unique_ptr<DescentSearchMinimizer<Scalar>> trust_region_newton(
     const DescentSearchOptions& loop = {.max_trials = 1, .gradient_tolerance = 1e-10},
@@ -64,8 +36,8 @@ Vector<double> rosenbrock_start(Index n) {
   return x;
 }
 
-TEST(RosenbrockWithHessian, ProductsMatchFiniteDifferencesOfTheGradient) {
-  RosenbrockWithHessian problem(5);
+TEST(Rosenbrock, HessianProductsMatchFiniteDifferencesOfTheGradient) {
+  auto problem = testing::rosenbrock<double>(5);
   Vector<double> x = rosenbrock_start(5), v(5), hv(5), gp(5), gm(5);
   v << 0.3, -1.1, 0.7, 0.2, -0.5;
   problem.hessian_vector_product(x, v, hv);
@@ -81,7 +53,7 @@ TEST(RosenbrockWithHessian, ProductsMatchFiniteDifferencesOfTheGradient) {
 // for n = 2, 408 for n = 100); the bounds leave 1.5× that.
 TEST(TrustRegionNewtonCg, SolvesRosenbrockFromTheStandardStart) {
   for (const auto& [n, max_steps] : {std::pair<Index, int>{2, 60}, {100, 600}}) {
-    RosenbrockWithHessian problem(n);
+    auto problem = testing::rosenbrock<double>(n);
     auto optimizer = trust_region_newton<double>();
     Vector<double> x = rosenbrock_start(n);
     bool converged = false;
@@ -124,7 +96,7 @@ TEST(TrustRegionSearch, RadiusRules) {
 }
 
 TEST(BacktrackingSearch, HalvesUntilSufficientDecreaseAndRefusesAscent) {
-  BacktrackingSearch search({.growth = 2});
+  BacktrackingSearch search({.growth = 2, .max_step = 1.5});
   search.begin_step();
   EXPECT_EQ(search.scalar(), 1);
   const TrialOutcome too_long{.f_old = 1, .f_new = 0.99999, .slope = -1};
@@ -134,8 +106,11 @@ TEST(BacktrackingSearch, HalvesUntilSufficientDecreaseAndRefusesAscent) {
   const TrialOutcome enough{.f_old = 1, .f_new = 0.9, .slope = -0.5};
   EXPECT_TRUE(search.accepts(enough));
   search.accepted(enough);
-  search.begin_step();  // min(initial, 2·0.5)
+  search.begin_step();  // 2·0.5
   EXPECT_EQ(search.scalar(), 1);
+  search.accepted(enough);
+  search.begin_step();  // min(max_step, 2·1)
+  EXPECT_EQ(search.scalar(), 1.5);
   const TrialOutcome ascent{.f_old = 1, .f_new = 0.5, .slope = 0.1};
   EXPECT_FALSE(search.accepts(ascent));  // not a descent direction, even though f fell
   EXPECT_FALSE(search.rejected(ascent));
@@ -195,7 +170,7 @@ TEST(DescentSearchMinimizer, NonFiniteGradientLeavesTheParametersUntouched) {
 // Save after three steps, continue three more; a fresh optimizer loaded from the state follows
 // the same three steps bit for bit (the radius is part of the state).
 TEST(DescentSearchMinimizer, ResumesBitIdenticallyFromItsState) {
-  RosenbrockWithHessian problem(4);
+  auto problem = testing::rosenbrock<double>(4);
   auto first = trust_region_newton<double>();
   Vector<double> x = rosenbrock_start(4);
   for (int k = 0; k < 3; ++k) first->step(problem, x);

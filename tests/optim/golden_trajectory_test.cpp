@@ -66,6 +66,10 @@ const char* const kSpecs[] = {
     "nlls1",
     "nllsl",
     "nlls-full",
+    "slbfgs",
+    "slbfgs sampling=gradient memory=4 radius=0.1",
+    "slsr1",
+    "slsr1 solver=exact memory=5",
 };
 
 constexpr int kSteps = 10;

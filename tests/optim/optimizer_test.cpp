@@ -33,6 +33,10 @@ const char* const kSpecs[] = {
     "lbfgs line_search=none lr=0.1 memory=3",
     "nlls1 delta=0.8",
     "nlls1 delta=0 alpha=0.1 jacobian_decay=0.9",
+    "slbfgs",
+    "slbfgs sampling=gradient memory=4 radius=0.1",
+    "slsr1",
+    "slsr1 solver=exact memory=5",
 };
 
 class EveryOptimizer : public ::testing::TestWithParam<const char*> {};

@@ -16,7 +16,8 @@
 
 namespace curvopt::testing {
 
-/// f(θ) = ½(θ₁² + 10θ₂²), ∇f = (θ₁, 10θ₂): minimum 0 at the origin, condition number 10.
+/// f(θ) = ½(θ₁² + 10θ₂²), ∇f = (θ₁, 10θ₂), ∇²f = diag(1, 10): minimum 0 at the origin,
+/// condition number 10.
 template <class Scalar>
 FunctionProblem<Scalar> quadratic_2d() {
   return FunctionProblem<Scalar>(
@@ -25,10 +26,15 @@ FunctionProblem<Scalar> quadratic_2d() {
         g(0) = x(0);
         g(1) = 10 * x(1);
         return Scalar(0.5) * (x(0) * x(0) + 10 * x(1) * x(1));
+      },
+      [](ConstVectorRef<Scalar>, ConstVectorRef<Scalar> v, VectorRef<Scalar> out) {
+        out(0) = v(0);
+        out(1) = 10 * v(1);
       });
 }
 
-/// Chained Rosenbrock Σᵢ 100(θᵢ₊₁ − θᵢ²)² + (1 − θᵢ)² in n ≥ 2 dimensions; minimum 0 at (1, …, 1).
+/// Chained Rosenbrock Σᵢ 100(θᵢ₊₁ − θᵢ²)² + (1 − θᵢ)² in n ≥ 2 dimensions, with its exact Hessian
+/// products; minimum 0 at (1, …, 1).
 template <class Scalar>
 FunctionProblem<Scalar> rosenbrock(Index n = 2) {
   auto value = [](ConstVectorRef<Scalar> x) {
@@ -39,7 +45,7 @@ FunctionProblem<Scalar> rosenbrock(Index n = 2) {
     }
     return f;
   };
-  return FunctionProblem<Scalar>(n, value, [value](ConstVectorRef<Scalar> x, VectorRef<Scalar> g) {
+  auto gradient = [value](ConstVectorRef<Scalar> x, VectorRef<Scalar> g) {
     g.setZero();
     for (Index i = 0; i + 1 < x.size(); ++i) {
       const Scalar a = x(i + 1) - x(i) * x(i), b = 1 - x(i);
@@ -47,11 +53,22 @@ FunctionProblem<Scalar> rosenbrock(Index n = 2) {
       g(i + 1) += 200 * a;
     }
     return value(x);
-  });
+  };
+  auto hessian_product = [](ConstVectorRef<Scalar> x, ConstVectorRef<Scalar> v,
+                            VectorRef<Scalar> out) {
+    out.setZero();
+    for (Index i = 0; i + 1 < x.size(); ++i) {
+      // The Hessian of 100(x_{i+1} − x_i²)² + (1 − x_i)² in (x_i, x_{i+1}).
+      const Scalar hii = 1200 * x(i) * x(i) - 400 * x(i + 1) + 2, hij = -400 * x(i), hjj = 200;
+      out(i) += hii * v(i) + hij * v(i + 1);
+      out(i + 1) += hij * v(i) + hjj * v(i + 1);
+    }
+  };
+  return FunctionProblem<Scalar>(n, value, gradient, hessian_product);
 }
 
-/// The 2-D quadratic, except that while poisoned its value and gradient are NaN (as a batch
-/// with a corrupt example would give). Switching counts as a change of data.
+/// The 2-D quadratic, except that while poisoned its value, gradient and Hessian products are NaN
+/// (as a batch with a corrupt example would give). Switching counts as a change of data.
 template <class Scalar>
 class PoisonableProblem final : public Problem<Scalar> {
  public:
@@ -60,8 +77,17 @@ class PoisonableProblem final : public Problem<Scalar> {
     this->mark_data_changed();
   }
   Index num_parameters() const override { return 2; }
+  OracleSet oracles() const override {
+    return Oracle::kValue | Oracle::kGradient | Oracle::kHessianProduct;
+  }
   Scalar value(ConstVectorRef<Scalar> x) override {
     return poisoned_ ? std::numeric_limits<Scalar>::quiet_NaN() : inner_.value(x);
+  }
+  void hessian_vector_product(ConstVectorRef<Scalar>, ConstVectorRef<Scalar> v,
+                              VectorRef<Scalar> out) override {
+    out(0) = v(0);
+    out(1) = 10 * v(1);
+    if (poisoned_) out(1) = std::numeric_limits<Scalar>::quiet_NaN();
   }
   Scalar gradient(ConstVectorRef<Scalar> x, VectorRef<Scalar> g) override {
     const Scalar f = inner_.gradient(x, g);

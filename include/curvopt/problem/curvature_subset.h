@@ -53,6 +53,11 @@ class CurvatureSubset final : public Problem<Scalar> {
                           VectorRef<Scalar> out) override;
   void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                               VectorRef<Scalar> out) override;
+  void hessian_matrix_product(ConstVectorRef<Scalar> params, ConstMatrixRef<Scalar> V,
+                              MatrixRef<Scalar> out) override;
+  void ggn_matrix_product(ConstVectorRef<Scalar> params, ConstMatrixRef<Scalar> V,
+                          MatrixRef<Scalar> out) override;
+  void gauss_newton_matrix(ConstVectorRef<Scalar> params, MatrixRef<Scalar> JtJ) override;
   void kfac_statistics(ConstVectorRef<Scalar> params, KfacTargets targets, Rng& rng,
                        std::vector<KfacFactors<Scalar>>& out) override;
 

@@ -8,7 +8,8 @@
 
 namespace curvopt {
 
-/// f and ∇f given as callables. Only the value and gradient oracles are provided.
+/// f, ∇f and optionally ∇²f v given as callables: the value and gradient oracles, and the
+/// Hessian-product oracle when its callable is given.
 /// @tparam Scalar float or double
 template <class Scalar>
 class FunctionProblem final : public Problem<Scalar> {
@@ -19,10 +20,18 @@ class FunctionProblem final : public Problem<Scalar> {
   using GradientFunction =
       std::function<Scalar(ConstVectorRef<Scalar> params, VectorRef<Scalar> grad)>;
 
-  /// Throws ConfigError when num_parameters < 1 or a callable is empty.
-  FunctionProblem(Index num_parameters, ValueFunction value, GradientFunction gradient);
+  /// Writes ∇²f(θ) v into out.
+  using HessianProductFunction = std::function<void(
+      ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v, VectorRef<Scalar> out)>;
+
+  /// Throws ConfigError when num_parameters < 1 or the value or gradient callable is empty.
+  FunctionProblem(Index num_parameters, ValueFunction value, GradientFunction gradient,
+                  HessianProductFunction hessian_product = {});
 
   Index num_parameters() const override { return num_parameters_; }
+  OracleSet oracles() const override;
+  void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
+                              VectorRef<Scalar> out) override;
   Scalar value(ConstVectorRef<Scalar> params) override;
   Scalar gradient(ConstVectorRef<Scalar> params, VectorRef<Scalar> grad) override;
 
@@ -36,6 +45,7 @@ class FunctionProblem final : public Problem<Scalar> {
   Index num_parameters_;
   ValueFunction value_;
   GradientFunction gradient_;
+  HessianProductFunction hessian_product_;
   Index num_value_calls_ = 0;
   Index num_gradient_calls_ = 0;
 };

@@ -108,6 +108,14 @@ class Problem {
                                   VectorRef<Scalar> out);
   virtual void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                                       VectorRef<Scalar> out);
+  /// ∇²f V for the k columns of V (n × k) into out (n × k): part of the Hessian-product oracle.
+  /// The default makes k single products; a problem overrides it with one multi-column pass
+  /// (the batched products the sampled quasi-Newton methods draw their pairs from).
+  virtual void hessian_matrix_product(ConstVectorRef<Scalar> params, ConstMatrixRef<Scalar> V,
+                                      MatrixRef<Scalar> out);
+  /// JᵀJ V for the columns of V: part of the Gauss-Newton-product oracle, as above.
+  virtual void ggn_matrix_product(ConstVectorRef<Scalar> params, ConstMatrixRef<Scalar> V,
+                                  MatrixRef<Scalar> out);
   virtual void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G);
   /// JᵀJ (n × n) into the lower triangle of JtJ (the strict upper triangle is left as it is).
   /// Every problem with the jacobian oracle has it: the default accumulates JᵀJ over the

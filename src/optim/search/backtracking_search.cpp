@@ -9,12 +9,13 @@ namespace curvopt {
 
 std::optional<std::string> BacktrackingSearchOptions::validate() const {
   const char* o = "BacktrackingSearchOptions";
-  std::optional<std::string> factor_range, c1_range;
+  std::optional<std::string> factor_range, c1_range, max_range;
+  if (!(max_step > 0)) max_range = out_of_range(o, "max_step", max_step, "> 0 (may be inf)");
   if (!(factor > 0 && factor < 1)) factor_range = out_of_range(o, "factor", factor, "in (0, 1)");
   if (!(c1 > 0 && c1 < 1)) c1_range = out_of_range(o, "c1", c1, "in (0, 1)");
   return first_error({require_positive(o, "initial_step", initial_step), factor_range, c1_range,
                       require_positive(o, "min_step", min_step),
-                      require_non_negative(o, "growth", growth)});
+                      require_non_negative(o, "growth", growth), max_range});
 }
 
 BacktrackingSearch::BacktrackingSearch(const BacktrackingSearchOptions& options)
@@ -24,7 +25,7 @@ BacktrackingSearch::BacktrackingSearch(const BacktrackingSearchOptions& options)
 
 void BacktrackingSearch::begin_step() {
   alpha_ = options_.growth > 0 && previous_ > 0
-               ? std::min(options_.initial_step, options_.growth * previous_)
+               ? std::min(options_.max_step, options_.growth * previous_)
                : options_.initial_step;
 }
 

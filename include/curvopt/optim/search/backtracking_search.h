@@ -1,6 +1,7 @@
 #pragma once
 /// Backtracking line search with the Armijo condition, as a search of the descent × search loop.
 
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -16,11 +17,13 @@ struct BacktrackingSearchOptions {
   /// Sufficient decrease f(θ + s) ≤ f(θ) + c₁·gᵀs, c₁ in (0, 1). Default 1e-4.
   double c1 = 1e-4;
   /// The search is exhausted once α falls below this. Default 1e-25 (as the sampled
-  /// quasi-Newton code of Berahas, Jahani & Takáč).
+  /// quasi-Newton code of Berahas, Jahani, Richtárik & Takáč 2022).
   double min_step = 1e-25;
-  /// Start each step from min(initial_step, growth·α_prev) with the previous accepted α instead
-  /// (2 in Berahas et al.'s S-LBFGS); 0 = always initial_step. Default 0.
+  /// Start each step from min(max_step, growth·α_prev) with α_prev the previous accepted α
+  /// (growth 2 in Berahas et al.'s S-LBFGS); 0 = always from initial_step. Default 0.
   double growth = 0;
+  /// The largest first trial growth may reach. Default ∞ (Berahas et al. double without bound).
+  double max_step = std::numeric_limits<double>::infinity();
 
   std::optional<std::string> validate() const;
 };

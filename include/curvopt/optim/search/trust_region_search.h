@@ -10,7 +10,7 @@
 namespace curvopt {
 
 struct TrustRegionSearchOptions {
-  /// Δ₀ > 0. Default 1 (Berahas, Jahani & Takáč's S-LSR1).
+  /// Δ₀ > 0. Default 1 (the S-LSR1 of Berahas, Jahani, Richtárik & Takáč 2022).
   double initial_radius = 1;
   /// Δ never grows beyond this. Default 1e10.
   double max_radius = 1e10;
