@@ -7,6 +7,7 @@
 #include "curvopt/core/errors.h"
 #include "curvopt/optim/adagrad.h"
 #include "curvopt/optim/adam.h"
+#include "curvopt/optim/classical_quasi_newton.h"
 #include "curvopt/optim/lbfgs.h"
 #include "curvopt/optim/levenberg_marquardt.h"
 #include "curvopt/optim/nlls1.h"
@@ -122,16 +123,24 @@ const std::vector<Entry>& registry() {
     e.push_back(entry<LevenbergMarquardt>(
         "gauss-newton", "Gauss-Newton: lm with vanishing damping (a safeguard only)",
         gauss_newton));
-    e.push_back(entry<SampledLbfgs>(
-        "slbfgs",
-        "S-LBFGS: L-BFGS from pairs sampled at each step, Armijo backtracking "
-        "(Berahas, Jahani, Richtarik & Takac 2022)",
-        SampledLbfgsOptions{}));
-    e.push_back(entry<SampledLsr1>(
-        "slsr1",
-        "S-LSR1: L-SR1 from pairs sampled at each step, trust region "
-        "(Berahas, Jahani, Richtarik & Takac 2022)",
-        SampledLsr1Options{}));
+    e.push_back(entry<Bfgs>("bfgs",
+                            "BFGS: dense inverse Hessian from past steps, Armijo backtracking "
+                            "(Nocedal & Wright 2006)",
+                            BfgsOptions{}));
+    e.push_back(entry<Sr1>(
+        "sr1", "SR1: dense Hessian from past steps in a Steihaug-CG trust region (small n)",
+        Sr1Options{}));
+    e.push_back(entry<Lsr1>(
+        "lsr1", "L-SR1: compact SR1 from the newest past steps in a trust region", Sr1Options{}));
+    e.push_back(
+        entry<SampledLbfgs>("slbfgs",
+                            "S-LBFGS: L-BFGS from pairs sampled at each step, Armijo backtracking "
+                            "(Berahas, Jahani, Richtarik & Takac 2022)",
+                            SampledLbfgsOptions{}));
+    e.push_back(entry<SampledLsr1>("slsr1",
+                                   "S-LSR1: L-SR1 from pairs sampled at each step, trust region "
+                                   "(Berahas, Jahani, Richtarik & Takac 2022)",
+                                   SampledLsr1Options{}));
     e.push_back(entry<Nlls1>("nlls1", "NLLS1: rank-1 Jacobian estimate, O(n) per step (Brust 2021)",
                              Nlls1Options{}));
     e.push_back(entry<Nllsl>("nllsl",

@@ -66,6 +66,12 @@ const char* const kSpecs[] = {
     "nlls1",
     "nllsl",
     "nlls-full",
+    // Not `lsr1 solver=exact`: on the sine in double its step-8 verdict rests on the last bits
+    // (rejected with OpenBLAS's Haswell kernels, accepted with Cooperlake's), which the
+    // cross-build comparison cannot absorb.
+    "bfgs",
+    "sr1",
+    "lsr1 memory=4",
     "slbfgs",
     "slbfgs sampling=gradient memory=4 radius=0.1",
     "slsr1",
