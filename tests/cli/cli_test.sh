@@ -87,8 +87,8 @@ if command -v gnuplot > /dev/null; then
   grep -q "^| L-BFGS (\`lbfgs memory=10\`) | " "$work/bench/report.md" ||
     fail "bench report lacks the L-BFGS row: $(cat "$work/bench/report.md")"
   grep -q "| 30 |" "$work/bench/report.md" || fail "bench report does not show the 30 epochs run"
-  [ -s "$work/bench/plots/sine-class_vs_epoch.png" ] || fail "bench did not plot"
-  [ -s "$work/bench/sine-class/adam-lr-0-01/seed1/epochs.csv" ] || fail "bench run dir missing"
+  [ -s "$work/bench/plots/sine-class-medium_vs_epoch.png" ] || fail "bench did not plot"
+  [ -s "$work/bench/sine-class-medium/adam-lr-0-01/seed1/epochs.csv" ] || fail "bench run dir missing"
   "$curvopt" bench quick --only sine-class --epochs 30 --out "$work/bench" > "$work/bench.log" 2>&1
   grep -q "reusing" "$work/bench.log" || fail "bench did not reuse finished runs"
 fi
