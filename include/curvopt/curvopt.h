@@ -73,6 +73,7 @@
 #include "curvopt/optim/optimizer_state.h"
 #include "curvopt/optim/option_fields.h"
 #include "curvopt/optim/registry.h"
+#include "curvopt/optim/quasi_newton/compact_sr1_trust_region.h"
 #include "curvopt/optim/quasi_newton/curvature_pair_sampler.h"
 #include "curvopt/optim/quasi_newton/dense_quasi_newton_descent.h"
 #include "curvopt/optim/quasi_newton/sampled_lbfgs_descent.h"

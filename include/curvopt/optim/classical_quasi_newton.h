@@ -9,7 +9,7 @@
 
 #include "curvopt/optim/descent_search_minimizer.h"
 #include "curvopt/optim/option_fields.h"
-#include "curvopt/optim/quasi_newton/sampled_lsr1_descent.h"
+#include "curvopt/optim/quasi_newton/compact_sr1_trust_region.h"
 
 namespace curvopt {
 

@@ -240,7 +240,7 @@ void Sr1Descent<Scalar>::load(const OptimizerState& state, Index n) {
 
 template <class Scalar>
 LimitedSr1Descent<Scalar>::LimitedSr1Descent(const QuasiNewtonDescentOptions& options)
-    : options_(options) {
+    : options_(options), region_(options.solver) {
   check_options(options);
 }
 
@@ -250,10 +250,7 @@ std::string_view LimitedSr1Descent<Scalar>::begin(Problem<Scalar>&, Index n) {
     S_.setZero(n, options_.memory);  // unused columns are checkpointed: keep them defined
     Y_.setZero(n, options_.memory);
     count_ = 0;
-    step_.resize(n);
-    product_.resize(n);
-    lsr1_.resize(n, options_.memory);
-    cg_.resize(n);
+    region_.resize(n, options_.memory);
     pair_.resize(n);
   }
   return to_string(options_.solver);
@@ -280,37 +277,16 @@ bool LimitedSr1Descent<Scalar>::prepare(const DescentPoint<Scalar>& point, StepR
     const double sy = static_cast<double>(S_.col(count_ - 1).dot(Y_.col(count_ - 1)));
     if (sy > 0) gamma = static_cast<double>(Y_.col(count_ - 1).squaredNorm()) / sy;
   }
-  lsr1_.reset(gamma);
-  lsr1_.add_pairs(S_.leftCols(count_), Y_.leftCols(count_), options_.pair_epsilon);
+  region_.matrix().reset(gamma);
+  region_.matrix().add_pairs(S_.leftCols(count_), Y_.leftCols(count_), options_.pair_epsilon);
   return true;
 }
 
 template <class Scalar>
 DescentResult LimitedSr1Descent<Scalar>::step(double radius, VectorRef<Scalar> step) {
-  const Vector<Scalar>& g = point_->gradient;
-  DescentResult result;
-  double predicted;
-  if (options_.solver == TrustRegionSolver::kExact) {
-    predicted = lsr1_.solve_trust_region(g, radius, step_).predicted_reduction;
-  } else {
-    const SteihaugResult r =
-        cg_.solve([this](ConstVectorRef<Scalar> v, VectorRef<Scalar> out) { lsr1_.apply(v, out); },
-                  g, radius, step_);
-    predicted = r.predicted_reduction;
-    result.iterations = r.iterations;
-  }
-  step_curvature_ = model_curvature<Scalar>(predicted, g, step_);
-  result.ok = step_.allFinite();
-  if (!result.ok) result.message = "non-finite trust-region step; radius shrunk";
-  step = step_;
+  const DescentResult result = region_.solve(point_->gradient, radius);
+  step = region_.step();
   return result;
-}
-
-template <class Scalar>
-double LimitedSr1Descent<Scalar>::curvature(ConstVectorRef<Scalar> s) {
-  if (s.size() == step_.size() && s == step_) return step_curvature_;
-  lsr1_.apply(s, product_);
-  return static_cast<double>(s.dot(product_));
 }
 
 template <class Scalar>
@@ -336,10 +312,7 @@ void LimitedSr1Descent<Scalar>::load(const OptimizerState& state, Index n) {
   if (n == 0) return;
   S_.resize(n, options_.memory);
   Y_.resize(n, options_.memory);
-  step_.resize(n);
-  product_.resize(n);
-  lsr1_.resize(n, options_.memory);
-  cg_.resize(n);
+  region_.resize(n, options_.memory);
   state.get_into("lsr1_pairs_s", S_);
   state.get_into("lsr1_pairs_y", Y_);
   count_ = static_cast<int>(state.get_scalar("lsr1_count"));

@@ -9,7 +9,7 @@
 #include "curvopt/linalg/compact_quasi_newton.h"
 #include "curvopt/linalg/steihaug_cg.h"
 #include "curvopt/optim/descent/descent.h"
-#include "curvopt/optim/quasi_newton/sampled_lsr1_descent.h"
+#include "curvopt/optim/quasi_newton/compact_sr1_trust_region.h"
 
 namespace curvopt {
 
@@ -116,8 +116,8 @@ class LimitedSr1Descent final : public Descent<Scalar> {
   std::string_view begin(Problem<Scalar>& problem, Index n) override;
   bool prepare(const DescentPoint<Scalar>& point, StepReport& report) override;
   DescentResult step(double radius, VectorRef<Scalar> step) override;
-  double curvature(ConstVectorRef<Scalar> s) override;
-  const Vector<Scalar>& base_step() const override { return step_; }
+  double curvature(ConstVectorRef<Scalar> s) override { return region_.curvature(s); }
+  const Vector<Scalar>& base_step() const override { return region_.step(); }
   void reset() override;
   void save(OptimizerState& state) const override;
   void load(const OptimizerState& state, Index n) override;
@@ -125,13 +125,10 @@ class LimitedSr1Descent final : public Descent<Scalar> {
  private:
   QuasiNewtonDescentOptions options_;
   PastPair<Scalar> pair_;
-  CompactLsr1<Scalar> lsr1_;
-  SteihaugCg<Scalar> cg_;
+  CompactSr1TrustRegion<Scalar> region_;
   const DescentPoint<Scalar>* point_ = nullptr;
-  Matrix<Scalar> S_, Y_;  // the ring, oldest first after rotation
+  Matrix<Scalar> S_, Y_;  // the ring, oldest first
   int count_ = 0;
-  Vector<Scalar> step_, product_;
-  double step_curvature_ = 0;
 };
 
 extern template class PastPair<float>;

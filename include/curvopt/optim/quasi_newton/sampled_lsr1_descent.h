@@ -5,23 +5,11 @@
 #include <string>
 #include <string_view>
 
-#include "curvopt/linalg/compact_quasi_newton.h"
-#include "curvopt/linalg/steihaug_cg.h"
 #include "curvopt/optim/descent/descent.h"
+#include "curvopt/optim/quasi_newton/compact_sr1_trust_region.h"
 #include "curvopt/optim/quasi_newton/curvature_pair_sampler.h"
 
 namespace curvopt {
-
-/// How the trust-region subproblem min gᵀs + ½sᵀBs, ‖s‖ ≤ Δ is solved.
-enum class TrustRegionSolver {
-  kSteihaug,  ///< truncated CG (Steihaug 1983), what Berahas et al.'s code does
-  kExact,     ///< the global minimizer from the compact matrix's eigendecomposition
-              ///< (Brust, Erway & Marcia 2017)
-};
-
-std::string_view to_string(TrustRegionSolver solver);
-bool parse_enum(std::string_view text, TrustRegionSolver& out);
-std::string enum_choices(TrustRegionSolver);
 
 struct SampledLsr1DescentOptions {
   CurvaturePairSamplerOptions sampler;
@@ -31,8 +19,7 @@ struct SampledLsr1DescentOptions {
 };
 
 /// B₀ = 0 (as the authors' code), so B is Y M⁻¹ Yᵀ on the span of the pairs; with no accepted
-/// pair B = I (Lemma 10 of the poster). Steihaug-CG runs with the authors' tolerances (stop at
-/// ‖r‖ < 1e-10, curvature ≤ 1e-12 counts as negative, at most min(n, 500) iterations).
+/// pair B = I (Lemma 10 of the poster). The subproblem as CompactSr1TrustRegion solves it.
 /// Checkpoint keys: the sampler's.
 /// @tparam Scalar float or double
 template <class Scalar>
@@ -46,8 +33,8 @@ class SampledLsr1Descent final : public Descent<Scalar> {
   bool prepare(const DescentPoint<Scalar>& point, StepReport& report) override;
   DescentResult step(double radius, VectorRef<Scalar> step) override;
   /// sᵀBs; of the last step from the solve, of another vector by one compact product.
-  double curvature(ConstVectorRef<Scalar> s) override;
-  const Vector<Scalar>& base_step() const override { return step_; }
+  double curvature(ConstVectorRef<Scalar> s) override { return region_.curvature(s); }
+  const Vector<Scalar>& base_step() const override { return region_.step(); }
   void reset() override { sampler_.reset(); }
   void save(OptimizerState& state) const override { sampler_.save(state); }
   void load(const OptimizerState& state, Index) override { sampler_.load(state); }
@@ -60,11 +47,9 @@ class SampledLsr1Descent final : public Descent<Scalar> {
  private:
   SampledLsr1DescentOptions options_;
   CurvaturePairSampler<Scalar> sampler_;
-  CompactLsr1<Scalar> lsr1_;
-  SteihaugCg<Scalar> cg_;
+  CompactSr1TrustRegion<Scalar> region_;
   const DescentPoint<Scalar>* point_ = nullptr;
-  Vector<Scalar> step_, product_;
-  double step_curvature_ = 0;
+  Index n_ = 0;
   int accepted_ = 0;
 };
 
