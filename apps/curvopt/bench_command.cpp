@@ -71,6 +71,7 @@ struct RunResult {
   EpochTable epochs;
   double seconds = kNaN;
   std::string stop_reason;
+  int interrupted_status = 0;  // 128 + the signal when the run was interrupted
 };
 
 struct Stats {
@@ -195,11 +196,20 @@ std::string utc_now() {
   return buf;
 }
 
+// Whether `dir` holds a run that ended (summary.json is written last) other than by a signal.
+bool finished_run(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "summary.json");
+  if (!in) return false;
+  const nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
+  return summary.is_object() && summary.value("stop_reason", "") != "interrupted";
+}
+
 // Runs (or reuses) one run directory and returns its results.
 RunResult run_one(const BenchExperiment& e, const BenchMethod& m, int seed,
                   const std::filesystem::path& dir, const std::string& data_dir, int threads,
                   bool rerun) {
-  if (rerun || !std::filesystem::exists(dir / "summary.json")) {
+  int status = 0;
+  if (rerun || !finished_run(dir)) {
     std::filesystem::remove_all(dir);
     RunConfig config;
     config.task = e.task;
@@ -220,13 +230,17 @@ RunResult run_one(const BenchExperiment& e, const BenchMethod& m, int seed,
     if (m.spec.rfind("libtorch:", 0) == 0) {
       run_torch_peer(config, m.spec.substr(9));
     } else {
-      run_train(config, false);
+      status = run_train(config, false);
     }
   } else {
     std::fprintf(stderr, "curvopt bench: reusing %s\n", dir.string().c_str());
   }
   RunResult r;
   r.dir = dir;
+  if (status >= 128) {
+    r.interrupted_status = status;
+    return r;
+  }
   r.epochs = read_epochs(dir / "epochs.csv");
   std::ifstream in(dir / "summary.json");
   const nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
@@ -412,11 +426,14 @@ int run_bench(const std::string& suite, const std::filesystem::path& out, int se
   for (const BenchExperiment& e : experiments) {
     std::vector<std::vector<RunResult>> runs(e.methods.size());
     for (std::size_t i = 0; i < e.methods.size(); ++i)
-      for (int seed = 1; seed <= e.seeds; ++seed)
+      for (int seed = 1; seed <= e.seeds; ++seed) {
         runs[i].push_back(
             run_one(e, e.methods[i], seed,
                     out / e.id / slug(e.methods[i].label) / ("seed" + std::to_string(seed)), data,
                     threads, rerun));
+        // A signal stops the whole suite; the next invocation reruns the interrupted run.
+        if (runs[i].back().interrupted_status != 0) return runs[i].back().interrupted_status;
+      }
     write_experiment(body, e, runs, plot_experiment(e, runs, out));
   }
   const double minutes =

@@ -77,7 +77,9 @@ int run(int argc, char** argv) {
       ->check(kNonNegative);
   train->add_flag("--evaluate-train", config.evaluate_train,
                   "evaluate the whole training set every epoch");
-  train->add_flag("--resume", resume, "continue from <out>/checkpoint.bin");
+  train->add_flag("--resume", resume,
+                  "continue the run in --out from its checkpoint.bin (written every "
+                  "--checkpoint-every steps, at the end, and on SIGINT/SIGTERM)");
 
   std::vector<std::string> plot_runs;
   std::string plot_out;

@@ -1,8 +1,11 @@
+#include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <memory>
+#include <vector>
 
 #include "commands.h"
+#include "curvopt/core/atomic_file.h"
+#include "curvopt/core/directory_lock.h"
 #include "curvopt/core/errors.h"
 #include "curvopt/core/threads.h"
 #include "curvopt/nn/model_file.h"
@@ -13,6 +16,7 @@
 #include "curvopt/train/progress_bar.h"
 #include "curvopt/train/trainer.h"
 #include "curvopt/train/training_log.h"
+#include "interrupt_signals.h"
 #include "tasks/task.h"
 
 namespace curvopt::cli {
@@ -27,10 +31,9 @@ nlohmann::json metrics_json(const std::optional<Metrics>& m) {
   return j;
 }
 
+// Atomically, so that a crash or a concurrent reader never sees half a file.
 void write_json(const std::filesystem::path& file, const nlohmann::json& j) {
-  std::ofstream out(file);
-  if (!out) throw Error("cannot write " + file.string());
-  out << j.dump(2) << '\n';
+  write_file_atomically(file, j.dump(2) + '\n', "run file");
 }
 
 template <class Scalar>
@@ -42,11 +45,13 @@ int train(RunConfig config, bool resume) {
   if (config.threads > 0) set_num_threads(config.threads);
   auto optimizer = make_optimizer<Scalar>(config.optimizer, config.options);
   config.options = optimizer->options();  // record every resolved option
-  Task<Scalar> task = make_task<Scalar>(config.task, config.data_dir, config.seed);
-
   const std::filesystem::path out(config.out_dir);
-  std::filesystem::create_directories(out);
-  write_json(out / "config.json", to_json(config));
+  // Nothing is created or written before every check has passed (a failed resume leaves the
+  // run directory as it was).
+  if (resume && !std::filesystem::is_directory(out))
+    throw ValueError("--resume: there is no run directory " + out.string() +
+                     " to resume (run without --resume to start one)");
+  Task<Scalar> task = make_task<Scalar>(config.task, config.data_dir, config.seed);
 
   Dataset<Scalar> train_set = std::move(task.train), validation;
   if (config.validation_fraction > 0)
@@ -64,26 +69,48 @@ int train(RunConfig config, bool resume) {
   Trainer<Scalar> trainer(*task.model, *task.loss, *optimizer, train_set, options);
   if (validation.size() > 0) trainer.set_validation(&validation);
   if (task.test.size() > 0) trainer.set_test(&task.test);
-  if (resume) trainer.load_checkpoint(out / "checkpoint.bin", theta);
-  if (config.progress) trainer.add_callback(std::make_unique<ProgressBar<Scalar>>());
-  trainer.add_callback(std::make_unique<TrainingLog<Scalar>>(out, resume));
-  trainer.add_callback(
-      std::make_unique<Checkpointer<Scalar>>(out / "checkpoint.bin", config.checkpoint_every));
+
+  // Callbacks that check their settings, built before anything is written.
+  auto checkpointer =
+      std::make_unique<Checkpointer<Scalar>>(out / "checkpoint.bin", config.checkpoint_every);
+  std::vector<std::unique_ptr<Callback<Scalar>>> stops;
   if (config.time_budget_seconds > 0)
-    trainer.add_callback(std::make_unique<TimeBudget<Scalar>>(config.time_budget_seconds));
-  if (config.max_steps > 0)
-    trainer.add_callback(std::make_unique<StepBudget<Scalar>>(config.max_steps));
+    stops.push_back(std::make_unique<TimeBudget<Scalar>>(config.time_budget_seconds));
+  if (config.max_steps > 0) stops.push_back(std::make_unique<StepBudget<Scalar>>(config.max_steps));
   if (config.early_stopping_patience > 0) {
     EarlyStoppingOptions early;
     early.dataset = validation.size() > 0 ? "validation" : "test";
     early.patience = config.early_stopping_patience;
-    trainer.add_callback(std::make_unique<EarlyStopping<Scalar>>(early));
+    stops.push_back(std::make_unique<EarlyStopping<Scalar>>(early));
   }
+
+  if (!resume) std::filesystem::create_directories(out);
+  // Held until the process ends: a second run on this directory stops here.
+  const DirectoryLock lock(out);
+  // Validates the checkpoint against the model, the batches and the optimizer.
+  if (resume) trainer.load_checkpoint(out / "checkpoint.bin", theta);
+  // Left by a process killed while writing one of them; no other writer can be active now.
+  remove_stale_temporaries(out, {"checkpoint.bin", "config.json", "summary.json", "model.bin"});
+  write_json(out / "config.json", to_json(config));
+  if (config.progress) trainer.add_callback(std::make_unique<ProgressBar<Scalar>>());
+  // The log before the checkpointer: a checkpoint never covers a step whose row is unwritten.
+  trainer.add_callback(std::make_unique<TrainingLog<Scalar>>(out, resume));
+  trainer.add_callback(std::move(checkpointer));
+  for (auto& stop : stops) trainer.add_callback(std::move(stop));
   std::fprintf(
       stderr, "curvopt: training %s (%lld parameters, %lld examples) with %s; run dir %s\n",
       config.task.c_str(), static_cast<long long>(theta.size()),
       static_cast<long long>(train_set.size()), config.optimizer.c_str(), out.string().c_str());
-  const TrainingSummary summary = trainer.train(theta);
+  TrainingSummary summary;
+  {
+    const InterruptSignals signals;
+    trainer.set_stop_flag(InterruptSignals::flag());
+    summary = trainer.train(theta);
+    trainer.set_stop_flag(nullptr);
+  }
+  const int signal_number = InterruptSignals::received();
+  if (summary.reason == StopReason::kInterrupted)
+    summary.message = std::string(signal_name(signal_number)) + ": " + summary.message;
   nlohmann::json j = {{"task", config.task},
                       {"optimizer", config.optimizer},
                       {"stop_reason", std::string(to_string(summary.reason))},
@@ -98,12 +125,19 @@ int train(RunConfig config, bool resume) {
                   {"validation", metrics_json(summary.last_epoch->validation)},
                   {"test", metrics_json(summary.last_epoch->test)}};
   }
-  write_json(out / "summary.json", j);
   // The trainer left the reported parameters (best or averaged iterate, when kept) in the model.
   save_model(out / "model.bin", *task.model);
+  // Last: summary.json marks a run as ended (curvopt bench reuses such runs).
+  write_json(out / "summary.json", j);
   std::fprintf(stderr,
                "curvopt: wrote %s/{config.json,summary.json,model.bin,steps.csv,epochs.csv,...}\n",
                out.string().c_str());
+  if (summary.reason == StopReason::kInterrupted) {
+    std::fprintf(stderr, "curvopt: %s; checkpoint written, continue with --resume\n",
+                 summary.message.c_str());
+    // 128 + the signal, as a shell reports a process ended by it.
+    return 128 + (signal_number > 0 ? signal_number : SIGINT);
+  }
   return summary.reason == StopReason::kNonFinite ? 1 : 0;
 }
 

@@ -2,6 +2,7 @@
 /// Umbrella header: everything a user of curvopt needs.
 
 #include "curvopt/core/atomic_file.h"
+#include "curvopt/core/directory_lock.h"
 #include "curvopt/core/enum_names.h"
 #include "curvopt/core/errors.h"
 #include "curvopt/core/random.h"

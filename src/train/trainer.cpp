@@ -32,6 +32,54 @@ std::uint64_t noise_seed(std::uint64_t seed, std::int64_t step) {
   return seed * 0xD1B54A32D192ED03ull + static_cast<std::uint64_t>(step) + 1;
 }
 
+// The last finished epoch as checkpoint entries, so that a resumed run reports what an
+// uninterrupted one would (summary.json's final metrics): "last_epoch" = (epoch,
+// mean_step_loss, seconds), and per evaluated set "last_epoch_<set>" = (loss, then a presence
+// flag and a value for accuracy, MSE and RMSE: a NaN value is a measurement, not an absence).
+constexpr const char* kEvaluationSets[] = {"train", "validation", "test"};
+
+template <class Info>  // EpochInfo or const EpochInfo
+auto& metrics_of(Info& info, int set) {
+  return set == 0 ? info.train : set == 1 ? info.validation : info.test;
+}
+
+void put_last_epoch(OptimizerState& position, const EpochInfo& info) {
+  position.put("last_epoch",
+               Eigen::Vector3d(static_cast<double>(info.epoch), info.mean_step_loss, info.seconds));
+  auto present = [](const std::optional<double>& v) { return v ? 1.0 : 0.0; };
+  for (int set = 0; set < 3; ++set) {
+    const std::optional<Metrics>& m = metrics_of(info, set);
+    if (!m) continue;
+    Eigen::Matrix<double, 7, 1> v;
+    v << m->loss, present(m->accuracy), m->accuracy.value_or(0), present(m->mse),
+        m->mse.value_or(0), present(m->rmse), m->rmse.value_or(0);
+    position.put(std::string("last_epoch_") + kEvaluationSets[set], v);
+  }
+}
+
+// The inverse of put_last_epoch; nothing for checkpoints written before it existed.
+std::optional<EpochInfo> get_last_epoch(const OptimizerState& position, const std::string& file) {
+  if (!position.contains("last_epoch")) return std::nullopt;
+  const std::span<const double> head = position.get("last_epoch");
+  if (head.size() != 3) throw ValueError(file + ": entry 'last_epoch' must hold 3 values");
+  EpochInfo info;
+  info.epoch = static_cast<std::int64_t>(head[0]);
+  info.mean_step_loss = head[1];
+  info.seconds = head[2];
+  for (int set = 0; set < 3; ++set) {
+    const std::string name = std::string("last_epoch_") + kEvaluationSets[set];
+    if (!position.contains(name)) continue;
+    const std::span<const double> v = position.get(name);
+    if (v.size() != 7) throw ValueError(file + ": entry '" + name + "' must hold 7 values");
+    auto optional = [](double present, double value) {
+      return present != 0 ? std::optional<double>(value) : std::nullopt;
+    };
+    metrics_of(info, set) =
+        Metrics{v[0], optional(v[1], v[2]), optional(v[3], v[4]), optional(v[5], v[6])};
+  }
+  return info;
+}
+
 }  // namespace
 
 std::string_view to_string(StopReason reason) {
@@ -46,6 +94,8 @@ std::string_view to_string(StopReason reason) {
       return "converged";
     case StopReason::kOptimizerStopped:
       return "optimizer-stopped";
+    case StopReason::kInterrupted:
+      return "interrupted";
   }
   return "unknown";
 }
@@ -117,7 +167,8 @@ TrainingContext<Scalar> Trainer<Scalar>::context(ConstVectorRef<Scalar> params) 
                                  sampler_.num_batches(),
                                  elapsed_,
                                  epoch_loss_sum_,
-                                 epoch_loss_count_};
+                                 epoch_loss_count_,
+                                 last_epoch_ ? &*last_epoch_ : nullptr};
 }
 
 template <class Scalar>
@@ -156,6 +207,7 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
   elapsed_before_ = elapsed_;
   auto update_elapsed = [&] { elapsed_ = elapsed_before_ + seconds_since(start); };
   TrainingSummary summary;
+  summary.last_epoch = last_epoch_;  // kept when this call finishes no epoch (a finished run)
   full_batch_bound_ = false;
   publish(params);
   for (auto& c : callbacks_) c->on_train_begin(context(params));
@@ -167,7 +219,24 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
   };
   int consecutive_failures = 0;
   bool stopped = false;
+  // Checked between steps only, so that a stop never splits a step from its callbacks: the
+  // checkpoint written at the end is a position an uninterrupted run also passes through.
+  auto stop_requested = [&] {
+    if (!stop_flag_ || *stop_flag_ == 0) return false;
+    summary.reason = StopReason::kInterrupted;
+    std::string where = "before the first step";
+    if (step_in_epoch_ > 0) {
+      where = "step " + std::to_string(step_in_epoch_) + " of " +
+              std::to_string(sampler_.num_batches()) + " in epoch " + std::to_string(epoch_ + 1);
+    } else if (epoch_ > 0) {
+      where = "at the end of epoch " + std::to_string(epoch_);
+    }
+    summary.message = "interrupted after step " + std::to_string(step_) + " (" + where + ")";
+    stopped = true;
+    return true;
+  };
   while (!stopped && epoch_ < options_.epochs) {
+    if (stop_requested()) break;
     const Clock::time_point epoch_start = Clock::now();
     sampler_.start_epoch(epoch_);
     if (step_in_epoch_ == 0) {
@@ -175,6 +244,7 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
       for (auto& c : callbacks_) c->on_epoch_begin(context(params));
     }
     while (!stopped && step_in_epoch_ < sampler_.num_batches()) {
+      if (stop_requested()) break;
       bind_batch();
       StepInfo info{optimizer_.step(problem_.problem(), params), batch_examples()};
       ++step_;
@@ -214,7 +284,7 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
     }
     if (step_in_epoch_ < sampler_.num_batches()) break;  // stopped inside the epoch
     const EpochInfo info = finish_epoch(params, seconds_since(epoch_start));
-    summary.last_epoch = info;
+    summary.last_epoch = last_epoch_ = info;
     update_elapsed();
     publish(params);
     for (auto& c : callbacks_)
@@ -271,6 +341,7 @@ void write_checkpoint(const std::filesystem::path& file, const TrainingContext<S
   position.put("epoch_loss_sum", context.epoch_loss_sum);
   position.put("epoch_loss_count", static_cast<double>(context.epoch_loss_count));
   position.put("elapsed_seconds", context.elapsed_seconds);
+  if (context.last_epoch) put_last_epoch(position, *context.last_epoch);
   std::ostringstream out;
   out.write(kCheckpointMagic, sizeof kCheckpointMagic);
   position.write(out);
@@ -307,7 +378,12 @@ void Trainer<Scalar>::load_checkpoint(const std::filesystem::path& file, VectorR
                      std::to_string(step_in_epoch) + ") does not fit " +
                      std::to_string(sampler_.num_batches()) +
                      " batches per epoch (another batch size or dataset?)");
-  optimizer_.load_state(optimizer);  // throws first if it belongs to another optimizer
+  std::optional<EpochInfo> last_epoch = get_last_epoch(position, file.string());
+  try {
+    optimizer_.load_state(optimizer);  // throws first if it belongs to another optimizer
+  } catch (const ValueError& e) {
+    throw ValueError(file.string() + ": " + e.what());  // say which file holds that state
+  }
   Eigen::Map<Vector<Scalar>> map(params.data(), params.size());
   position.get_into("parameters", map);
   epoch_ = epoch;
@@ -316,6 +392,7 @@ void Trainer<Scalar>::load_checkpoint(const std::filesystem::path& file, VectorR
   epoch_loss_sum_ = position.get_scalar("epoch_loss_sum");
   epoch_loss_count_ = static_cast<std::int64_t>(position.get_scalar("epoch_loss_count"));
   elapsed_ = position.get_scalar("elapsed_seconds");
+  last_epoch_ = std::move(last_epoch);
 }
 
 template void write_checkpoint<float>(const std::filesystem::path&, const TrainingContext<float>&);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -78,10 +79,43 @@ bool empty_file(const std::filesystem::path& file) {
   return !std::filesystem::exists(file, ec) || std::filesystem::file_size(file, ec) == 0;
 }
 
+// Cuts `file` after its last complete row whose first field (the step or epoch number, after
+// `prefix`: "" in CSV, {"step": in JSON Lines) is at most `last`. A CSV header is kept. Rows are
+// in increasing order, so everything from the first row past `last`, or the first line that is
+// torn (no newline: the process died while writing it) or unreadable, is dropped.
+void keep_rows_up_to(const std::filesystem::path& file, std::string_view prefix,
+                     std::int64_t last) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return;  // nothing logged yet
+  std::uintmax_t keep = 0;
+  bool first = true;
+  for (std::string line; std::getline(in, line);) {
+    if (in.eof()) break;  // no newline: a torn last line
+    const bool header =
+        first && prefix.empty() && !line.empty() && !(line.front() >= '0' && line.front() <= '9');
+    first = false;
+    if (!header) {
+      if (line.compare(0, prefix.size(), prefix) != 0) break;
+      std::int64_t key = 0;
+      const char* begin = line.data() + prefix.size();
+      const auto [ptr, ec] = std::from_chars(begin, line.data() + line.size(), key);
+      if (ec != std::errc() || ptr == begin || key > last) break;
+    }
+    keep += line.size() + 1;
+  }
+  in.close();
+  std::error_code ec;
+  if (std::filesystem::file_size(file, ec) != keep && !ec) {
+    std::filesystem::resize_file(file, keep, ec);
+    if (ec) throw Error("cannot cut log file " + file.string() + ": " + ec.message());
+  }
+}
+
 }  // namespace
 
 template <class Scalar>
-TrainingLog<Scalar>::TrainingLog(const std::filesystem::path& directory, bool append) {
+TrainingLog<Scalar>::TrainingLog(const std::filesystem::path& directory, bool append)
+    : directory_(directory), append_(append) {
   std::filesystem::create_directories(directory);
   const bool steps_empty = empty_file(directory / "steps.csv");
   const bool epochs_empty = empty_file(directory / "epochs.csv");
@@ -92,6 +126,25 @@ TrainingLog<Scalar>::TrainingLog(const std::filesystem::path& directory, bool ap
   // A header goes only into an empty CSV: a resumed run continues the old table.
   steps_header_ = !append || steps_empty;
   epochs_header_ = !append || epochs_empty;
+}
+
+template <class Scalar>
+void TrainingLog<Scalar>::on_train_begin(const TrainingContext<Scalar>& context) {
+  if (!append_) return;
+  // Closed while cut, so that no buffered byte lands past the new end; reopened to append.
+  for (std::ofstream* f : {&steps_csv_, &steps_jsonl_, &epochs_csv_, &epochs_jsonl_}) f->close();
+  // Step rows are numbered 1, 2, ... by the step they end; epoch rows by the epoch, 1-based,
+  // so the context's 0-based current epoch is the number of the last finished one.
+  keep_rows_up_to(directory_ / "steps.csv", "", context.step);
+  keep_rows_up_to(directory_ / "steps.jsonl", "{\"step\":", context.step);
+  keep_rows_up_to(directory_ / "epochs.csv", "", context.epoch);
+  keep_rows_up_to(directory_ / "epochs.jsonl", "{\"epoch\":", context.epoch);
+  steps_header_ = empty_file(directory_ / "steps.csv");
+  epochs_header_ = empty_file(directory_ / "epochs.csv");
+  steps_csv_ = open(directory_ / "steps.csv", true);
+  steps_jsonl_ = open(directory_ / "steps.jsonl", true);
+  epochs_csv_ = open(directory_ / "epochs.csv", true);
+  epochs_jsonl_ = open(directory_ / "epochs.jsonl", true);
 }
 
 template <class Scalar>

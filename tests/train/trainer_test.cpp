@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "curvopt/core/errors.h"
 #include "curvopt/loss/softmax_cross_entropy.h"
@@ -124,7 +126,166 @@ TEST(Trainer, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
   ASSERT_EQ(straight_losses.size(), 39u);
   EXPECT_EQ(resumed_losses, straight_losses);
   EXPECT_EQ(std::memcmp(straight.data(), resumed.data(), sizeof(float) * straight.size()), 0);
-  EXPECT_FALSE(std::filesystem::exists(dir / "ckpt.bin.tmp"));
+  for (const auto& entry : std::filesystem::directory_iterator(dir))  // no temporary left
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+}
+
+// A file's text with the wall-clock fields (every *_seconds column) blanked: the only bytes in
+// which two runs of the same configuration may differ.
+std::string without_times(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream out;
+  const bool csv = file.extension() == ".csv";
+  std::vector<bool> timed;  // per CSV column, from the header
+  bool header = csv;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells(1);
+    for (char ch : line) {
+      if (ch == ',') {
+        cells.emplace_back();
+      } else {
+        cells.back().push_back(ch);
+      }
+    }
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      std::string cell = cells[i];
+      const auto key = cell.find("_seconds\":");
+      if (header) {
+        timed.push_back(cell.ends_with("_seconds"));
+      } else if (csv && i < timed.size() && timed[i]) {
+        cell = "T";
+      } else if (!csv && key != std::string::npos) {
+        cell = cell.substr(0, key + 10) + "T";
+      }
+      out << (i ? "," : "") << cell;
+    }
+    header = false;
+    out << '\n';
+  }
+  return out.str();
+}
+
+// Blobs trained for 3 epochs of 13 steps with Adam, logged into `dir`.
+struct LoggedRun {
+  Blobs task;
+  std::unique_ptr<Optimizer<float>> adam = make_optimizer<float>("adam lr=0.02");
+  TrainerOptions options{.epochs = 3, .batching = {.batch_size = 16, .seed = 2}, .seed = 7};
+  Trainer<float> trainer{task.model, task.loss, *adam, task.train, options};
+  Vector<float> theta = task.model.parameters();
+  LoggedRun() { trainer.set_test(&task.test); }
+};
+
+// Writes a checkpoint at one step only, as a periodic checkpoint before a crash would.
+struct CheckpointAt final : Callback<float> {
+  std::filesystem::path file;
+  std::int64_t step;
+  CheckpointAt(std::filesystem::path f, std::int64_t s) : file(std::move(f)), step(s) {}
+  CallbackAction on_step_end(const TrainingContext<float>& c, const StepInfo&) override {
+    if (c.step == step) write_checkpoint(file, c);
+    return CallbackAction::kContinue;
+  }
+};
+
+TEST(TrainingLog, AResumeAfterACrashCutsTheRowsLoggedPastTheCheckpoint) {
+  const auto straight = temp_dir("log_straight"), crashed = temp_dir("log_crashed");
+  {
+    LoggedRun run;
+    run.trainer.add_callback(std::make_unique<TrainingLog<float>>(straight));
+    run.trainer.train(run.theta);
+  }
+  {
+    // A checkpoint at step 20 (mid-epoch 2), then rows up to step 30 (past the end of epoch 2,
+    // whose row is logged too) before the "crash", which tears the last line of each file.
+    LoggedRun run;
+    run.trainer.add_callback(std::make_unique<TrainingLog<float>>(crashed));
+    run.trainer.add_callback(std::make_unique<CheckpointAt>(crashed / "checkpoint.bin", 20));
+    run.trainer.add_callback(std::make_unique<StepBudget<float>>(30));
+    run.trainer.train(run.theta);
+    for (const char* f : {"steps.csv", "steps.jsonl", "epochs.csv", "epochs.jsonl"})
+      std::ofstream(crashed / f, std::ios::app) << (f[0] == 's' ? "31,3,acc" : "{\"epoch\":3,");
+  }
+  {
+    LoggedRun run;
+    run.trainer.load_checkpoint(crashed / "checkpoint.bin", run.theta);
+    run.trainer.add_callback(std::make_unique<TrainingLog<float>>(crashed, /*append=*/true));
+    EXPECT_EQ(run.trainer.train(run.theta).steps, 39);
+  }
+  for (const char* f : {"steps.csv", "steps.jsonl", "epochs.csv", "epochs.jsonl"}) {
+    const std::string expected = without_times(straight / f);
+    EXPECT_EQ(without_times(crashed / f), expected) << f;
+    EXPECT_NE(expected.find("T"), std::string::npos) << "no time column masked in " << f;
+  }
+  std::ifstream steps(crashed / "steps.csv");
+  int lines = 0;
+  for (std::string line; std::getline(steps, line);) ++lines;
+  EXPECT_EQ(lines, 40);  // header + 39 steps, no duplicate
+  std::filesystem::remove_all(straight);
+  std::filesystem::remove_all(crashed);
+}
+
+TEST(Trainer, ResumingAFinishedRunKeepsItsFinalMetrics) {
+  const auto dir = temp_dir("finished");
+  TrainingSummary first;
+  {
+    LoggedRun run;
+    run.trainer.add_callback(std::make_unique<Checkpointer<float>>(dir / "checkpoint.bin", 0));
+    first = run.trainer.train(run.theta);
+  }
+  ASSERT_TRUE(first.last_epoch && first.last_epoch->test && first.last_epoch->test->accuracy);
+  LoggedRun again;
+  again.trainer.load_checkpoint(dir / "checkpoint.bin", again.theta);
+  const TrainingSummary second = again.trainer.train(again.theta);
+  EXPECT_EQ(second.reason, StopReason::kCompleted);
+  EXPECT_EQ(second.steps, first.steps);
+  ASSERT_TRUE(second.last_epoch && second.last_epoch->test);
+  EXPECT_EQ(second.last_epoch->epoch, first.last_epoch->epoch);
+  EXPECT_EQ(second.last_epoch->mean_step_loss, first.last_epoch->mean_step_loss);
+  EXPECT_EQ(second.last_epoch->test->loss, first.last_epoch->test->loss);
+  EXPECT_EQ(second.last_epoch->test->accuracy, first.last_epoch->test->accuracy);
+  EXPECT_FALSE(second.last_epoch->test->mse.has_value());
+  EXPECT_FALSE(second.last_epoch->train.has_value());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Trainer, TheStopFlagInterruptsAtAStepBoundaryAndTheRunResumesBitIdentically) {
+  const auto dir = temp_dir("interrupt");
+  static volatile std::sig_atomic_t flag = 0;
+  // Raises the flag in the middle of step 17's callbacks, as a signal arriving then would.
+  struct RaiseAt final : Callback<float> {
+    CallbackAction on_step_end(const TrainingContext<float>& c, const StepInfo&) override {
+      if (c.step == 17) flag = SIGTERM;
+      return CallbackAction::kContinue;
+    }
+  };
+  LoggedRun straight;
+  straight.trainer.train(straight.theta);
+
+  flag = 0;
+  LoggedRun interrupted;
+  interrupted.trainer.set_stop_flag(&flag);
+  interrupted.trainer.add_callback(std::make_unique<RaiseAt>());
+  interrupted.trainer.add_callback(std::make_unique<Checkpointer<float>>(dir / "ckpt.bin", 0));
+  const TrainingSummary stop = interrupted.trainer.train(interrupted.theta);
+  EXPECT_EQ(stop.reason, StopReason::kInterrupted);
+  EXPECT_EQ(to_string(stop.reason), "interrupted");
+  EXPECT_EQ(stop.steps, 17);
+  EXPECT_NE(stop.message.find("interrupted after step 17 (step 4 of 13 in epoch 2)"),
+            std::string::npos)
+      << stop.message;
+
+  flag = 0;
+  LoggedRun resumed;
+  resumed.trainer.set_stop_flag(&flag);
+  resumed.trainer.load_checkpoint(dir / "ckpt.bin", resumed.theta);
+  EXPECT_EQ(resumed.trainer.step(), 17);
+  const TrainingSummary end = resumed.trainer.train(resumed.theta);
+  EXPECT_EQ(end.reason, StopReason::kCompleted);
+  EXPECT_EQ(end.steps, 39);
+  ASSERT_EQ(straight.theta.size(), resumed.theta.size());
+  EXPECT_EQ(std::memcmp(straight.theta.data(), resumed.theta.data(),
+                        sizeof(float) * straight.theta.size()),
+            0);
+  std::filesystem::remove_all(dir);
 }
 
 // Gradient descent that records the data version of every problem it is given, and offers a

@@ -14,6 +14,8 @@ namespace curvopt {
 template <class Scalar>
 class Optimizer;
 
+struct EpochInfo;
+
 /// What a step or epoch hook asks of the trainer.
 enum class CallbackAction { kContinue, kStop };
 
@@ -30,6 +32,9 @@ struct TrainingContext {
   double elapsed_seconds = 0;         ///< training time so far (including before a resume)
   double epoch_loss_sum = 0;          ///< Σ loss_before over the epoch's steps so far
   std::int64_t epoch_loss_count = 0;  ///< steps summed in epoch_loss_sum
+  /// The run's last finished epoch, also one finished before a resume (checkpoints keep it);
+  /// null before the first.
+  const EpochInfo* last_epoch = nullptr;
 };
 
 /// One optimizer step as the callbacks see it.
@@ -56,6 +61,7 @@ enum class StopReason {
   kNonFinite,         ///< the loss stayed non-finite and the optimizer could not recover
   kConverged,         ///< the optimizer reported convergence (full-batch methods)
   kOptimizerStopped,  ///< the optimizer cannot make progress (e.g. LM damping at its maximum)
+  kInterrupted,       ///< the stop flag was raised (a signal; see Trainer::set_stop_flag)
 };
 
 std::string_view to_string(StopReason reason);
@@ -66,6 +72,8 @@ struct TrainingSummary {
   std::int64_t epochs_completed = 0;
   std::int64_t steps = 0;
   double seconds = 0;
+  /// The run's last finished epoch: from this call, or restored from the checkpoint when this
+  /// call finished none (a resumed run that was already complete keeps its final metrics).
   std::optional<EpochInfo> last_epoch;
 };
 

@@ -8,8 +8,10 @@
 
 namespace curvopt {
 
-/// Writes `file` (atomically: temporary file, then rename) every `every_steps` steps, at the end
-/// of every epoch, and when training ends. Trainer::load_checkpoint() resumes from it.
+/// Writes `file` (atomically: temporary file, then rename) every `every_steps` steps and when
+/// training ends, however it ends (completed, stopped by a callback or budget, interrupted by
+/// the stop flag). Trainer::load_checkpoint() resumes from it. Add it after a TrainingLog, so
+/// that every step a checkpoint covers is already logged.
 template <class Scalar>
 class Checkpointer final : public Callback<Scalar> {
  public:

@@ -1,6 +1,7 @@
 #pragma once
 /// The training loop: epochs × batches over a dataset, an optimizer, callbacks, checkpoints.
 
+#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -72,14 +73,22 @@ class Trainer {
   /// Adds a callback (called in the order added); returns it for later inspection.
   Callback<Scalar>& add_callback(std::unique_ptr<Callback<Scalar>> callback);
 
+  /// Training stops at the next step boundary once `*flag` is non-zero, with
+  /// StopReason::kInterrupted; on_train_end runs as usual, so a Checkpointer writes its
+  /// checkpoint and the run can be resumed where it stopped. A signal handler may set the flag:
+  /// the trainer only reads it, and a volatile sig_atomic_t is what a handler may safely write.
+  /// nullptr (the default) removes it. The flag must outlive train().
+  void set_stop_flag(const volatile std::sig_atomic_t* flag) { stop_flag_ = flag; }
+
   /// Trains from the current position (the start, or where load_checkpoint() left it),
   /// updating the iterate `params` in place (start from `model.parameters()` for a fresh run).
   TrainingSummary train(VectorRef<Scalar> params);
 
   /// Writes the checkpoint atomically (temporary file, then rename).
   void save_checkpoint(const std::filesystem::path& file, ConstVectorRef<Scalar> params) const;
-  /// Reads a checkpoint into `params`, the optimizer and the position. Throws ValueError naming
-  /// the file when it is corrupt or belongs to another model or optimizer.
+  /// Reads a checkpoint into `params`, the optimizer and the position (including the last
+  /// finished epoch's metrics). Throws ValueError naming the file when it is corrupt or belongs
+  /// to another model or optimizer.
   void load_checkpoint(const std::filesystem::path& file, VectorRef<Scalar> params);
 
   std::int64_t epoch() const { return epoch_; }
@@ -105,6 +114,7 @@ class Trainer {
   TrainerOptions options_;
   BatchSampler sampler_;
   std::vector<std::unique_ptr<Callback<Scalar>>> callbacks_;
+  const volatile std::sig_atomic_t* stop_flag_ = nullptr;
   /// Full batch: the example indices in dataset order, and whether the problem holds them.
   std::vector<Index> full_batch_;
   bool full_batch_bound_ = false;
@@ -117,6 +127,7 @@ class Trainer {
   std::int64_t epoch_loss_count_ = 0;
   double elapsed_before_ = 0;  // seconds trained before the current train() call
   double elapsed_ = 0;
+  std::optional<EpochInfo> last_epoch_;  // the run's last finished epoch
 };
 
 /// Writes a checkpoint of (params, optimizer, position) as the trainer does; for callbacks.
