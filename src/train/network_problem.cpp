@@ -1,6 +1,7 @@
 #include "curvopt/train/network_problem.h"
 
 #include <string>
+#include <utility>
 
 #include "curvopt/core/errors.h"
 #include "curvopt/data/batch_sampler.h"
@@ -14,20 +15,35 @@ NetworkProblem<Scalar>::NetworkProblem(Sequential<Scalar>& model, const Loss<Sca
       loss_(loss),
       train_(train),
       evaluation_batch_size_(evaluation_batch_size),
-      training_model_(model),
-      objective_(training_model_, loss),
+      lanes_{std::make_unique<Lane>(model, loss), nullptr},
+      current_(lanes_[0].get()),
       evaluation_model_(model) {
   if (train.inputs.rows() != model.input_size())
     throw ShapeError(train.name + ": examples have " + std::to_string(train.inputs.rows()) +
                      " features but the model takes " + std::to_string(model.input_size()));
-  objective_.set_training(true);
+}
+
+template <class Scalar>
+NetworkProblem<Scalar>::Lane::Lane(const Sequential<Scalar>& source,
+                                   const Loss<Scalar>& source_loss)
+    : model(source), loss(source_loss.clone()), objective(model, *loss) {
+  objective.set_training(true);
 }
 
 template <class Scalar>
 void NetworkProblem<Scalar>::bind(std::span<const Index> indices, std::uint64_t noise_seed) {
-  gather_batch(train_, indices, batch_inputs_, batch_targets_);
-  training_model_.set_noise_seed(noise_seed);
-  objective_.set_batch(batch_inputs_, batch_targets_);
+  const auto batch = static_cast<Index>(indices.size());
+  // The lane already sized for this batch size, else the other one (created on first use). The
+  // current lane is kept at the front, so a third size evicts the least recently used.
+  const bool unused = current_->inputs.cols() == 0;
+  if (!unused && current_->inputs.cols() != batch) {
+    if (!lanes_[1]) lanes_[1] = std::make_unique<Lane>(model_, loss_);
+    std::swap(lanes_[0], lanes_[1]);
+    current_ = lanes_[0].get();
+  }
+  gather_batch(train_, indices, current_->inputs, current_->targets);
+  current_->model.set_noise_seed(noise_seed);
+  current_->objective.set_batch(current_->inputs, current_->targets);
 }
 
 template <class Scalar>

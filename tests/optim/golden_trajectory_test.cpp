@@ -99,6 +99,7 @@ std::string fingerprint() {
 #if defined(__FMA__)
   f += "+fma";
 #endif
+  f += " march-" + std::string(CURVOPT_TEST_COMPILE_TARGET);
 #if defined(__SANITIZE_ADDRESS__)
   f += " asan";
 #endif

@@ -11,6 +11,7 @@
 /// Reductions: the loss is scale · Σ_examples ℓ(z_s, y_s), where ℓ sums over a sample's outputs;
 /// every face already includes the scale.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,9 @@ class Loss {
 
   virtual ~Loss() = default;
   virtual std::string type() const = 0;
+  /// A copy with the same options and its own scratch buffers: each batch size a NetworkProblem
+  /// trains on gets its own copy, so that a short last batch does not resize the long one's.
+  virtual std::unique_ptr<Loss> clone() const = 0;
   /// True when r̂ is a true residual vector (loss = ½‖r̂‖² and J = ∂r̂/∂θ): squared error.
   virtual bool residuals_are_exact() const { return false; }
   Reduction reduction() const { return reduction_; }

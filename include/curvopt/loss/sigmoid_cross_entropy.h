@@ -17,6 +17,9 @@ class SigmoidCrossEntropy final : public Loss<Scalar> {
 
   explicit SigmoidCrossEntropy(Reduction reduction = Reduction::kMean) : Loss<Scalar>(reduction) {}
   std::string type() const override { return "SigmoidCrossEntropy"; }
+  std::unique_ptr<Loss<Scalar>> clone() const override {
+    return std::make_unique<SigmoidCrossEntropy>(*this);
+  }
 
   void check_targets(Index outputs, ConstRef Y) const override;
   Scalar value(ConstRef Z, ConstRef Y) const override;

@@ -19,6 +19,9 @@ class SoftmaxCrossEntropy final : public Loss<Scalar> {
 
   explicit SoftmaxCrossEntropy(Reduction reduction = Reduction::kMean) : Loss<Scalar>(reduction) {}
   std::string type() const override { return "SoftmaxCrossEntropy"; }
+  std::unique_ptr<Loss<Scalar>> clone() const override {
+    return std::make_unique<SoftmaxCrossEntropy>(*this);
+  }
 
   void check_targets(Index outputs, ConstRef Y) const override;
   Scalar value(ConstRef Z, ConstRef Y) const override;

@@ -29,6 +29,9 @@ class SoftmaxSquaredError final : public Loss<Scalar> {
 
   explicit SoftmaxSquaredError(Reduction reduction = Reduction::kMean) : Loss<Scalar>(reduction) {}
   std::string type() const override { return "SoftmaxSquaredError"; }
+  std::unique_ptr<Loss<Scalar>> clone() const override {
+    return std::make_unique<SoftmaxSquaredError>(*this);
+  }
   bool residuals_are_exact() const override { return true; }
 
   void check_targets(Index outputs, ConstRef Y) const override;

@@ -16,6 +16,9 @@ class SquaredError final : public Loss<Scalar> {
 
   explicit SquaredError(Reduction reduction = Reduction::kMean) : Loss<Scalar>(reduction) {}
   std::string type() const override { return "SquaredError"; }
+  std::unique_ptr<Loss<Scalar>> clone() const override {
+    return std::make_unique<SquaredError>(*this);
+  }
   bool residuals_are_exact() const override { return true; }
 
   void check_targets(Index outputs, ConstRef Y) const override;

@@ -2,6 +2,8 @@
 /// A network, its loss and a dataset as a TrainingProblem: what Trainer's network constructor
 /// builds.
 
+#include <array>
+#include <memory>
 #include <vector>
 
 #include "curvopt/data/dataset.h"
@@ -15,7 +17,11 @@ namespace curvopt {
 /// Binds batches of `train` to an Objective over a private copy of `model`, and evaluates on
 /// another private copy, so that neither disturbs the other's caches nor the caller's model. The
 /// caller's model receives the published parameters: after training it holds the trained weights.
-/// References are kept and must outlive this.
+/// An Objective's buffers (activations, loss scratch, the gathered batch) are sized for one batch
+/// size, so each of the first two batch sizes bound gets its own copy of the model, loss and
+/// objective (a lane): an epoch's short last batch then uses its own lane and nothing is resized
+/// after the first epoch. A third size reuses the least recently bound lane. References are kept
+/// and must outlive this.
 /// @tparam Scalar float or double
 template <class Scalar>
 class NetworkProblem final : public TrainingProblem<Scalar> {
@@ -26,15 +32,15 @@ class NetworkProblem final : public TrainingProblem<Scalar> {
   void set_validation(const Dataset<Scalar>* validation) { validation_ = validation; }
   void set_test(const Dataset<Scalar>* test) { test_ = test; }
 
-  Problem<Scalar>& problem() override { return objective_; }
+  Problem<Scalar>& problem() override { return current_->objective; }
   Index num_examples() const override { return train_.size(); }
   void bind(std::span<const Index> indices, std::uint64_t noise_seed) override;
-  bool stochastic() const override { return training_model_.stochastic(); }
+  bool stochastic() const override { return lanes_[0]->model.stochastic(); }
   std::optional<Metrics> evaluate(ConstVectorRef<Scalar> params, EvaluationSet set) override;
   void publish(ConstVectorRef<Scalar> params) override;
 
   /// Examples in the last bound batch (for the step log).
-  Index batch_size() const { return batch_inputs_.cols(); }
+  Index batch_size() const { return current_->inputs.cols(); }
 
  private:
   Sequential<Scalar>& model_;
@@ -43,10 +49,18 @@ class NetworkProblem final : public TrainingProblem<Scalar> {
   const Dataset<Scalar>* validation_ = nullptr;
   const Dataset<Scalar>* test_ = nullptr;
   Index evaluation_batch_size_;
-  Sequential<Scalar> training_model_;
-  Objective<Scalar> objective_;
+  /// One batch size's model copy, loss copy, objective and gathered batch. Held by pointer: the
+  /// objective keeps references to the lane's model and loss.
+  struct Lane {
+    Lane(const Sequential<Scalar>& source, const Loss<Scalar>& source_loss);
+    Sequential<Scalar> model;
+    std::unique_ptr<Loss<Scalar>> loss;
+    Objective<Scalar> objective;
+    Matrix<Scalar> inputs, targets;
+  };
+  std::array<std::unique_ptr<Lane>, 2> lanes_;
+  Lane* current_;
   Sequential<Scalar> evaluation_model_;
-  Matrix<Scalar> batch_inputs_, batch_targets_;
 };
 
 extern template class NetworkProblem<float>;
