@@ -4,38 +4,51 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "commands.h"
 #include "curvopt/core/errors.h"
+#include "curvopt/core/number_text.h"
 #include "curvopt/optim/registry.h"
 
 namespace {
 
 using curvopt::cli::RunConfig;
 
-// CLI11's own range checks print the type's whole range; this says what is wrong plainly.
-// A validator for a number with a lower bound (strict or not).
-CLI::Validator at_least(double bound, bool strict) {
-  const std::string rule =
-      std::string(strict ? "> " : ">= ") + (bound == 0 ? "0" : std::to_string(bound));
+// CLI11 converts with saturation and wrap-around (--seed -1 became 2^64 - 1) and its own range
+// checks print the type's whole range. These validators see the text first and say plainly what
+// is wrong, with the same words as optimizer options and config files.
+
+// The text must be a T: an integer of T's range, or a finite number.
+template <class T>
+CLI::Validator number_of_type() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        T value{};
+        const auto error = curvopt::parse_number_text(text, value);
+        return error ? *error + ", got '" + text + "'" : std::string();
+      },
+      std::is_floating_point_v<T> ? "NUMBER" : "INTEGER");
+}
+
+// A T with a lower bound (strict or not).
+template <class T>
+CLI::Validator at_least(T bound, bool strict) {
+  const std::string rule = std::string(strict ? "> " : ">= ") + std::to_string(bound);
   return CLI::Validator(
       [bound, strict, rule](std::string& text) -> std::string {
-        double value = 0;
-        try {
-          value = std::stod(text);
-        } catch (const std::exception&) {
-          return "expected a number, got '" + text + "'";
-        }
+        T value{};
+        if (const auto error = curvopt::parse_number_text(text, value))
+          return *error + ", got '" + text + "'";
         const bool ok = strict ? value > bound : value >= bound;
         return ok ? std::string() : "must be " + rule + ", got " + text;
       },
       rule);
 }
-const CLI::Validator kNonNegative = at_least(0, false);
-const CLI::Validator kPositive = at_least(0, true);
 
 int run(int argc, char** argv) {
   CLI::App app{"curvopt: train models with curvature-aware optimizers"};
@@ -50,31 +63,33 @@ int run(int argc, char** argv) {
   train->add_option("--optimizer", config.optimizer,
                     "optimizer name (see `curvopt optimizers`); options follow as key=value");
   train->add_option("options", extra, "optimizer options, key=value");
-  train->add_option("--epochs", config.epochs, "epochs (default: the task's)")->check(kNonNegative);
+  train->add_option("--epochs", config.epochs, "epochs (default: the task's)")
+      ->check(number_of_type<std::int64_t>());
   train->add_option("--batch-size", config.batch_size, "examples per batch (default: the task's)")
-      ->check(kPositive);
-  train->add_option("--seed", config.seed, "seed of initialization, order and noise (default 1)");
+      ->check(number_of_type<std::int64_t>());
+  train->add_option("--seed", config.seed, "seed of initialization, order and noise (default 1)")
+      ->check(number_of_type<std::uint64_t>());
   train->add_option("--threads", config.threads, "threads for OpenMP, Eigen and OpenBLAS")
-      ->check(kNonNegative);
+      ->check(number_of_type<int>());
   train->add_option("--out", config.out_dir, "run directory (default runs/<task>-<optimizer>)");
   train->add_option("--data", config.data_dir, "data directory (else $CURVOPT_DATA, else cache)");
   train->add_option("--config", config_file, "rerun from a run's config.json (flags override)");
   train
       ->add_option("--validation-fraction", config.validation_fraction,
                    "hold out this fraction of the training set for validation")
-      ->check(CLI::Range(0.0, 0.9));
+      ->check(number_of_type<double>());
   train
       ->add_option("--checkpoint-every", config.checkpoint_every,
                    "write checkpoint.bin every N steps (always at the end)")
-      ->check(kNonNegative);
+      ->check(number_of_type<std::int64_t>());
   train->add_option("--time-budget", config.time_budget_seconds, "stop after this many seconds")
-      ->check(kNonNegative);
+      ->check(number_of_type<double>());
   train->add_option("--max-steps", config.max_steps, "stop after this many steps")
-      ->check(kNonNegative);
+      ->check(number_of_type<std::int64_t>());
   train
       ->add_option("--early-stopping", config.early_stopping_patience,
                    "stop when the validation (else test) loss has not improved for N epochs")
-      ->check(kNonNegative);
+      ->check(number_of_type<int>());
   train->add_flag("--evaluate-train", config.evaluate_train,
                   "evaluate the whole training set every epoch");
   train->add_flag("--resume", resume,
@@ -107,11 +122,11 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"seeds", "quick"}));
   bench->add_option("--out", bench_out, "output directory (default runs/bench-<suite>)");
   bench->add_option("--seeds", bench_seeds, "seeds per experiment (default: the suite's)")
-      ->check(kPositive);
+      ->check(at_least<int>(0, true));
   bench->add_option("--epochs", bench_epochs, "epochs per run (default: the suite's)")
-      ->check(kPositive);
+      ->check(at_least<std::int64_t>(0, true));
   bench->add_option("--threads", bench_threads, "threads for OpenMP, Eigen and OpenBLAS")
-      ->check(kNonNegative);
+      ->check(at_least<int>(0, false));
   bench->add_option("--data", bench_data, "data directory (else $CURVOPT_DATA, else cache)");
   bench->add_option("--only", bench_only, "run only the experiments whose id contains this");
   bench->add_flag("--rerun", bench_rerun, "run again even where a finished run exists");
@@ -126,10 +141,12 @@ int run(int argc, char** argv) {
   predict->add_option("--data", predict_config.data_dir,
                       "data directory (else $CURVOPT_DATA, else cache)");
   predict->add_option("--output", predict_config.output, "write the outputs per example (CSV)");
-  predict->add_option("--seed", predict_config.seed,
-                      "the run's seed: synthetic tasks draw their data from it (default 1)");
+  predict
+      ->add_option("--seed", predict_config.seed,
+                   "the run's seed: synthetic tasks draw their data from it (default 1)")
+      ->check(number_of_type<std::uint64_t>());
   predict->add_option("--threads", predict_config.threads, "threads for OpenMP and OpenBLAS")
-      ->check(kNonNegative);
+      ->check(at_least<int>(0, false));
 
   CLI::App* tasks = app.add_subcommand("tasks", "list the tasks and their defaults");
   std::string optimizer_name;
@@ -173,6 +190,17 @@ int run(int argc, char** argv) {
       if (given("--evaluate-train")) from_file.evaluate_train = true;
       config = from_file;
     }
+    if (train->count("--optimizer") > 0 && config.optimizer.empty())
+      throw curvopt::ConfigError(
+          "--optimizer is empty: name an optimizer (see curvopt optimizers)");
+    // The same range checks as a config file's, naming the flags.
+    // (A config file's own values were checked, naming the file, when it was read.)
+    curvopt::cli::validate_run_config(config,
+                                      [&](const std::string& key) -> std::optional<std::string> {
+                                        const std::string flag = curvopt::cli::flag_for_key(key);
+                                        if (train->count(flag) == 0) return std::nullopt;
+                                        return flag;
+                                      });
     // `--optimizer "lm lr=0.5"` and `--optimizer lm lr=0.5` both go through the registry's parser;
     // options without --optimizer apply to the task's default optimizer.
     std::string words;

@@ -1,10 +1,110 @@
 #include "run_config.h"
 
+#include <cmath>
 #include <fstream>
+#include <limits>
+#include <sstream>
+#include <system_error>
 
 #include "curvopt/core/errors.h"
 
 namespace curvopt::cli {
+namespace {
+
+std::string number_text(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+// Reads key into out when present, refusing a value of another JSON type, a fraction where an
+// integer is expected, or an integer out of the field's range (nlohmann would wrap or truncate).
+class JsonFields {
+ public:
+  JsonFields(const nlohmann::json& j, const std::string& source) : j_(j), source_(source) {}
+
+  void get(const char* key, std::string& out) const {
+    if (const auto* v = find(key)) {
+      if (!v->is_string()) wrong(key, "a string");
+      out = v->get<std::string>();
+    }
+  }
+  void get(const char* key, bool& out) const {
+    if (const auto* v = find(key)) {
+      if (!v->is_boolean()) wrong(key, "true or false");
+      out = v->get<bool>();
+    }
+  }
+  void get(const char* key, double& out) const {
+    if (const auto* v = find(key)) {
+      if (!v->is_number()) wrong(key, "a number");
+      out = v->get<double>();
+    }
+  }
+  template <class Int>
+  void get(const char* key, Int& out) const {
+    const auto* v = find(key);
+    if (!v) return;
+    if (!v->is_number_integer()) wrong(key, "an integer");
+    using Limits = std::numeric_limits<Int>;
+    const bool fits =
+        v->is_number_unsigned()
+            ? v->get<std::uint64_t>() <= static_cast<std::uint64_t>(Limits::max())
+            : v->get<std::int64_t>() >= static_cast<std::int64_t>(Limits::min()) &&
+                  (!Limits::is_signed ||
+                   v->get<std::int64_t>() <= static_cast<std::int64_t>(Limits::max()));
+    if (!fits)
+      throw ConfigError(source_ + ": key '" + key + "' = " + v->dump() + ": out of range [" +
+                        std::to_string(Limits::min()) + ", " + std::to_string(Limits::max()) + "]");
+    out = v->get<Int>();
+  }
+
+ private:
+  const nlohmann::json* find(const char* key) const {
+    const auto it = j_.find(key);
+    return it == j_.end() ? nullptr : &*it;
+  }
+  [[noreturn]] void wrong(const char* key, const char* expected) const {
+    throw ConfigError(source_ + ": key '" + key + "' = " + j_.at(key).dump() + ": expected " +
+                      expected);
+  }
+  const nlohmann::json& j_;
+  const std::string& source_;
+};
+
+}  // namespace
+
+std::string flag_for_key(const std::string& key) {
+  if (key == "time_budget_seconds") return "--time-budget";
+  if (key == "early_stopping_patience") return "--early-stopping";
+  std::string flag = "--" + key;
+  for (char& c : flag)
+    if (c == '_') c = '-';
+  return flag;
+}
+
+void validate_run_config(
+    const RunConfig& c,
+    const std::function<std::optional<std::string>(const std::string& key)>& name) {
+  const auto check = [&](const char* key, bool ok, const std::string& value, const char* rule) {
+    if (ok) return;
+    if (const auto field = name(key))
+      throw ConfigError(*field + " = " + value + ": must be " + rule);
+  };
+  using std::to_string;
+  check("epochs", c.epochs >= 0, to_string(c.epochs), ">= 0");
+  check("batch_size", c.batch_size >= 1, to_string(c.batch_size), ">= 1");
+  check("threads", c.threads >= 0, to_string(c.threads), ">= 0 (0: leave as is)");
+  check("validation_fraction", c.validation_fraction >= 0 && c.validation_fraction <= 0.9,
+        number_text(c.validation_fraction), "in [0, 0.9]");
+  check("checkpoint_every", c.checkpoint_every >= 0, to_string(c.checkpoint_every),
+        ">= 0 (0: only at the end)");
+  check("time_budget_seconds", c.time_budget_seconds >= 0 && std::isfinite(c.time_budget_seconds),
+        number_text(c.time_budget_seconds), "a finite number of seconds >= 0 (0: no budget)");
+  check("max_steps", c.max_steps >= 0, to_string(c.max_steps), ">= 0 (0: no limit)");
+  check("early_stopping_patience", c.early_stopping_patience >= 0,
+        to_string(c.early_stopping_patience), ">= 0 (0: no early stopping)");
+}
 
 nlohmann::json to_json(const RunConfig& c) {
   nlohmann::json options = nlohmann::json::object();
@@ -29,14 +129,8 @@ nlohmann::json to_json(const RunConfig& c) {
 RunConfig run_config_from_json(const nlohmann::json& j, const std::string& source) {
   if (!j.is_object()) throw ConfigError(source + ": a run config must be a JSON object");
   RunConfig c;
-  auto get = [&](const char* key, auto& out) {
-    if (!j.contains(key)) return;
-    try {
-      j.at(key).get_to(out);
-    } catch (const nlohmann::json::exception&) {
-      throw ConfigError(source + ": key '" + key + "' has the wrong type");
-    }
-  };
+  const JsonFields fields(j, source);
+  const auto get = [&](const char* key, auto& out) { fields.get(key, out); };
   get("task", c.task);
   get("optimizer", c.optimizer);
   get("epochs", c.epochs);
@@ -81,10 +175,17 @@ RunConfig run_config_from_json(const nlohmann::json& j, const std::string& sourc
     for (const char* name : known) ok = ok || k == name;
     if (!ok) throw ConfigError(source + ": unknown key '" + k + "'");
   }
+  validate_run_config(c, [&](const std::string& key) -> std::optional<std::string> {
+    if (!j.contains(key)) return std::nullopt;
+    return source + ": key '" + key + "'";
+  });
   return c;
 }
 
 RunConfig read_run_config(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    throw ConfigError(file.string() + ": is a directory; --config takes a run's config.json");
   std::ifstream in(file);
   if (!in) throw ConfigError("cannot read config " + file.string());
   nlohmann::json j;

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +34,15 @@ struct RunConfig {
 };
 
 nlohmann::json to_json(const RunConfig& config);
+/// The one range check for a run's settings, whether they came from flags or a config file.
+/// `name` says how to name a field in the message (its flag, or the file and key), or nullopt
+/// for a field that was not given (left at its "the task's default" value); throws ConfigError
+/// "<name> = <value>: must be ...".
+void validate_run_config(
+    const RunConfig& config,
+    const std::function<std::optional<std::string>(const std::string& key)>& name);
+/// How a flag names a config key ("batch_size" -> "--batch-size").
+std::string flag_for_key(const std::string& key);
 /// Throws ConfigError naming the file and the key on a malformed config.
 RunConfig run_config_from_json(const nlohmann::json& json, const std::string& source);
 RunConfig read_run_config(const std::filesystem::path& file);

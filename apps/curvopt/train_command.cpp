@@ -36,6 +36,23 @@ void write_json(const std::filesystem::path& file, const nlohmann::json& j) {
   write_file_atomically(file, j.dump(2) + '\n', "run file");
 }
 
+// One rule for --resume: a run continues with the task and the optimizer its config.json
+// records (options, epochs and budgets may change). Another optimizer's state, or the same state
+// on another task's data, would be reinterpreted silently or fail deep inside loading.
+void check_resumable(const std::filesystem::path& out, const RunConfig& config) {
+  const std::filesystem::path recorded_file = out / "config.json";
+  if (!std::filesystem::is_regular_file(recorded_file))
+    throw ValueError("--resume: " + out.string() +
+                     " has no config.json, so it is not a run directory curvopt can resume");
+  const RunConfig recorded = read_run_config(recorded_file);
+  if (recorded.task != config.task || recorded.optimizer != config.optimizer)
+    throw ValueError("--resume: " + out.string() + " holds a run of task '" + recorded.task +
+                     "' with optimizer '" + recorded.optimizer + "', not task '" + config.task +
+                     "' with '" + config.optimizer +
+                     "' (a run resumes with its own task and optimizer; use another --out to "
+                     "start a new one)");
+}
+
 template <class Scalar>
 int train(RunConfig config, bool resume) {
   const TaskDescription description = describe_task(config.task);
@@ -51,6 +68,7 @@ int train(RunConfig config, bool resume) {
   if (resume && !std::filesystem::is_directory(out))
     throw ValueError("--resume: there is no run directory " + out.string() +
                      " to resume (run without --resume to start one)");
+  if (resume) check_resumable(out, config);
   Task<Scalar> task = make_task<Scalar>(config.task, config.data_dir, config.seed);
 
   Dataset<Scalar> train_set = std::move(task.train), validation;

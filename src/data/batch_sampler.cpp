@@ -34,7 +34,7 @@ BatchSampler::BatchSampler(Index num_examples, const BatchSamplerOptions& option
 Index BatchSampler::num_batches() const {
   const Index n = num_examples(), b = options_.batch_size;
   if (options_.drop_last) return std::max<Index>(n / b, n < b ? 1 : 0);
-  return (n + b - 1) / b;
+  return n / b + (n % b != 0 ? 1 : 0);  // not (n + b − 1) / b: that overflows for a huge b
 }
 
 void BatchSampler::start_epoch(std::int64_t epoch) {

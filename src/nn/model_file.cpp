@@ -11,8 +11,6 @@
 
 #include "curvopt/nn/model_file.h"
 
-#include <zlib.h>
-
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -20,6 +18,7 @@
 #include <sstream>
 
 #include "curvopt/core/atomic_file.h"
+#include "curvopt/core/checksum.h"
 #include "curvopt/core/errors.h"
 #include "curvopt/nn/layer_factory.h"
 
@@ -37,17 +36,6 @@ constexpr std::uint32_t kMaxHeaderBytes = 1u << 24;
 template <class Scalar>
 const char* precision_name() {
   return sizeof(Scalar) == 4 ? "float32" : "float64";
-}
-
-std::uint32_t crc32_of(const char* data, std::size_t size) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (size > 0) {  // zlib takes uInt lengths
-    const uInt chunk = static_cast<uInt>(std::min<std::size_t>(size, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
-    data += chunk;
-    size -= chunk;
-  }
-  return static_cast<std::uint32_t>(crc);
 }
 
 void append_u32(std::string& out, std::uint32_t v) {

@@ -234,15 +234,15 @@ OptimizerState Lbfgs<Scalar>::save_state() const {
 template <class Scalar>
 void Lbfgs<Scalar>::load_state(const OptimizerState& state) {
   detail::check_state_owner(name(), state);
-  const auto n = static_cast<Index>(state.get_scalar("num_parameters"));
-  const auto pairs = static_cast<int>(state.get_scalar("num_pairs"));
+  const auto n = static_cast<Index>(state.get_count("num_parameters"));
+  const auto pairs = static_cast<int>(state.get_count("num_pairs"));
   if (n < 0 || pairs < 0)
     throw ValueError("lbfgs: state has a negative num_parameters or num_pairs");
   if (pairs > options_.memory)
     throw ValueError("lbfgs: state holds " + std::to_string(pairs) +
                      " pairs, more than memory = " + std::to_string(options_.memory));
   reset();
-  num_steps_ = static_cast<std::int64_t>(state.get_scalar("num_steps"));
+  num_steps_ = static_cast<std::int64_t>(state.get_count("num_steps"));
   if (n == 0) return;
   ensure_size(n);
   Matrix<Scalar> s(n, pairs), y(n, pairs);

@@ -1,10 +1,12 @@
 #include "curvopt/optim/optimizer_state.h"
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <istream>
 #include <ostream>
+#include <sstream>
 
 #include "curvopt/core/errors.h"
 
@@ -90,6 +92,18 @@ double OptimizerState::get_scalar(std::string_view name) const {
   const std::span<const double> values = get(name);
   check_size(name, values.size(), 1);
   return values[0];
+}
+
+std::int64_t OptimizerState::get_count(std::string_view name) const {
+  const double value = get_scalar(name);
+  constexpr double kLargestExact = 9007199254740992.0;  // 2⁵³
+  if (!(value >= 0 && value <= kLargestExact) || value != std::floor(value)) {
+    std::ostringstream text;
+    text << value;
+    throw ValueError("optimizer state entry '" + std::string(name) + "' = " + text.str() +
+                     ": expected a count (a whole number >= 0)");
+  }
+  return static_cast<std::int64_t>(value);
 }
 
 void OptimizerState::check_size(std::string_view name, std::size_t stored, Index expected) const {

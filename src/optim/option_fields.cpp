@@ -2,37 +2,24 @@
 
 #include <array>
 #include <charconv>
-#include <cmath>
-#include <limits>
+
+#include "curvopt/core/number_text.h"
 
 namespace curvopt {
 namespace {
 
+// Options may be infinite (max_step=inf: no cap); each option's own range check decides.
 template <class T>
-void parse_number(std::string_view text, T& out, const char* expected) {
-  T value{};
-  const char* begin = text.data();
-  const char* end = text.data() + text.size();
-  if (!text.empty() && *begin == '+') ++begin;  // from_chars rejects a leading '+'
-  const auto [ptr, ec] = std::from_chars(begin, end, value);
-  if (text.empty() || ec != std::errc() || ptr != end) throw ConfigError(expected);
-  out = value;
+void parse_number(std::string_view text, T& out) {
+  if (auto error = parse_number_text(text, out, /*allow_infinite=*/true)) throw ConfigError(*error);
 }
 
 }  // namespace
 
-void parse_option_value(std::string_view text, double& out) {
-  parse_number(text, out, "expected a number");
-}
-void parse_option_value(std::string_view text, int& out) {
-  parse_number(text, out, "expected an integer");
-}
-void parse_option_value(std::string_view text, std::int64_t& out) {
-  parse_number(text, out, "expected an integer");
-}
-void parse_option_value(std::string_view text, std::uint64_t& out) {
-  parse_number(text, out, "expected a non-negative integer");
-}
+void parse_option_value(std::string_view text, double& out) { parse_number(text, out); }
+void parse_option_value(std::string_view text, int& out) { parse_number(text, out); }
+void parse_option_value(std::string_view text, std::int64_t& out) { parse_number(text, out); }
+void parse_option_value(std::string_view text, std::uint64_t& out) { parse_number(text, out); }
 void parse_option_value(std::string_view text, bool& out) {
   if (text == "true" || text == "1" || text == "yes" || text == "on") {
     out = true;

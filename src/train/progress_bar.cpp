@@ -112,9 +112,14 @@ CallbackAction ProgressBar<Scalar>::on_epoch_end(const TrainingContext<Scalar>& 
   if (info.test && info.test->accuracy) last_accuracy_ = info.test->accuracy;
   if (info.validation && info.validation->accuracy) last_accuracy_ = info.validation->accuracy;
   if (interactive_) std::fprintf(out_, "\r\033[K");
-  std::fprintf(out_, "epoch %lld/%lld  %lld steps  %.1f s  mean step loss %.5g%s%s%s\n",
+  char loss[64];
+  if (info.finite_steps > 0)
+    std::snprintf(loss, sizeof loss, "%.5g", info.mean_step_loss);
+  else
+    std::snprintf(loss, sizeof loss, "n/a (no step had a finite loss)");
+  std::fprintf(out_, "epoch %lld/%lld  %lld steps  %.1f s  mean step loss %s%s%s%s\n",
                static_cast<long long>(info.epoch + 1), static_cast<long long>(context.num_epochs),
-               static_cast<long long>(context.steps_per_epoch), info.seconds, info.mean_step_loss,
+               static_cast<long long>(context.steps_per_epoch), info.seconds, loss,
                metrics_text("train", info.train).c_str(),
                metrics_text("validation", info.validation).c_str(),
                metrics_text("test", info.test).c_str());

@@ -5,16 +5,24 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <limits>
 #include <span>
 #include <sstream>
+#include <utility>
 
 #include "curvopt/core/atomic_file.h"
+#include "curvopt/core/checksum.h"
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
 namespace {
 
-constexpr char kCheckpointMagic[8] = {'C', 'V', 'C', 'K', 'P', 'T', '1', '\n'};
+// Checkpoint layout, little-endian: 8 bytes magic, the trainer's position and the optimizer's
+// state (each an OptimizerState block), then (format 2) the CRC-32 of every byte before it.
+// Format 1, without the checksum, is still read.
+constexpr char kCheckpointMagic[8] = {'C', 'V', 'C', 'K', 'P', 'T', '2', '\n'};
+constexpr char kCheckpointMagicV1[8] = {'C', 'V', 'C', 'K', 'P', 'T', '1', '\n'};
 
 using Clock = std::chrono::steady_clock;
 
@@ -46,6 +54,7 @@ auto& metrics_of(Info& info, int set) {
 void put_last_epoch(OptimizerState& position, const EpochInfo& info) {
   position.put("last_epoch",
                Eigen::Vector3d(static_cast<double>(info.epoch), info.mean_step_loss, info.seconds));
+  position.put("last_epoch_finite_steps", static_cast<double>(info.finite_steps));
   auto present = [](const std::optional<double>& v) { return v ? 1.0 : 0.0; };
   for (int set = 0; set < 3; ++set) {
     const std::optional<Metrics>& m = metrics_of(info, set);
@@ -63,8 +72,14 @@ std::optional<EpochInfo> get_last_epoch(const OptimizerState& position, const st
   const std::span<const double> head = position.get("last_epoch");
   if (head.size() != 3) throw ValueError(file + ": entry 'last_epoch' must hold 3 values");
   EpochInfo info;
+  if (!(head[0] >= 0 && head[0] <= 9007199254740992.0) || head[0] != std::floor(head[0]))
+    throw ValueError(file + ": entry 'last_epoch' holds an epoch that is not a count");
   info.epoch = static_cast<std::int64_t>(head[0]);
   info.mean_step_loss = head[1];
+  // Checkpoints written before the count existed: a finite mean had at least one finite step.
+  info.finite_steps = position.contains("last_epoch_finite_steps")
+                          ? position.get_count("last_epoch_finite_steps")
+                          : (std::isfinite(info.mean_step_loss) ? 1 : 0);
   info.seconds = head[2];
   for (int set = 0; set < 3; ++set) {
     const std::string name = std::string("last_epoch_") + kEvaluationSets[set];
@@ -187,8 +202,10 @@ EpochInfo Trainer<Scalar>::finish_epoch(ConstVectorRef<Scalar> params, double se
   EpochInfo info;
   info.epoch = epoch_;
   info.seconds = seconds;
-  info.mean_step_loss =
-      epoch_loss_count_ > 0 ? epoch_loss_sum_ / static_cast<double>(epoch_loss_count_) : 0.0;
+  info.finite_steps = epoch_loss_count_;
+  info.mean_step_loss = epoch_loss_count_ > 0
+                            ? epoch_loss_sum_ / static_cast<double>(epoch_loss_count_)
+                            : std::numeric_limits<double>::quiet_NaN();
   // Averaged or best-so-far iterates, when the optimizer keeps them, are what a run reports.
   const ConstVectorRef<Scalar> at = reported(params);
   if (options_.evaluate_train) info.train = problem_.evaluate(at, EvaluationSet::kTrain);
@@ -346,7 +363,12 @@ void write_checkpoint(const std::filesystem::path& file, const TrainingContext<S
   out.write(kCheckpointMagic, sizeof kCheckpointMagic);
   position.write(out);
   context.optimizer.save_state().write(out);
-  write_file_atomically(file, out.str(), "checkpoint");
+  std::string bytes = std::move(out).str();
+  const std::uint32_t crc = crc32_of(bytes.data(), bytes.size());
+  char crc_bytes[4];
+  std::memcpy(crc_bytes, &crc, 4);  // little-endian, as the rest (checked in OptimizerState)
+  bytes.append(crc_bytes, 4);
+  write_file_atomically(file, bytes, "checkpoint");
 }
 
 template <class Scalar>
@@ -355,43 +377,98 @@ void Trainer<Scalar>::save_checkpoint(const std::filesystem::path& file,
   write_checkpoint(file, context(params));
 }
 
+namespace {
+
+// The checkpoint's two blocks, after its magic and checksum were verified and before anything in
+// them is trusted; no byte may follow them.
+std::pair<OptimizerState, OptimizerState> read_checkpoint_blocks(
+    const std::filesystem::path& file) {
+  const std::string f = file.string();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ValueError("cannot open checkpoint " + f);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw ValueError("cannot read checkpoint " + f);
+  const bool v2 = bytes.size() >= sizeof kCheckpointMagic &&
+                  std::memcmp(bytes.data(), kCheckpointMagic, sizeof kCheckpointMagic) == 0;
+  const bool v1 = bytes.size() >= sizeof kCheckpointMagicV1 &&
+                  std::memcmp(bytes.data(), kCheckpointMagicV1, sizeof kCheckpointMagicV1) == 0;
+  if (!v1 && !v2) throw ValueError(f + ": not a curvopt checkpoint (wrong magic bytes)");
+  std::size_t end = bytes.size();
+  if (v2) {
+    if (bytes.size() < sizeof kCheckpointMagic + 4)
+      throw ValueError(f + ": truncated checkpoint (" + std::to_string(bytes.size()) + " bytes)");
+    end -= 4;
+    std::uint32_t stored;
+    std::memcpy(&stored, bytes.data() + end, 4);
+    if (crc32_of(bytes.data(), end) != stored)
+      throw ValueError(f + ": checksum mismatch: the checkpoint is corrupt or truncated");
+  }
+  std::istringstream payload(bytes.substr(sizeof kCheckpointMagic, end - sizeof kCheckpointMagic));
+  OptimizerState position = OptimizerState::read(payload, f);
+  OptimizerState optimizer = OptimizerState::read(payload, f);
+  const auto read_bytes = static_cast<std::size_t>(payload.tellg());
+  if (read_bytes != end - sizeof kCheckpointMagic)
+    throw ValueError(f + ": " + std::to_string(end - sizeof kCheckpointMagic - read_bytes) +
+                     " unexpected bytes after the optimizer state");
+  return {std::move(position), std::move(optimizer)};
+}
+
+}  // namespace
+
 template <class Scalar>
 void Trainer<Scalar>::load_checkpoint(const std::filesystem::path& file, VectorRef<Scalar> params) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ValueError("cannot open checkpoint " + file.string());
-  char magic[sizeof kCheckpointMagic];
-  in.read(magic, sizeof magic);
-  if (in.gcount() != sizeof magic || std::memcmp(magic, kCheckpointMagic, sizeof magic) != 0)
-    throw ValueError(file.string() + ": not a curvopt checkpoint (wrong magic bytes)");
-  const OptimizerState position = OptimizerState::read(in, file.string());
-  const OptimizerState optimizer = OptimizerState::read(in, file.string());
+  const std::string f = file.string();
+  const auto [position, optimizer] = read_checkpoint_blocks(file);
   if (position.optimizer() != "trainer")
-    throw ValueError(file.string() + ": the first block is not the trainer's position");
-  if (static_cast<Index>(position.get("parameters").size()) != params.size())
-    throw ValueError(file.string() + ": holds " +
-                     std::to_string(position.get("parameters").size()) +
+    throw ValueError(f + ": the first block is not the trainer's position");
+  const std::span<const double> stored = position.get("parameters");
+  if (static_cast<Index>(stored.size()) != params.size())
+    throw ValueError(f + ": holds " + std::to_string(stored.size()) +
                      " parameters, the model has " + std::to_string(params.size()));
-  const auto epoch = static_cast<std::int64_t>(position.get_scalar("epoch"));
-  const auto step_in_epoch = static_cast<Index>(position.get_scalar("step_in_epoch"));
-  if (epoch < 0 || step_in_epoch < 0 || step_in_epoch > sampler_.num_batches())
-    throw ValueError(file.string() + ": position (epoch " + std::to_string(epoch) + ", step " +
-                     std::to_string(step_in_epoch) + ") does not fit " +
-                     std::to_string(sampler_.num_batches()) +
+  for (std::size_t i = 0; i < stored.size(); ++i)
+    if (!std::isfinite(stored[i]))
+      throw ValueError(f + ": parameter " + std::to_string(i) + " is not finite");
+  std::int64_t epoch, step_in_epoch, step, loss_count;
+  double loss_sum, elapsed;
+  try {
+    epoch = position.get_count("epoch");
+    step_in_epoch = position.get_count("step_in_epoch");
+    step = position.get_count("step");
+    loss_count = position.get_count("epoch_loss_count");
+    loss_sum = position.get_scalar("epoch_loss_sum");
+    elapsed = position.get_scalar("elapsed_seconds");
+  } catch (const ValueError& e) {
+    throw ValueError(f + ": " + e.what());
+  }
+  const std::int64_t batches = sampler_.num_batches();
+  // Every step the trainer takes advances both counters together, so a true position satisfies
+  // step = epoch · batches + step_in_epoch; anything else is another batching or a forged file.
+  if (step_in_epoch > batches || step != epoch * batches + step_in_epoch)
+    throw ValueError(f + ": position (epoch " + std::to_string(epoch) + ", step " +
+                     std::to_string(step_in_epoch) + " of the epoch, step " + std::to_string(step) +
+                     " overall) does not fit " + std::to_string(batches) +
                      " batches per epoch (another batch size or dataset?)");
-  std::optional<EpochInfo> last_epoch = get_last_epoch(position, file.string());
+  if (epoch > options_.epochs)
+    throw ValueError(f + ": the checkpoint is at epoch " + std::to_string(epoch) +
+                     ", past this run's " + std::to_string(options_.epochs) +
+                     " epochs (resume with --epochs " + std::to_string(epoch) + " or more)");
+  if (loss_count > step_in_epoch || !std::isfinite(loss_sum) || !(elapsed >= 0) ||
+      !std::isfinite(elapsed))
+    throw ValueError(f + ": the epoch's running loss or the elapsed time is out of range");
+  std::optional<EpochInfo> last_epoch = get_last_epoch(position, f);
   try {
     optimizer_.load_state(optimizer);  // throws first if it belongs to another optimizer
   } catch (const ValueError& e) {
-    throw ValueError(file.string() + ": " + e.what());  // say which file holds that state
+    throw ValueError(f + ": " + e.what());  // say which file holds that state
   }
   Eigen::Map<Vector<Scalar>> map(params.data(), params.size());
   position.get_into("parameters", map);
   epoch_ = epoch;
   step_in_epoch_ = step_in_epoch;
-  step_ = static_cast<std::int64_t>(position.get_scalar("step"));
-  epoch_loss_sum_ = position.get_scalar("epoch_loss_sum");
-  epoch_loss_count_ = static_cast<std::int64_t>(position.get_scalar("epoch_loss_count"));
-  elapsed_ = position.get_scalar("elapsed_seconds");
+  step_ = step;
+  epoch_loss_sum_ = loss_sum;
+  epoch_loss_count_ = loss_count;
+  elapsed_ = elapsed;
   last_epoch_ = std::move(last_epoch);
 }
 

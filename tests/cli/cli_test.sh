@@ -24,8 +24,6 @@ expect_error "unknown task 'nope'" train --task nope --data "$work/data"
 expect_error "adam: unknown option 'beta3'" train --task sine --optimizer adam beta3=0.9
 expect_error "AdamOptions::beta1 = 2" train --task sine --optimizer adam beta1=2
 expect_error "unknown optimizer 'adma'" train --task sine --optimizer adma
-expect_error "--epochs: must be >= 0, got -1" train --task sine --epochs -1
-expect_error "--batch-size: must be > 0" train --task sine --batch-size 0
 expect_error "missing data file .*mnist" train --task mnist-cnn --data "$work/no-data"
 expect_error "task is required" train
 expect_error "sgd: expected key=value, got .momentum." train --task sine --optimizer sgd momentum

@@ -184,9 +184,18 @@ fi
 # directory.
 "$curvopt" "${sine[@]}" --epochs 2 --out "$work/r" 2> /dev/null || fail "run r failed"
 before=$(snapshot "$work/r")
-expect_error "r/checkpoint.bin: lm: cannot load a state saved by 'adam'" \
+# One rule: a run resumes with the task and optimizer its config.json records.
+expect_error "r holds a run of task 'sine' with optimizer 'adam', not task 'sine' with 'lm'" \
   train --task sine --optimizer lm --epochs 5 --batch-size 100 --seed 3 --out "$work/r" --resume
+expect_error "with optimizer 'adam', not task 'sine' with 'adamw'" \
+  train --task sine --optimizer adamw --epochs 5 --batch-size 100 --seed 3 --out "$work/r" --resume
 [ "$(snapshot "$work/r")" = "$before" ] || fail "a resume with another optimizer changed the run"
+"$curvopt" train --task sine --optimizer lm --epochs 1 --out "$work/r-lm" 2> /dev/null ||
+  fail "run r-lm failed"
+expect_error "r-lm holds a run of task 'sine' with optimizer 'lm', not task 'sine' with 'lm-modified'" \
+  train --task sine --optimizer lm-modified --epochs 2 --out "$work/r-lm" --resume
+expect_error "r-lm holds a run of task 'sine' with optimizer 'lm', not task 'sine-class-small'" \
+  train --task sine-class-small --optimizer lm --epochs 2 --out "$work/r-lm" --resume
 : > "$work/r/checkpoint.bin"
 before=$(snapshot "$work/r")
 expect_error "r/checkpoint.bin: not a curvopt checkpoint" \

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "curvopt/core/errors.h"
 
@@ -54,6 +55,18 @@ TEST(BatchSampler, NoShuffleKeepsStoredOrderAndDropLastDropsTheTail) {
   BatchSampler sampler(10, {.batch_size = 4, .shuffle = false, .drop_last = true});
   EXPECT_EQ(sampler.num_batches(), 2);
   EXPECT_EQ(epoch_order(sampler, 7), (std::vector<Index>{0, 1, 2, 3, 4, 5, 6, 7}));
+}
+
+// A batch larger than the data set is one batch of everything, however large (the count once
+// overflowed to 0 batches for the largest batch size: "completed" without a step).
+TEST(BatchSampler, AHugeBatchSizeIsOneBatch) {
+  for (const Index b :
+       {Index(11), std::numeric_limits<Index>::max() / 2 + 3, std::numeric_limits<Index>::max()}) {
+    BatchSampler sampler(10, {.batch_size = b, .seed = 2});
+    EXPECT_EQ(sampler.num_batches(), 1) << b;
+    sampler.start_epoch(0);
+    EXPECT_EQ(sampler.batch(0).size(), 10u) << b;
+  }
 }
 
 TEST(BatchSampler, RejectsBadOptions) {

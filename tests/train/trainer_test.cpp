@@ -8,16 +8,21 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <iterator>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
 
+#include "curvopt/core/checksum.h"
 #include "curvopt/core/errors.h"
 #include "curvopt/loss/softmax_cross_entropy.h"
 #include "curvopt/loss/squared_error.h"
 #include "curvopt/nn/activation.h"
 #include "curvopt/nn/dense.h"
+#include "curvopt/optim/optimizer_state.h"
 #include "curvopt/optim/registry.h"
 #include "curvopt/train/budgets.h"
 #include "curvopt/train/checkpointer.h"
@@ -373,6 +378,151 @@ TEST(Trainer, CheckpointErrorsNameTheFile) {
   Trainer<float> other(task.model, task.loss, *sgd, task.train, {});
   EXPECT_THROW(other.load_checkpoint(dir / "adam.bin", theta), ValueError);
   EXPECT_THROW(trainer.load_checkpoint(dir / "missing.bin", theta), ValueError);
+}
+
+// Rewrites a checkpoint's trainer position with `edit`, then frames it as a valid format-2 file
+// (magic, blocks, CRC): what a forger or a buggy tool could produce.
+void forge_checkpoint(const std::filesystem::path& from, const std::filesystem::path& to,
+                      const std::function<void(OptimizerState&)>& edit, const char* magic,
+                      bool with_crc, const std::string& trailing = "") {
+  std::ifstream in(from, std::ios::binary);
+  in.seekg(8);
+  OptimizerState position = OptimizerState::read(in), optimizer = OptimizerState::read(in);
+  edit(position);
+  std::ostringstream out;
+  out.write(magic, 8);
+  position.write(out);
+  optimizer.write(out);
+  out << trailing;
+  std::string bytes = out.str();
+  if (with_crc) {
+    const std::uint32_t crc = crc32_of(bytes.data(), bytes.size());
+    bytes.append(reinterpret_cast<const char*>(&crc), 4);
+  }
+  std::ofstream(to, std::ios::binary) << bytes;
+}
+
+std::string load_error(Trainer<float>& trainer, const std::filesystem::path& file,
+                       Vector<float>& theta) {
+  try {
+    trainer.load_checkpoint(file, theta);
+  } catch (const ValueError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Trainer, CheckpointsProveTheirIntegrityAndTheirPosition) {
+  const auto dir = temp_dir("ckpt_integrity");
+  Blobs task;
+  auto adam = make_optimizer<float>("adam");
+  const TrainerOptions options{.epochs = 3, .batching = {.batch_size = 50}};
+  Trainer<float> trainer(task.model, task.loss, *adam, task.train, options);
+  Vector<float> theta = task.model.parameters();
+  trainer.add_callback(std::make_unique<StepBudget<float>>(6));  // epoch 1, step 2 of 4
+  trainer.train(theta);
+  trainer.save_checkpoint(dir / "good.bin", theta);
+
+  auto fresh = make_optimizer<float>("adam");
+  Trainer<float> loader(task.model, task.loss, *fresh, task.train, options);
+  Vector<float> loaded = task.model.parameters();
+  EXPECT_EQ(load_error(loader, dir / "good.bin", loaded), "");
+  EXPECT_EQ(loaded, theta);
+
+  std::string bytes;
+  {
+    std::ifstream in(dir / "good.bin", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto write = [&](const char* name, const std::string& content) {
+    std::ofstream(dir / name, std::ios::binary) << content;
+    return dir / name;
+  };
+  const auto expect_refused = [&](const std::filesystem::path& file, const std::string& words) {
+    const std::string message = load_error(loader, file, loaded);
+    EXPECT_EQ(message.rfind(file.string() + ": ", 0), 0u) << message;  // names the file first
+    EXPECT_NE(message.find(words), std::string::npos)
+        << "'" << words << "' not in '" << message << "'";
+  };
+  // A flipped bit in a parameter, a truncated copy, bytes appended.
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] = static_cast<char>(flipped[bytes.size() / 2] ^ 0x10);
+  expect_refused(write("flipped.bin", flipped), "checksum mismatch");
+  expect_refused(write("truncated.bin", bytes.substr(0, bytes.size() - 9)), "checksum mismatch");
+  expect_refused(write("short.bin", bytes.substr(0, 10)), "truncated checkpoint");
+  expect_refused(write("appended.bin", bytes + "junk"), "checksum mismatch");
+
+  // Forged files whose checksum is right: the position itself is checked.
+  const char* v2 = "CVCKPT2\n";
+  const auto set = [](const char* key, double value) {
+    return [=](OptimizerState& p) { p.put(key, value); };
+  };
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  forge_checkpoint(dir / "good.bin", dir / "nan_step.bin", set("step", nan), v2, true);
+  expect_refused(dir / "nan_step.bin", "optimizer state entry 'step' = nan: expected a count");
+  forge_checkpoint(dir / "good.bin", dir / "negative.bin", set("epoch", -1), v2, true);
+  expect_refused(dir / "negative.bin", "entry 'epoch' = -1: expected a count");
+  forge_checkpoint(dir / "good.bin", dir / "skewed.bin", set("step", 7), v2, true);
+  expect_refused(dir / "skewed.bin", "position (epoch 1, step 2 of the epoch, step 7 overall)");
+  forge_checkpoint(
+      dir / "good.bin", dir / "late.bin",
+      [](OptimizerState& p) {
+        p.put("epoch", 999.0);
+        p.put("step", 999.0 * 4 + 2);
+      },
+      v2, true);
+  expect_refused(dir / "late.bin", "at epoch 999, past this run's 3 epochs");
+  forge_checkpoint(
+      dir / "good.bin", dir / "trailing.bin", [](OptimizerState&) {}, v2, true, "x");
+  expect_refused(dir / "trailing.bin", "1 unexpected bytes after the optimizer state");
+  forge_checkpoint(
+      dir / "good.bin", dir / "inf_weight.bin",
+      [&](OptimizerState& p) {
+        Vector<double> w = Eigen::Map<const Vector<double>>(p.get("parameters").data(),
+                                                            static_cast<Index>(theta.size()));
+        w(3) = std::numeric_limits<double>::infinity();
+        p.put("parameters", w);
+      },
+      v2, true);
+  expect_refused(dir / "inf_weight.bin", "parameter 3 is not finite");
+
+  // Format 1 (before the checksum) still loads, and is held to the same position checks.
+  forge_checkpoint(
+      dir / "good.bin", dir / "v1.bin", [](OptimizerState&) {}, "CVCKPT1\n", false);
+  loaded = task.model.parameters();
+  EXPECT_EQ(load_error(loader, dir / "v1.bin", loaded), "");
+  EXPECT_EQ(loaded, theta);
+  forge_checkpoint(
+      dir / "good.bin", dir / "v1_trailing.bin", [](OptimizerState&) {}, "CVCKPT1\n", false, "abc");
+  expect_refused(dir / "v1_trailing.bin", "3 unexpected bytes");
+}
+
+// An epoch in which no step had a finite loss reports NaN (null in JSON), not a mean of 0.
+TEST(Trainer, AnEpochWithoutAFiniteStepLossReportsNaN) {
+  Blobs task;
+  struct Epochs : Callback<float> {
+    std::vector<EpochInfo> seen;
+    CallbackAction on_epoch_end(const TrainingContext<float>&, const EpochInfo& info) override {
+      seen.push_back(info);
+      return CallbackAction::kContinue;
+    }
+  };
+  auto epochs = std::make_unique<Epochs>();
+  Epochs* log = epochs.get();
+  auto sgd = make_optimizer<float>("sgd lr=1e38");
+  Trainer<float> trainer(
+      task.model, task.loss, *sgd, task.train,
+      {.epochs = 3, .batching = {.batch_size = 100}, .max_consecutive_failures = 100});
+  trainer.add_callback(std::move(epochs));
+  Vector<float> theta = task.model.parameters();
+  trainer.train(theta);
+  ASSERT_EQ(log->seen.size(), 3u);
+  EXPECT_TRUE(std::isfinite(log->seen[0].mean_step_loss));  // its first step started finite
+  EXPECT_EQ(log->seen[0].finite_steps, 1);
+  for (std::size_t e = 1; e < 3; ++e) {
+    EXPECT_TRUE(std::isnan(log->seen[e].mean_step_loss)) << e;
+    EXPECT_EQ(log->seen[e].finite_steps, 0) << e;
+  }
 }
 
 TEST(Trainer, StopsWithAClearMessageWhenTheLossStaysNonFinite) {

@@ -41,6 +41,10 @@ class OptimizerState {
   std::span<const double> get(std::string_view name) const;
   /// A one-element entry; throws ValueError when missing or not a single value.
   double get_scalar(std::string_view name) const;
+  /// A one-element entry holding a count: a whole number in [0, 2⁵³] (what a double holds
+  /// exactly). Throws ValueError naming the entry otherwise, so that a forged or corrupt state
+  /// (NaN, −1, 1e300) never reaches an integer cast.
+  std::int64_t get_count(std::string_view name) const;
   /// Copies an entry into `out` (column-major), which must have exactly as many elements;
   /// throws ValueError naming the entry and both sizes otherwise.
   template <class Derived>

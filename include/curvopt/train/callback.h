@@ -46,8 +46,11 @@ struct StepInfo {
 /// One finished epoch.
 struct EpochInfo {
   std::int64_t epoch = 0;
-  /// Mean of loss_before over the epoch's steps (the running training loss).
+  /// Mean of loss_before over the epoch's steps whose loss was finite (the running training
+  /// loss); NaN when no step had a finite loss (not 0, which would read as a perfect fit).
   double mean_step_loss = 0;
+  /// Steps of the epoch whose loss_before was finite: the steps mean_step_loss averages.
+  std::int64_t finite_steps = 0;
   std::optional<Metrics> train;       ///< full pass over the training set, when enabled
   std::optional<Metrics> validation;  ///< when a validation set was given
   std::optional<Metrics> test;        ///< when a test set was given

@@ -45,7 +45,7 @@ template <class Scalar>
 void KeepBest<Scalar>::load_state(const OptimizerState& state) {
   inner_->load_state(state);
   best_.reset();
-  best_.load(state, static_cast<Index>(state.get_scalar("num_parameters")), "keep_best.");
+  best_.load(state, static_cast<Index>(state.get_count("num_parameters")), "keep_best.");
 }
 
 template class KeepBest<float>;

@@ -60,7 +60,7 @@ void CurvaturePairSampler<Scalar>::save(OptimizerState& state) const {
 
 template <class Scalar>
 void CurvaturePairSampler<Scalar>::load(const OptimizerState& state) {
-  draws_ = static_cast<std::uint64_t>(state.get_scalar("sampler_draws"));
+  draws_ = static_cast<std::uint64_t>(state.get_count("sampler_draws"));
 }
 
 template class CurvaturePairSampler<float>;

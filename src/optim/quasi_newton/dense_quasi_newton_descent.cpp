@@ -315,7 +315,7 @@ void LimitedSr1Descent<Scalar>::load(const OptimizerState& state, Index n) {
   region_.resize(n, options_.memory);
   state.get_into("lsr1_pairs_s", S_);
   state.get_into("lsr1_pairs_y", Y_);
-  count_ = static_cast<int>(state.get_scalar("lsr1_count"));
+  count_ = static_cast<int>(state.get_count("lsr1_count"));
   pair_.load(state, n);
 }
 
