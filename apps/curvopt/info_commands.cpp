@@ -6,19 +6,13 @@
 
 #include "commands.h"
 #include "curvopt/core/errors.h"
+#include "curvopt/data/data_directory.h"
 #include "curvopt/optim/registry.h"
 #include "tasks/task.h"
 
 namespace curvopt::cli {
 
-std::string resolve_data_dir(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("CURVOPT_DATA"); env && *env) return env;
-  if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && *cache)
-    return std::string(cache) + "/curvopt/data";
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.cache/curvopt/data";
-}
+std::string resolve_data_dir(const std::string& flag) { return resolve_data_directory(flag); }
 
 int run_tasks() {
   for (const TaskDescription& t : task_catalog()) {

@@ -113,8 +113,11 @@ Task<Scalar> make_task(std::string_view name, const std::filesystem::path& data_
     model->template add<Dense>(Index(1));
     task.loss = std::make_unique<SquaredError<Scalar>>();
   } else if (n == "iris" || n == "iris-ce") {
-    const Dataset<Scalar> all =
-        read_iris<Scalar>(require_file(data_dir / "iris" / "iris.csv", "iris"));
+    const std::filesystem::path file = require_file(data_dir / "iris" / "iris.csv", "iris");
+    const Dataset<Scalar> all = read_iris<Scalar>(file);
+    if (all.num_classes != 3)
+      throw ValueError(file.string() + ": the header lists " + std::to_string(all.num_classes) +
+                       " classes, but the iris tasks classify 3 species (3 outputs)");
     // The NLLS paper trained on TensorFlow's 120-row iris_training.csv; a seeded 120/30 split of
     // the 150 rows is the same size.
     std::tie(task.train, task.test) = split_dataset(all, 0.2, seed);

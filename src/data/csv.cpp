@@ -86,7 +86,22 @@ CsvTokenizer::CsvTokenizer(std::string text, std::string source, char delimiter)
 }
 
 void CsvTokenizer::fail(std::size_t line, const std::string& why) const {
-  throw ValueError(source_ + ": line " + std::to_string(line) + ": " + why);
+  // Cells quoted in `why` may hold control bytes: a NUL would cut the printed message off, a
+  // line break would split the one line. Show them as \xNN.
+  std::string shown;
+  shown.reserve(why.size());
+  for (const char c : why) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      shown += c;
+      continue;
+    }
+    constexpr char kHex[] = "0123456789abcdef";
+    shown += "\\x";
+    shown += kHex[byte >> 4];
+    shown += kHex[byte & 0xf];
+  }
+  throw ValueError(source_ + ": line " + std::to_string(line) + ": " + shown);
 }
 
 bool CsvTokenizer::next(std::vector<std::string>& cells) {

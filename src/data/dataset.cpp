@@ -10,6 +10,7 @@ Dataset<Scalar> Dataset<Scalar>::subset(const std::vector<Index>& indices,
   Dataset out;
   out.name = subset_name;
   out.num_classes = num_classes;
+  out.example_shape = example_shape;
   out.inputs.resize(inputs.rows(), static_cast<Index>(indices.size()));
   out.targets.resize(targets.rows(), static_cast<Index>(indices.size()));
   for (std::size_t j = 0; j < indices.size(); ++j) {

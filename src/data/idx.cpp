@@ -279,6 +279,18 @@ Dataset<Scalar> load_idx_classification(const std::filesystem::path& images,
   Dataset<Scalar> dataset;
   dataset.name = std::move(name);
   dataset.num_classes = num_classes;
+  const auto dim = [&](std::size_t d) { return static_cast<Index>(image_array.dims[d]); };
+  switch (image_array.dims.size()) {
+    case 2:
+      dataset.example_shape = Shape::flat(dim(1));
+      break;
+    case 3:
+      dataset.example_shape = Shape::image(1, dim(1), dim(2));
+      break;
+    default:
+      dataset.example_shape = Shape::image(dim(1), dim(2), dim(3));
+      break;
+  }
   dataset.inputs.resize(static_cast<Index>(pixels), static_cast<Index>(num_examples));
   // idx stores image after image, each row-major: exactly one column per image.
   Scalar* in = dataset.inputs.data();

@@ -18,9 +18,40 @@ NetworkProblem<Scalar>::NetworkProblem(Sequential<Scalar>& model, const Loss<Sca
       lanes_{std::make_unique<Lane>(model, loss), nullptr},
       current_(lanes_[0].get()),
       evaluation_model_(model) {
-  if (train.inputs.rows() != model.input_size())
-    throw ShapeError(train.name + ": examples have " + std::to_string(train.inputs.rows()) +
-                     " features but the model takes " + std::to_string(model.input_size()));
+  check_fits(train);
+}
+
+template <class Scalar>
+void NetworkProblem<Scalar>::check_fits(const Dataset<Scalar>& data) const {
+  if (data.inputs.rows() != model_.input_size())
+    throw ShapeError(data.name + ": examples have " + std::to_string(data.inputs.rows()) +
+                     " features but the model takes " + std::to_string(model_.input_size()));
+  // The same pixel count in another shape (14×56 for 28×28) would train on scrambled images.
+  if (data.example_shape && !model_.input_shape().is_flat() &&
+      *data.example_shape != model_.input_shape())
+    throw ShapeError(data.name + ": examples are " + to_string(*data.example_shape) +
+                     " but the model takes " + to_string(model_.input_shape()));
+  // Targets the loss cannot take (a label 4 for 3 outputs) are refused now, naming the data set
+  // and the example, not at the first batch that holds one.
+  try {
+    loss_.check_targets(model_.output_size(), data.targets);
+  } catch (const ShapeError& e) {
+    throw ShapeError(data.name + ": " + e.what());
+  } catch (const ValueError& e) {
+    throw ValueError(data.name + ": " + e.what());
+  }
+}
+
+template <class Scalar>
+void NetworkProblem<Scalar>::set_validation(const Dataset<Scalar>* validation) {
+  if (validation) check_fits(*validation);
+  validation_ = validation;
+}
+
+template <class Scalar>
+void NetworkProblem<Scalar>::set_test(const Dataset<Scalar>* test) {
+  if (test) check_fits(*test);
+  test_ = test;
 }
 
 template <class Scalar>

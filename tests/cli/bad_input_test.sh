@@ -82,6 +82,25 @@ refused 2 "config.json: not valid JSON" train --config "$work/config.json" --out
 config '[1, 2]'
 refused 2 "config.json: a run config must be a JSON object" train --config "$work/config.json"
 
+# Data that do not fit the task's network, refused when loaded (not at the first batch holding
+# them, with a partial run directory).
+mkdir -p "$work/data/iris" "$work/data/mnist"
+{
+  echo "12,4,a,b,c,d,e"
+  for i in 0 1 2 3 4 0 1 2 3 4 0 1; do echo "5.1,3.5,1.4,0.2,$i"; done
+} > "$work/data/iris/iris.csv"
+refused 1 "iris.csv: the header lists 5 classes, but the iris tasks classify 3 species" \
+  train --task iris --data "$work/data" --out "$work/run"
+# idx files of two 14x56 images: the pixel count of 28x28, another shape.
+idx_images() { printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x0e\x00\x00\x00\x38'; head -c 1568 /dev/zero; }
+idx_labels() { printf '\x00\x00\x08\x01\x00\x00\x00\x02\x03\x07'; }
+for set in train t10k; do
+  idx_images > "$work/data/mnist/$set-images-idx3-ubyte"
+  idx_labels > "$work/data/mnist/$set-labels-idx1-ubyte"
+done
+refused 1 "mnist/train: examples are 1x14x56 but the model takes 1x28x28" \
+  train --task mnist-cnn --data "$work/data" --out "$work/run"
+
 # A batch larger than the data set is one batch of everything (the batch count once overflowed
 # to zero: "completed" without a single step).
 "$curvopt" train --task sine --epochs 2 --batch-size 9223372036854775807 --out "$work/huge" \

@@ -159,6 +159,14 @@ TYPED_TEST(CsvNumbers, RejectsNonNumbersNonFiniteAndOutOfRange) {
       "\"" + big + "\" is out of the range of " + (sizeof(Scalar) == 4 ? "float" : "double"));
   const std::string long_cell(100, 'z');
   EXPECT_NE(error(long_cell).find("...\" (100 characters) is not a number"), std::string::npos);
+  // Control bytes in a cell are shown, not printed: a NUL once cut the message off.
+  const std::string message =
+      error(std::string("1\0"
+                        "2\n3",
+                        5));
+  expect_error(message, "t.csv", 7, "column 'weight': \"1\\x002\\x0a3\" is not a number");
+  EXPECT_EQ(message.find('\0'), std::string::npos);
+  EXPECT_EQ(message.find('\n'), std::string::npos);
 }
 
 TEST(CsvIntegers, ParsesDecimalIntegers) {

@@ -14,6 +14,7 @@
 
 #include "curvopt/core/errors.h"
 #include "curvopt/core/random.h"
+#include "testing/helpers.h"
 
 namespace curvopt {
 namespace {
@@ -400,18 +401,13 @@ TEST_F(IdxFiles, NumClassesOutsideByteRangeIsAConfigError) {
   EXPECT_THROW(load_idx_classification<float>(images, labels, "x", 257), ConfigError);
 }
 
-// The real datasets, when scripts/fetch_data has put them under $CURVOPT_DATA.
-fs::path data_file(const std::string& relative) {
-  const char* root = std::getenv("CURVOPT_DATA");
-  if (root == nullptr) return {};
-  const fs::path path = fs::path(root) / relative;
-  return fs::exists(path) ? path : fs::path();
-}
+// The real datasets, when scripts/fetch_data has put them in the data directory.
+fs::path data_file(const std::string& relative) { return testing::real_data_file(relative); }
 
 TEST(IdxRealData, MnistTrainingSetMatchesItsKnownLabelsAndMean) {
   const fs::path images = data_file("mnist/train-images-idx3-ubyte");
   const fs::path labels = data_file("mnist/train-labels-idx1-ubyte");
-  if (images.empty() || labels.empty()) GTEST_SKIP() << "MNIST not found under $CURVOPT_DATA";
+  if (images.empty() || labels.empty()) GTEST_SKIP() << "MNIST not in the data directory";
   const Dataset<float> data = load_idx_classification<float>(images, labels, "mnist/train");
   EXPECT_EQ(data.inputs.rows(), 784);
   EXPECT_EQ(data.inputs.cols(), 60000);
@@ -423,8 +419,7 @@ TEST(IdxRealData, MnistTrainingSetMatchesItsKnownLabelsAndMean) {
 TEST(IdxRealData, FashionMnistGzipMatchesItsKnownLabels) {
   const fs::path images = data_file("fashion-mnist/train-images-idx3-ubyte.gz");
   const fs::path labels = data_file("fashion-mnist/train-labels-idx1-ubyte.gz");
-  if (images.empty() || labels.empty())
-    GTEST_SKIP() << "Fashion-MNIST not found under $CURVOPT_DATA";
+  if (images.empty() || labels.empty()) GTEST_SKIP() << "Fashion-MNIST not in the data directory";
   const Dataset<float> data = load_idx_classification<float>(images, labels, "fashion/train");
   EXPECT_EQ(data.inputs.rows(), 784);
   EXPECT_EQ(data.inputs.cols(), 60000);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "curvopt/core/errors.h"
+#include "testing/helpers.h"
 
 namespace curvopt {
 namespace {
@@ -129,9 +130,8 @@ TEST_F(IrisFiles, OtherSklearnFilesWithTheSameLayout) {
 }
 
 TEST(IrisRealData, SklearnIrisCsv) {
-  const char* root = std::getenv("CURVOPT_DATA");
-  const fs::path path = root ? fs::path(root) / "iris" / "iris.csv" : fs::path();
-  if (path.empty() || !fs::exists(path)) GTEST_SKIP() << "iris.csv not found under $CURVOPT_DATA";
+  const fs::path path = testing::real_data_file("iris/iris.csv");
+  if (path.empty()) GTEST_SKIP() << "iris.csv not in the data directory (scripts/fetch_data)";
   const Dataset<double> data = read_iris<double>(path);
   EXPECT_EQ(data.inputs.rows(), 4);
   EXPECT_EQ(data.inputs.cols(), 150);

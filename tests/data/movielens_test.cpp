@@ -14,6 +14,7 @@
 
 #include "curvopt/core/errors.h"
 #include "curvopt/core/random.h"
+#include "testing/helpers.h"
 
 namespace curvopt {
 namespace {
@@ -234,10 +235,9 @@ TEST(SplitRatings, InvalidArguments) {
 }
 
 TEST(MovieLensRealData, RatingsSmall) {
-  const char* root = std::getenv("CURVOPT_DATA");
-  const fs::path path = root ? fs::path(root) / "movielens" / "ratings_small.csv" : fs::path();
-  if (path.empty() || !fs::exists(path))
-    GTEST_SKIP() << "ratings_small.csv not found under $CURVOPT_DATA";
+  const fs::path path = testing::real_data_file("movielens/ratings_small.csv");
+  if (path.empty())
+    GTEST_SKIP() << "ratings_small.csv not in the data directory (scripts/fetch_data)";
   const Ratings r = read_movielens_ratings(path);
   EXPECT_EQ(r.size(), 100004);
   EXPECT_EQ(r.num_users, 671);

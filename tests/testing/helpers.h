@@ -4,12 +4,22 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <string>
 
 #include "curvopt/core/random.h"
 #include "curvopt/core/types.h"
+#include "curvopt/data/data_directory.h"
 
 namespace curvopt::testing {
+
+/// A real dataset's file under the data directory the command line uses ($CURVOPT_DATA, else the
+/// cache folder scripts/fetch_data fills), or an empty path when it is not there.
+inline std::filesystem::path real_data_file(const std::string& relative) {
+  const std::filesystem::path path = std::filesystem::path(resolve_data_directory()) / relative;
+  return std::filesystem::exists(path) ? path : std::filesystem::path();
+}
 
 inline Matrix<double> random_matrix(Index rows, Index cols, Rng& rng, double scale = 1.0) {
   Matrix<double> m(rows, cols);

@@ -22,6 +22,7 @@
 #include "curvopt/loss/squared_error.h"
 #include "curvopt/nn/activation.h"
 #include "curvopt/nn/dense.h"
+#include "curvopt/nn/flatten.h"
 #include "curvopt/optim/optimizer_state.h"
 #include "curvopt/optim/registry.h"
 #include "curvopt/train/budgets.h"
@@ -523,6 +524,47 @@ TEST(Trainer, AnEpochWithoutAFiniteStepLossReportsNaN) {
     EXPECT_TRUE(std::isnan(log->seen[e].mean_step_loss)) << e;
     EXPECT_EQ(log->seen[e].finite_steps, 0) << e;
   }
+}
+
+std::string construction_error(const std::function<void()>& make) {
+  try {
+    make();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Data that do not fit the model are refused when handed to the trainer, naming the data set and
+// the example, not at the first batch that holds them.
+TEST(Trainer, RefusesDataThatDoNotFitTheModel) {
+  Blobs task;
+  auto adam = make_optimizer<float>("adam");
+  Dataset<float> bad_labels = task.test;
+  bad_labels.targets(0, 3) = 2;  // two outputs: classes 0 and 1
+  EXPECT_NE(construction_error([&] {
+              Trainer<float> trainer(task.model, task.loss, *adam, bad_labels, {});
+            }).find("blobs/test: SoftmaxCrossEntropy: the class label of example 3 is 2"),
+            std::string::npos);
+  Trainer<float> trainer(task.model, task.loss, *adam, task.train, {});
+  EXPECT_NE(construction_error([&] { trainer.set_test(&bad_labels); }).find("blobs/test: "),
+            std::string::npos);
+
+  // The same pixel count in another shape.
+  Sequential<float> images(Shape::image(1, 2, 2));
+  images.add<Flatten>();
+  images.add<Dense>(Index(2));
+  images.initialize(Initializer::kPyTorchDefault, 1);
+  Dataset<float> strips = task.train;
+  strips.inputs = Matrix<float>::Ones(4, task.train.size());
+  strips.example_shape = Shape::image(1, 1, 4);
+  EXPECT_NE(construction_error([&] {
+              Trainer<float> t(images, task.loss, *adam, strips, {});
+            }).find("blobs/train: examples are 1x1x4 but the model takes 1x2x2"),
+            std::string::npos);
+  strips.example_shape = Shape::image(1, 2, 2);
+  EXPECT_EQ(construction_error([&] { Trainer<float> t(images, task.loss, *adam, strips, {}); }),
+            "");
 }
 
 TEST(Trainer, StopsWithAClearMessageWhenTheLossStaysNonFinite) {

@@ -1,9 +1,11 @@
 #pragma once
 /// In-memory datasets: one example per column, as the models take them.
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "curvopt/core/shape.h"
 #include "curvopt/core/types.h"
 
 namespace curvopt {
@@ -20,6 +22,9 @@ struct Dataset {
   Matrix<Scalar> targets;  ///< target size × N
   /// Number of classes when the targets are class indices, else 0.
   Index num_classes = 0;
+  /// The shape of one example as the file stored it (1×28×28 for MNIST), when the format says;
+  /// a network taking images checks it, not only the pixel count (14×56 is not 28×28).
+  std::optional<Shape> example_shape;
 
   Index size() const { return inputs.cols(); }
   /// The examples at `indices`, in that order.

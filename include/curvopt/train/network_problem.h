@@ -29,8 +29,11 @@ class NetworkProblem final : public TrainingProblem<Scalar> {
   NetworkProblem(Sequential<Scalar>& model, const Loss<Scalar>& loss, const Dataset<Scalar>& train,
                  Index evaluation_batch_size = 1000);
 
-  void set_validation(const Dataset<Scalar>* validation) { validation_ = validation; }
-  void set_test(const Dataset<Scalar>* test) { test_ = test; }
+  /// The data sets evaluated at the end of each epoch (null: none). Each data set given here or
+  /// to the constructor is checked against the model and the loss first: feature count, image
+  /// shape (when the data set records one), targets; ShapeError/ValueError names the data set.
+  void set_validation(const Dataset<Scalar>* validation);
+  void set_test(const Dataset<Scalar>* test);
 
   Problem<Scalar>& problem() override { return current_->objective; }
   Index num_examples() const override { return train_.size(); }
@@ -49,6 +52,8 @@ class NetworkProblem final : public TrainingProblem<Scalar> {
   const Dataset<Scalar>* validation_ = nullptr;
   const Dataset<Scalar>* test_ = nullptr;
   Index evaluation_batch_size_;
+  void check_fits(const Dataset<Scalar>& data) const;
+
   /// One batch size's model copy, loss copy, objective and gathered batch. Held by pointer: the
   /// objective keeps references to the lane's model and loss.
   struct Lane {
