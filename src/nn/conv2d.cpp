@@ -85,7 +85,10 @@ void Conv2d<Scalar>::im2col(ConstRef X, Index first, Index count, Ref dst) const
       for (Index kj = 0; kj < kw; ++kj) {
         Scalar* out = dst.col((c * kh + ki) * kw + kj).data();
         const Index offset = kj - pad;
-        const auto [lo, hi] = valid_range(offset, st, in_w_, out_w_);
+        // Not a structured binding: lambdas below use lo and hi, and Clang before 16 cannot
+        // capture bindings.
+        const std::pair<Index, Index> range = valid_range(offset, st, in_w_, out_w_);
+        const Index lo = range.first, hi = range.second;
         for (Index s = 0; s < count; ++s) {
           const Scalar* image = X.col(first + s).data() + c * in_h_ * in_w_;
           for (Index oh = 0; oh < out_h_; ++oh, out += out_w_) {
@@ -164,7 +167,10 @@ void Conv2d<Scalar>::col2im(ConstRef src, Index first, Index count, Mat& dX) con
       for (Index kj = 0; kj < kw; ++kj) {
         const Scalar* in = src.col((c * kh + ki) * kw + kj).data();
         const Index offset = kj - pad;
-        const auto [lo, hi] = valid_range(offset, st, in_w_, out_w_);
+        // Not a structured binding: lambdas below use lo and hi, and Clang before 16 cannot
+        // capture bindings.
+        const std::pair<Index, Index> range = valid_range(offset, st, in_w_, out_w_);
+        const Index lo = range.first, hi = range.second;
         for (Index s = 0; s < count; ++s) {
           Scalar* image = dX.col(first + s).data() + c * in_h_ * in_w_;
           for (Index oh = 0; oh < out_h_; ++oh, in += out_w_) {

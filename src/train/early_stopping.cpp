@@ -1,6 +1,10 @@
 #include "curvopt/train/early_stopping.h"
 
+#include <algorithm>
+#include <span>
+
 #include "curvopt/core/errors.h"
+#include "curvopt/optim/optimizer_state.h"
 
 namespace curvopt {
 
@@ -56,6 +60,32 @@ std::string EarlyStopping<Scalar>::stop_message() const {
   return "early stopping: " + options_.dataset + " " + options_.metric + " did not improve for " +
          std::to_string(options_.patience) + " epochs (best " + std::to_string(best_value_) +
          " at epoch " + std::to_string(best_epoch_ + 1) + ")";
+}
+
+template <class Scalar>
+void EarlyStopping<Scalar>::save_state(OptimizerState& position) const {
+  position.put("early_stopping.best_epoch", static_cast<double>(best_epoch_ + 1));  // 0: none
+  position.put("early_stopping.best_value", best_value_);
+  position.put("early_stopping.epochs_without_improvement",
+               static_cast<double>(epochs_without_improvement_));
+  position.put("early_stopping.best_parameters", best_);
+}
+
+template <class Scalar>
+void EarlyStopping<Scalar>::load_state(const OptimizerState& position) {
+  if (!position.contains("early_stopping.best_epoch")) return;  // saved without early stopping
+  const std::int64_t best_epoch = position.get_count("early_stopping.best_epoch") - 1;
+  const std::int64_t waited = position.get_count("early_stopping.epochs_without_improvement");
+  const std::span<const double> best = position.get("early_stopping.best_parameters");
+  const std::span<const double> params = position.get("parameters");
+  if (best_epoch >= 0 && best.size() != params.size())
+    throw ValueError("early stopping state holds " + std::to_string(best.size()) +
+                     " best parameters for a model of " + std::to_string(params.size()));
+  best_epoch_ = best_epoch;
+  best_value_ = position.get_scalar("early_stopping.best_value");
+  epochs_without_improvement_ = static_cast<int>(std::min<std::int64_t>(waited, 1 << 30));
+  best_.resize(static_cast<Index>(best.size()));
+  position.get_into("early_stopping.best_parameters", best_);
 }
 
 template class EarlyStopping<float>;

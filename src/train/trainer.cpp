@@ -183,7 +183,8 @@ TrainingContext<Scalar> Trainer<Scalar>::context(ConstVectorRef<Scalar> params) 
                                  elapsed_,
                                  epoch_loss_sum_,
                                  epoch_loss_count_,
-                                 last_epoch_ ? &*last_epoch_ : nullptr};
+                                 last_epoch_ ? &*last_epoch_ : nullptr,
+                                 &callbacks_};
 }
 
 template <class Scalar>
@@ -227,6 +228,8 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
   summary.last_epoch = last_epoch_;  // kept when this call finishes no epoch (a finished run)
   full_batch_bound_ = false;
   publish(params);
+  if (resumed_position_)
+    for (auto& c : callbacks_) c->load_state(*resumed_position_);
   for (auto& c : callbacks_) c->on_train_begin(context(params));
 
   auto stop_by = [&](Callback<Scalar>& c) {
@@ -359,6 +362,8 @@ void write_checkpoint(const std::filesystem::path& file, const TrainingContext<S
   position.put("epoch_loss_count", static_cast<double>(context.epoch_loss_count));
   position.put("elapsed_seconds", context.elapsed_seconds);
   if (context.last_epoch) put_last_epoch(position, *context.last_epoch);
+  if (context.callbacks)
+    for (const auto& c : *context.callbacks) c->save_state(position);
   std::ostringstream out;
   out.write(kCheckpointMagic, sizeof kCheckpointMagic);
   position.write(out);
@@ -470,6 +475,7 @@ void Trainer<Scalar>::load_checkpoint(const std::filesystem::path& file, VectorR
   epoch_loss_count_ = loss_count;
   elapsed_ = elapsed;
   last_epoch_ = std::move(last_epoch);
+  resumed_position_ = position;
 }
 
 template void write_checkpoint<float>(const std::filesystem::path&, const TrainingContext<float>&);

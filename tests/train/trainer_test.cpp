@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "curvopt/core/checksum.h"
@@ -602,6 +603,44 @@ TEST(Trainer, BudgetsStopTraining) {
   EXPECT_LT(t.seconds, 5.0);
   EXPECT_THROW(TimeBudget<float>(0), ConfigError);
   EXPECT_THROW(StepBudget<float>(0), ConfigError);
+}
+
+// A run with early stopping, interrupted and resumed from its checkpoint, stops at the epoch an
+// uninterrupted one stops at and keeps the same best parameters (the state travels in the
+// checkpoint). With min_delta this large only epoch 0 counts as an improvement: patience 2 stops
+// after epoch 2, where a fresh record after the resume would stop one epoch later.
+TEST(EarlyStopping, AResumedRunStopsWhereAnUninterruptedOneStops) {
+  const auto dir = temp_dir("early_resume");
+  const TrainerOptions options{.epochs = 10, .batching = {.batch_size = 50}};
+  const EarlyStoppingOptions early{.dataset = "test", .patience = 2, .min_delta = 1e9};
+  const auto run = [&](std::int64_t max_steps, const std::filesystem::path* resume_from,
+                       const std::filesystem::path* save_to) {
+    Blobs task;
+    auto adam = make_optimizer<float>("adam");
+    Trainer<float> trainer(task.model, task.loss, *adam, task.train, options);
+    trainer.set_test(&task.test);
+    Vector<float> theta = task.model.parameters();
+    if (resume_from) trainer.load_checkpoint(*resume_from, theta);
+    auto stopper = std::make_unique<EarlyStopping<float>>(early);
+    auto* early_stopping = stopper.get();
+    trainer.add_callback(std::move(stopper));
+    if (max_steps > 0) trainer.add_callback(std::make_unique<StepBudget<float>>(max_steps));
+    const TrainingSummary summary = trainer.train(theta);
+    if (save_to) trainer.save_checkpoint(*save_to, theta);
+    return std::make_tuple(summary, early_stopping->best_epoch(),
+                           Vector<float>(*early_stopping->best_parameters()));
+  };
+  const auto [reference, best_epoch, best] = run(0, nullptr, nullptr);
+  ASSERT_EQ(reference.reason, StopReason::kCallback) << reference.message;
+  EXPECT_EQ(reference.epochs_completed, 3);
+  const std::filesystem::path checkpoint = dir / "half.bin";
+  run(6, nullptr, &checkpoint);  // 4 steps per epoch: stopped inside epoch 1
+  const auto [resumed, resumed_best_epoch, resumed_best] = run(0, &checkpoint, nullptr);
+  EXPECT_EQ(resumed.reason, StopReason::kCallback) << resumed.message;
+  EXPECT_EQ(resumed.epochs_completed, reference.epochs_completed);
+  EXPECT_EQ(resumed.steps, reference.steps);
+  EXPECT_EQ(resumed_best_epoch, best_epoch);
+  EXPECT_EQ(resumed_best, best);
 }
 
 TEST(EarlyStopping, StopsAfterPatienceAndKeepsTheBestParameters) {

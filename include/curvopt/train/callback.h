@@ -2,8 +2,10 @@
 /// Hooks into the training loop (ensmallen's idea, as virtual no-op hooks).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "curvopt/core/types.h"
 #include "curvopt/optim/step_report.h"
@@ -13,6 +15,9 @@ namespace curvopt {
 
 template <class Scalar>
 class Optimizer;
+template <class Scalar>
+class Callback;
+class OptimizerState;
 
 struct EpochInfo;
 
@@ -35,6 +40,8 @@ struct TrainingContext {
   /// The run's last finished epoch, also one finished before a resume (checkpoints keep it);
   /// null before the first.
   const EpochInfo* last_epoch = nullptr;
+  /// The trainer's callbacks, whose save_state() checkpoints call; null outside a trainer.
+  const std::vector<std::unique_ptr<Callback<Scalar>>>* callbacks = nullptr;
 };
 
 /// One optimizer step as the callbacks see it.
@@ -97,6 +104,13 @@ class Callback {
   virtual void on_train_end(const TrainingContext<Scalar>&, const TrainingSummary&) {}
   /// Why this callback stopped training (shown in the summary), when it did.
   virtual std::string stop_message() const { return {}; }
+  /// State that must survive a resume (early stopping's best epoch), written into the
+  /// checkpoint's position under keys this callback owns ("early_stopping.best_epoch").
+  virtual void save_state(OptimizerState& /*position*/) const {}
+  /// Restores what save_state() wrote; called before training when the run was resumed from a
+  /// checkpoint. Keys may be missing (a checkpoint written without this callback): keep the
+  /// fresh state then. Throws ValueError on entries that are present but wrong.
+  virtual void load_state(const OptimizerState& /*position*/) {}
 };
 
 }  // namespace curvopt

@@ -32,6 +32,10 @@ class EarlyStopping final : public Callback<Scalar> {
   CallbackAction on_epoch_end(const TrainingContext<Scalar>& context,
                               const EpochInfo& info) override;
   std::string stop_message() const override;
+  /// The best epoch, its value and parameters and the epochs since: a resumed run stops where an
+  /// uninterrupted one would, and restores the same best parameters.
+  void save_state(OptimizerState& position) const override;
+  void load_state(const OptimizerState& position) override;
 
   /// The parameters at the best epoch, or nullptr before the first evaluation.
   const Vector<Scalar>* best_parameters() const { return best_epoch_ < 0 ? nullptr : &best_; }

@@ -12,6 +12,7 @@
 #include "curvopt/data/batch_sampler.h"
 #include "curvopt/data/dataset.h"
 #include "curvopt/optim/optimizer.h"
+#include "curvopt/optim/optimizer_state.h"
 #include "curvopt/problem/objective.h"
 #include "curvopt/train/callback.h"
 #include "curvopt/train/network_problem.h"
@@ -128,6 +129,9 @@ class Trainer {
   double elapsed_before_ = 0;  // seconds trained before the current train() call
   double elapsed_ = 0;
   std::optional<EpochInfo> last_epoch_;  // the run's last finished epoch
+  /// The position a checkpoint was loaded from: the callbacks restore their state from it when
+  /// training starts (they may be added after load_checkpoint()).
+  std::optional<OptimizerState> resumed_position_;
 };
 
 /// Writes a checkpoint of (params, optimizer, position) as the trainer does; for callbacks.
