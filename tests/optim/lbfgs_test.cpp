@@ -77,22 +77,32 @@ TEST(Lbfgs, ArmijoSearchAlsoReachesTheRosenbrockMinimum) {
   std::printf("2-D Rosenbrock, Armijo: %d iterations\n", k);
 }
 
+// The tolerance is where the problem, not one machine's last bits, decides: below ‖g‖∞ ≈ 1e-8
+// the loss near the minimum is ~1e-17, its differences between line-search trials are at the
+// rounding of its 100-term sum (~1e-16 · n), and whether L-BFGS gets further depends on the bits
+// (it stalled at 2.3e-8 after 1000 iterations on a Zen 3 with AVX2, and converged in 533 on AVX-512
+// machines). At 1e-6 the loss still changes by far more than its rounding, so every machine
+// arrives, and the iterate is then within ‖g‖/λ_min of the minimizer x* = 1.
 TEST(Lbfgs, ChainedRosenbrockIn100Dimensions) {
   FunctionProblem<double> problem = testing::rosenbrock<double>(100);
   LbfgsOptions options;
   options.memory = 10;
-  options.gradient_tolerance = 1e-8;
+  options.gradient_tolerance = 1e-6;
   options.change_tolerance = 0;
   Lbfgs<double> lbfgs(options);
   Vector<double> x = Vector<double>::Constant(100, -1.2);
   for (Index i = 1; i < 100; i += 2) x(i) = 1;
   int k = 0;
-  for (; k < 1000; ++k)
-    if (lbfgs.step(problem, x).converged) break;
+  bool converged = false;
+  for (; k < 1000 && !converged; ++k) converged = lbfgs.step(problem, x).converged;
+  EXPECT_TRUE(converged) << "no convergence in 1000 iterations";
   Vector<double> g(100);
   problem.gradient(x, g);
-  EXPECT_LE(g.cwiseAbs().maxCoeff(), 1e-8);
-  std::printf("100-D Rosenbrock: %d iterations to |g|inf <= 1e-8\n", k);
+  EXPECT_LE(g.cwiseAbs().maxCoeff(), 1e-6);
+  // λ_min of the Hessian at x* is 0.499 (its tridiagonal form, solved densely): 1e-6/0.499 < 1e-5.
+  EXPECT_LE((x.array() - 1).abs().maxCoeff(), 1e-5);
+  std::printf("100-D Rosenbrock: %d iterations to |g|inf <= 1e-6, |x - 1|inf = %.2g\n", k,
+              (x.array() - 1).abs().maxCoeff());
 }
 
 TEST(Lbfgs, ReusesTheGradientAtTheAcceptedPointOnUnchangedData) {
