@@ -104,6 +104,10 @@ BenchExperiment mnist_cnn(std::int64_t epochs, int seeds, bool all) {
                          "(the paper's LM matrix)"});
     e.methods.push_back({"L-BFGS (strong Wolfe, per batch)", "lbfgs memory=10",
                          "90 % at epoch 17; 91 % after 100"});
+    // The stochastic use of Berahas, Jahani & Takáč (2022): gradient on the batch of 256,
+    // curvature pairs sampled on its first 64 examples (the batches are shuffled).
+    e.methods.push_back({"S-LSR1 (curvature batch 64)", "slsr1", "", 64});
+    e.methods.push_back({"S-LBFGS (curvature batch 64)", "slbfgs", "", 64});
   }
   return e;
 }

@@ -15,6 +15,7 @@ struct BenchMethod {
   std::string label;      // as shown in tables and legends; its slug names the run directory
   std::string spec;       // registry spec, "lm damping_matrix=max-diagonal"
   std::string published;  // the published result for this method, "" when none
+  std::int64_t curvature_batch = 0;  // examples of each batch for curvature products; 0: all
 };
 
 /// One experiment: every method on one task, over seeds, compared on one metric.
@@ -22,9 +23,9 @@ struct BenchExperiment {
   std::string id;     // file-name safe, "mnist-cnn"
   std::string title;  // "MNIST CNN, 2,202 parameters (Pooladzandi & Zhou 2022)"
   std::string task;
-  std::int64_t epochs = -1;        // -1: the task's default
-  std::int64_t batch_size = -1;    // -1: the task's default
-  double time_budget_seconds = 0;  // > 0: equal wall-clock budget per run
+  std::int64_t epochs = -1;          // -1: the task's default
+  std::int64_t batch_size = -1;      // -1: the task's default
+  double time_budget_seconds = 0;    // > 0: equal wall-clock budget per run
   int seeds = 1;
   bool evaluate_train = false;
   /// epochs.csv column compared at the end and plotted, and how to read it.

@@ -67,6 +67,10 @@ int run(int argc, char** argv) {
       ->check(number_of_type<std::int64_t>());
   train->add_option("--batch-size", config.batch_size, "examples per batch (default: the task's)")
       ->check(number_of_type<std::int64_t>());
+  train
+      ->add_option("--curvature-batch", config.curvature_batch,
+                   "examples of each batch the curvature products use (default 0: all)")
+      ->check(number_of_type<std::int64_t>());
   train->add_option("--seed", config.seed, "seed of initialization, order and noise (default 1)")
       ->check(number_of_type<std::uint64_t>());
   train->add_option("--threads", config.threads, "threads for OpenMP, Eigen and OpenBLAS")
@@ -176,6 +180,7 @@ int run(int argc, char** argv) {
       }
       if (given("--epochs")) from_file.epochs = config.epochs;
       if (given("--batch-size")) from_file.batch_size = config.batch_size;
+      if (given("--curvature-batch")) from_file.curvature_batch = config.curvature_batch;
       if (given("--seed")) from_file.seed = config.seed;
       if (given("--threads")) from_file.threads = config.threads;
       if (given("--out")) from_file.out_dir = config.out_dir;

@@ -94,6 +94,8 @@ void validate_run_config(
   using std::to_string;
   check("epochs", c.epochs >= 0, to_string(c.epochs), ">= 0");
   check("batch_size", c.batch_size >= 1, to_string(c.batch_size), ">= 1");
+  check("curvature_batch", c.curvature_batch >= 0, to_string(c.curvature_batch),
+        ">= 0 (0: the whole batch)");
   check("threads", c.threads >= 0, to_string(c.threads), ">= 0 (0: leave as is)");
   check("validation_fraction", c.validation_fraction >= 0 && c.validation_fraction <= 0.9,
         number_text(c.validation_fraction), "in [0, 0.9]");
@@ -114,6 +116,7 @@ nlohmann::json to_json(const RunConfig& c) {
           {"optimizer_options", options},
           {"epochs", c.epochs},
           {"batch_size", c.batch_size},
+          {"curvature_batch", c.curvature_batch},
           {"seed", c.seed},
           {"threads", c.threads},
           {"data_dir", c.data_dir},
@@ -135,6 +138,7 @@ RunConfig run_config_from_json(const nlohmann::json& j, const std::string& sourc
   get("optimizer", c.optimizer);
   get("epochs", c.epochs);
   get("batch_size", c.batch_size);
+  get("curvature_batch", c.curvature_batch);
   get("seed", c.seed);
   get("threads", c.threads);
   get("data_dir", c.data_dir);
@@ -161,6 +165,7 @@ RunConfig run_config_from_json(const nlohmann::json& j, const std::string& sourc
                                         "optimizer_options",
                                         "epochs",
                                         "batch_size",
+                                        "curvature_batch",
                                         "seed",
                                         "threads",
                                         "data_dir",

@@ -20,6 +20,7 @@ struct RunConfig {
   std::vector<std::pair<std::string, std::string>> options;  // key=value as given or resolved
   std::int64_t epochs = -1;                                  // -1: the task's default
   std::int64_t batch_size = -1;                              // -1: the task's default
+  std::int64_t curvature_batch = 0;  // examples of each batch for curvature; 0: all
   std::uint64_t seed = 1;
   int threads = 0;  // 0: leave as is
   std::string data_dir;

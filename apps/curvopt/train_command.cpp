@@ -78,6 +78,7 @@ int train(RunConfig config, bool resume) {
   TrainerOptions options;
   options.epochs = config.epochs;
   options.batching.batch_size = config.batch_size;
+  options.curvature_batch = static_cast<Index>(config.curvature_batch);
   options.batching.seed = config.seed;
   // The same batches every epoch for MovieLens, as Brust's (2021) code caches them.
   options.batching.fixed_batches = config.task == "movielens";

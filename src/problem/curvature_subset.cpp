@@ -9,7 +9,11 @@ namespace curvopt {
 
 template <class Scalar>
 CurvatureSubset<Scalar>::CurvatureSubset(Objective<Scalar>& full, Index count)
-    : full_(full), count_(count), model_(full.model()), subset_(model_, full.loss()) {
+    : full_(full),
+      count_(count),
+      model_(full.model()),
+      loss_(full.loss().clone()),
+      subset_(model_, *loss_) {
   if (count < 1)
     throw ConfigError("CurvatureSubset: count = " + std::to_string(count) + ": must be >= 1");
 }

@@ -43,6 +43,18 @@ void NetworkProblem<Scalar>::check_fits(const Dataset<Scalar>& data) const {
 }
 
 template <class Scalar>
+void NetworkProblem<Scalar>::set_curvature_batch(Index examples) {
+  if (examples < 0)
+    throw ConfigError("curvature batch = " + std::to_string(examples) + ": must be >= 0");
+  curvature_batch_ = examples;
+  for (auto& lane : lanes_)
+    if (lane)
+      lane->subset = examples > 0
+                         ? std::make_unique<CurvatureSubset<Scalar>>(lane->objective, examples)
+                         : nullptr;
+}
+
+template <class Scalar>
 void NetworkProblem<Scalar>::set_validation(const Dataset<Scalar>* validation) {
   if (validation) check_fits(*validation);
   validation_ = validation;
@@ -68,12 +80,18 @@ void NetworkProblem<Scalar>::bind(std::span<const Index> indices, std::uint64_t 
   // current lane is kept at the front, so a third size evicts the least recently used.
   const bool unused = current_->inputs.cols() == 0;
   if (!unused && current_->inputs.cols() != batch) {
-    if (!lanes_[1]) lanes_[1] = std::make_unique<Lane>(model_, loss_);
+    if (!lanes_[1]) {
+      lanes_[1] = std::make_unique<Lane>(model_, loss_);
+      if (curvature_batch_ > 0)
+        lanes_[1]->subset =
+            std::make_unique<CurvatureSubset<Scalar>>(lanes_[1]->objective, curvature_batch_);
+    }
     std::swap(lanes_[0], lanes_[1]);
     current_ = lanes_[0].get();
   }
   gather_batch(train_, indices, current_->inputs, current_->targets);
   current_->model.set_noise_seed(noise_seed);
+  if (current_->subset) current_->subset->set_noise_seed(noise_seed);
   current_->objective.set_batch(current_->inputs, current_->targets);
 }
 

@@ -125,6 +125,8 @@ std::optional<std::string> TrainerOptions::validate() const {
   if (max_consecutive_failures < 1)
     return p + "max_consecutive_failures = " + std::to_string(max_consecutive_failures) +
            ": must be >= 1";
+  if (curvature_batch < 0)
+    return p + "curvature_batch = " + std::to_string(curvature_batch) + ": must be >= 0";
   return std::nullopt;
 }
 
@@ -137,7 +139,9 @@ Trainer<Scalar>::Trainer(Sequential<Scalar>& model, const Loss<Scalar>& loss,
       problem_(*network_),
       optimizer_(optimizer),
       options_(options),
-      sampler_(train.size(), options.batching) {}
+      sampler_(train.size(), options.batching) {
+  network_->set_curvature_batch(options.curvature_batch);
+}
 
 template <class Scalar>
 Trainer<Scalar>::Trainer(TrainingProblem<Scalar>& problem, Optimizer<Scalar>& optimizer,
@@ -145,7 +149,12 @@ Trainer<Scalar>::Trainer(TrainingProblem<Scalar>& problem, Optimizer<Scalar>& op
     : problem_(problem),
       optimizer_(optimizer),
       options_(checked(options)),
-      sampler_(problem.num_examples(), options.batching) {}
+      sampler_(problem.num_examples(), options.batching) {
+  if (options.curvature_batch > 0)
+    throw ConfigError(
+        "TrainerOptions::curvature_batch: only for a network trainer; wrap the problem's "
+        "objective in a CurvatureSubset instead");
+}
 
 template <class Scalar>
 void Trainer<Scalar>::set_validation(const Dataset<Scalar>* validation) {

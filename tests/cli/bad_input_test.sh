@@ -40,6 +40,7 @@ refused 2 "--seed: expected a non-negative integer, got '-1'" "${train[@]}" --se
 refused 2 "--seed: out of range \[0, 18446744073709551615\], got '18446744073709551616'" \
   "${train[@]}" --seed 18446744073709551616
 refused 2 "--threads = -2: must be >= 0" "${train[@]}" --threads -2
+refused 2 "--curvature-batch = -1: must be >= 0" "${train[@]}" --curvature-batch -1
 refused 2 "--validation-fraction: expected a number, not NaN" "${train[@]}" --validation-fraction nan
 refused 2 "--validation-fraction = 0.95: must be in \[0, 0.9\]" "${train[@]}" --validation-fraction 0.95
 refused 2 "--time-budget: must be finite, got 'inf'" "${train[@]}" --time-budget inf

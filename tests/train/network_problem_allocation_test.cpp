@@ -87,6 +87,69 @@ TEST(NetworkProblemAllocations, NoneAfterTheFirstEpochWithAShortLastBatch) {
   }
 }
 
+// With a curvature batch, the optimizer's curvature oracles see the first examples of each batch
+// (the short last batch included) and the gradient the whole batch; no step allocates after the
+// first epoch either.
+TEST(NetworkProblemAllocations, ACurvatureBatchServesTheCurvatureOraclesOnly) {
+  const auto batches = epoch_batches();
+  ThreeClasses task;
+  NetworkProblem<double> problem(task.model, task.loss, task.data);
+  problem.set_curvature_batch(10);
+  const Vector<double> theta = task.model.parameters();
+  Vector<double> gradient(theta.size()), v = Vector<double>::Ones(theta.size()), hv(theta.size()),
+                                         hv_subset(theta.size());
+  for (const auto& batch : batches) {
+    problem.bind(std::span<const Index>(batch), 1);
+    Problem<double>& p = problem.problem();
+    EXPECT_EQ(p.batch_size(), static_cast<Index>(batch.size()));
+    EXPECT_EQ(p.num_residuals(), 10 * 3);  // softmax cross-entropy: 3 rows per example
+    // The curvature equals that of an objective bound to the batch's first 10 examples alone,
+    // whose RReLU slopes are drawn as the subset's: from the seed bind() was given.
+    ThreeClasses reference;
+    Objective<double> first_ten(reference.model, reference.loss);
+    first_ten.set_training(true);
+    reference.model.set_noise_seed(1);
+    Matrix<double> inputs, targets;
+    gather_batch(reference.data, std::span<const Index>(batch.data(), 10), inputs, targets);
+    first_ten.set_batch(inputs, targets);
+    p.ggn_vector_product(theta, v, hv_subset);
+    first_ten.ggn_vector_product(theta, v, hv);
+    EXPECT_LE((hv - hv_subset).norm(), 1e-12 * hv.norm());
+    // The gradient is the whole batch's.
+    ThreeClasses whole_reference;
+    Objective<double> whole(whole_reference.model, whole_reference.loss);
+    whole.set_training(true);
+    whole_reference.model.set_noise_seed(1);  // the seed bind() was given
+    gather_batch(whole_reference.data, std::span<const Index>(batch), inputs, targets);
+    whole.set_batch(inputs, targets);
+    Vector<double> expected(theta.size());
+    whole.gradient(theta, expected);
+    p.gradient(theta, gradient);
+    EXPECT_LE((gradient - expected).norm(), 1e-12 * expected.norm());
+  }
+  if (!testing::allocation_counting_available()) return;  // sanitizer build
+  set_num_threads(1);
+  for (const char* spec : {"lm", "slsr1", "slbfgs"}) {
+    ThreeClasses fresh;
+    NetworkProblem<double> sub(fresh.model, fresh.loss, fresh.data);
+    sub.set_curvature_batch(10);
+    auto optimizer = make_optimizer<double>(spec);
+    Vector<double> params = fresh.model.parameters();
+    for (int epoch = 0; epoch < 2; ++epoch)
+      for (const auto& batch : batches) {
+        sub.bind(std::span<const Index>(batch), 3);
+        optimizer->step(sub.problem(), params);
+      }
+    testing::start_counting_allocations();
+    for (int epoch = 0; epoch < 3; ++epoch)
+      for (const auto& batch : batches) {
+        sub.bind(std::span<const Index>(batch), 3);
+        optimizer->step(sub.problem(), params);
+      }
+    EXPECT_EQ(testing::stop_counting_allocations(), 0u) << spec;
+  }
+}
+
 // The same steps through one Objective re-bound to each batch (which resizes its buffers) reach
 // the same parameters bit for bit: the lanes are a matter of memory, not of arithmetic.
 TEST(NetworkProblemAllocations, LanesLeaveTheTrajectoryUnchanged) {

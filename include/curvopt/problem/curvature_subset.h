@@ -4,6 +4,7 @@
 /// curvature on fewer examples than the gradient.
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "curvopt/problem/objective.h"
@@ -17,7 +18,9 @@ namespace curvopt {
 /// the first examples are a random subset; as a mean over the subset, the curvature estimates the
 /// full batch's without bias. The subset follows the wrapped objective's batch (its
 /// data_version()). Curvature runs on a private copy of the model, so the gradient's cached
-/// forward pass survives curvature products. RReLU noise of the subset is drawn independently.
+/// forward pass survives curvature products. RReLU noise of the subset is drawn by its own
+/// generator, seeded with set_noise_seed() (a trainer passes each batch's seed, so that a resumed
+/// run draws what an uninterrupted one draws).
 /// @tparam Scalar float or double
 template <class Scalar>
 class CurvatureSubset final : public Problem<Scalar> {
@@ -28,6 +31,8 @@ class CurvatureSubset final : public Problem<Scalar> {
   Index num_parameters() const override { return full_.num_parameters(); }
   OracleSet oracles() const override { return full_.oracles(); }
   std::uint64_t data_version() const override { return full_.data_version(); }
+  /// Seeds the subset's noise generator (RReLU slopes), drawn anew when the batch changes.
+  void set_noise_seed(std::uint64_t seed) { model_.set_noise_seed(seed); }
   /// Examples the curvature oracles use for the bound batch.
   Index curvature_examples() const;
 
@@ -68,6 +73,8 @@ class CurvatureSubset final : public Problem<Scalar> {
   Objective<Scalar>& full_;
   Index count_;
   Sequential<Scalar> model_;
+  /// Its own loss: the loss's scratch is sized per batch, and the subset's is smaller.
+  std::unique_ptr<Loss<Scalar>> loss_;
   Objective<Scalar> subset_;
   std::uint64_t bound_version_ = 0;
   bool bound_ = false;

@@ -9,6 +9,7 @@
 #include "curvopt/data/dataset.h"
 #include "curvopt/loss/loss.h"
 #include "curvopt/nn/sequential.h"
+#include "curvopt/problem/curvature_subset.h"
 #include "curvopt/problem/objective.h"
 #include "curvopt/train/training_problem.h"
 
@@ -35,7 +36,12 @@ class NetworkProblem final : public TrainingProblem<Scalar> {
   void set_validation(const Dataset<Scalar>* validation);
   void set_test(const Dataset<Scalar>* test);
 
-  Problem<Scalar>& problem() override { return current_->objective; }
+  Problem<Scalar>& problem() override {
+    return current_->subset ? static_cast<Problem<Scalar>&>(*current_->subset)
+                            : current_->objective;
+  }
+  /// Curvature oracles on the first `examples` of each batch (CurvatureSubset); 0: all.
+  void set_curvature_batch(Index examples);
   Index num_examples() const override { return train_.size(); }
   void bind(std::span<const Index> indices, std::uint64_t noise_seed) override;
   bool stochastic() const override { return lanes_[0]->model.stochastic(); }
@@ -61,10 +67,12 @@ class NetworkProblem final : public TrainingProblem<Scalar> {
     Sequential<Scalar> model;
     std::unique_ptr<Loss<Scalar>> loss;
     Objective<Scalar> objective;
+    std::unique_ptr<CurvatureSubset<Scalar>> subset;  // when a curvature batch is set
     Matrix<Scalar> inputs, targets;
   };
   std::array<std::unique_ptr<Lane>, 2> lanes_;
   Lane* current_;
+  Index curvature_batch_ = 0;
   Sequential<Scalar> evaluation_model_;
 };
 

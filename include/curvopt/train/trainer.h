@@ -29,6 +29,11 @@ struct TrainerOptions {
   Index evaluation_batch_size = 1000;
   /// Evaluate the whole training set at the end of every epoch (costs one forward pass over it).
   bool evaluate_train = false;
+  /// Examples of each batch the curvature oracles use (Gauss-Newton, Hessian and Fisher products,
+  /// Jacobians, curvature pairs), ≥ 0; 0: the whole batch. The gradient always uses the whole
+  /// batch. Network trainers only (CurvatureSubset; the batches are shuffled, so the first
+  /// examples are a random subset). Default 0.
+  Index curvature_batch = 0;
   /// Stop after this many consecutive steps rejected for non-finite values, ≥ 1. Default 5.
   int max_consecutive_failures = 5;
   /// Seed of the stochastic layers' noise (RReLU): step s draws from a generator seeded by
