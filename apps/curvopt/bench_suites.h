@@ -23,9 +23,9 @@ struct BenchExperiment {
   std::string id;     // file-name safe, "mnist-cnn"
   std::string title;  // "MNIST CNN, 2,202 parameters (Pooladzandi & Zhou 2022)"
   std::string task;
-  std::int64_t epochs = -1;          // -1: the task's default
-  std::int64_t batch_size = -1;      // -1: the task's default
-  double time_budget_seconds = 0;    // > 0: equal wall-clock budget per run
+  std::int64_t epochs = -1;        // -1: the task's default
+  std::int64_t batch_size = -1;    // -1: the task's default
+  double time_budget_seconds = 0;  // > 0: equal wall-clock budget per run
   int seeds = 1;
   bool evaluate_train = false;
   /// epochs.csv column compared at the end and plotted, and how to read it.

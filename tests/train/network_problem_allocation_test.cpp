@@ -62,27 +62,34 @@ const char* const kSpecs[] = {
     "slsr1",
 };
 
+// Allocations in epochs 3 to 5 of bind + step, after two epochs of warm-up (which size each batch
+// size's buffers; some optimizers size one on their second step, after a pair).
+std::size_t allocations_after_warm_up(NetworkProblem<double>& problem, Optimizer<double>& optimizer,
+                                      Vector<double>& theta) {
+  const auto batches = epoch_batches();
+  std::uint64_t seed = 1;
+  const auto run_epoch = [&] {
+    for (const auto& batch : batches) {
+      problem.bind(std::span<const Index>(batch), seed++);
+      optimizer.step(problem.problem(), theta);
+    }
+  };
+  run_epoch();
+  run_epoch();
+  testing::start_counting_allocations();
+  for (int epoch = 0; epoch < 3; ++epoch) run_epoch();
+  return testing::stop_counting_allocations();
+}
+
 TEST(NetworkProblemAllocations, NoneAfterTheFirstEpochWithAShortLastBatch) {
   if (!testing::allocation_counting_available()) GTEST_SKIP() << "sanitizer build";
   set_num_threads(1);  // OpenBLAS's threading layer allocates on its own; ours must not
-  const auto batches = epoch_batches();
   for (const char* spec : kSpecs) {
     ThreeClasses task;
     NetworkProblem<double> problem(task.model, task.loss, task.data);
     auto optimizer = make_optimizer<double>(spec);
     Vector<double> theta = task.model.parameters();
-    std::uint64_t seed = 1;
-    const auto run_epoch = [&] {
-      for (const auto& batch : batches) {
-        problem.bind(std::span<const Index>(batch), seed++);
-        optimizer->step(problem.problem(), theta);
-      }
-    };
-    run_epoch();  // warm-up: each batch size's buffers are sized here
-    run_epoch();  // (some optimizers size a buffer on their second step, e.g. after a pair)
-    testing::start_counting_allocations();
-    for (int epoch = 0; epoch < 3; ++epoch) run_epoch();
-    EXPECT_EQ(testing::stop_counting_allocations(), 0u) << spec;
+    EXPECT_EQ(allocations_after_warm_up(problem, *optimizer, theta), 0u) << spec;
     EXPECT_TRUE(theta.allFinite()) << spec;
   }
 }
@@ -135,18 +142,7 @@ TEST(NetworkProblemAllocations, ACurvatureBatchServesTheCurvatureOraclesOnly) {
     sub.set_curvature_batch(10);
     auto optimizer = make_optimizer<double>(spec);
     Vector<double> params = fresh.model.parameters();
-    for (int epoch = 0; epoch < 2; ++epoch)
-      for (const auto& batch : batches) {
-        sub.bind(std::span<const Index>(batch), 3);
-        optimizer->step(sub.problem(), params);
-      }
-    testing::start_counting_allocations();
-    for (int epoch = 0; epoch < 3; ++epoch)
-      for (const auto& batch : batches) {
-        sub.bind(std::span<const Index>(batch), 3);
-        optimizer->step(sub.problem(), params);
-      }
-    EXPECT_EQ(testing::stop_counting_allocations(), 0u) << spec;
+    EXPECT_EQ(allocations_after_warm_up(sub, *optimizer, params), 0u) << spec;
   }
 }
 
