@@ -21,6 +21,7 @@
 
 #include "bench_suites.h"
 #include "commands.h"
+#include "curvopt/core/directory_lock.h"
 #include "curvopt/core/errors.h"
 #include "curvopt/optim/registry.h"
 #include "torch_peer.h"
@@ -422,6 +423,9 @@ int run_bench(const std::string& suite, const std::filesystem::path& out, int se
   }
   const std::string data = resolve_data_dir(data_dir);
   std::filesystem::create_directories(out);
+  // Held for the whole suite: a second bench on this --out would remove the run directories
+  // this one is writing (each run's own lock is taken only after its directory is cleared).
+  const DirectoryLock lock(out);
   const auto start = std::chrono::steady_clock::now();
   std::ostringstream body;
   for (const BenchExperiment& e : experiments) {

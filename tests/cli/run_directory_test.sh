@@ -205,6 +205,22 @@ expect_error "there is no run directory $work/missing to resume" \
   "${sine[@]}" --out "$work/missing" --resume
 [ ! -e "$work/missing" ] || fail "a refused resume created the run directory"
 
+# --- 5b. curvopt bench holds its --out for the whole suite: a second bench would remove the run
+# directories the first is writing. Another holder of the lock (flock(1), the same lock) makes
+# a bench stop with one line before it touches anything.
+mkdir -p "$work/bench"
+flock "$work/bench/.lock" sleep 60 &
+holder=$!
+lock_held() { ! flock -n "$work/bench/.lock" true; }
+if wait_until 10 lock_held; then
+  expect_error "$work/bench is in use by another process" bench quick --only sine --out "$work/bench"
+  [ -z "$(ls "$work/bench")" ] || fail "a refused bench wrote into its --out"
+else
+  fail "flock did not take the lock within 10 s"
+fi
+kill "$holder" 2> /dev/null
+wait "$holder" 2> /dev/null
+
 # --- 6. Resuming a finished run keeps its final metrics (validation loss and accuracy here, test
 # loss and accuracy on Iris when its data are installed).
 check_finished_resume() {
