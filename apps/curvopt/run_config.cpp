@@ -196,7 +196,8 @@ RunConfig read_run_config(const std::filesystem::path& file) {
   nlohmann::json j;
   try {
     in >> j;
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number no double holds ("2e862"; found by fuzz_config)
     throw ConfigError(file.string() + ": not valid JSON (" + e.what() + ")");
   }
   return run_config_from_json(j, file.string());

@@ -80,6 +80,8 @@ refused 2 "is a directory; --config takes a run's config.json" train --config "$
 refused 2 "cannot read config .*missing.json" train --config "$work/missing.json"
 config '{"task": "sine", "epochs": '
 refused 2 "config.json: not valid JSON" train --config "$work/config.json" --out "$work/run"
+config '{"task": "sine", "epochs": 2e862}'  # found by fuzz_config: nlohmann's out_of_range
+refused 2 "config.json: not valid JSON" train --config "$work/config.json" --out "$work/run"
 config '[1, 2]'
 refused 2 "config.json: a run config must be a JSON object" train --config "$work/config.json"
 
