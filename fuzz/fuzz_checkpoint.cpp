@@ -1,5 +1,6 @@
 // Fuzz target: checkpoints as `curvopt train --resume` loads them, for the sine task's network
-// (1 -> 10 ELU -> 1) and Adam, the run the seeds come from (fuzz/make_seeds.sh).
+// (1 -> 10 ELU -> 1) and Adam, the run the seeds come from (fuzz/make_seeds.cpp). Each input is
+// read as it is and with a correct CRC appended (see fuzz_input.h).
 
 #include "curvopt/core/errors.h"
 #include "curvopt/data/synthetic.h"
@@ -35,6 +36,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   curvopt::Vector<float> theta = run.model.parameters();
   try {
     trainer.load_checkpoint(file, theta);
+  } catch (const curvopt::Error&) {
+  }
+  // Behind a correct checksum: the position checks, the blocks and the optimizer's state.
+  try {
+    trainer.load_checkpoint(curvopt::fuzz::write_input_with_crc(data, size, "checkpoint.bin"),
+                            theta);
   } catch (const curvopt::Error&) {
   }
   return 0;

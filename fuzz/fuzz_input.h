@@ -12,6 +12,8 @@
 #include <fstream>
 #include <string>
 
+#include "curvopt/core/checksum.h"
+
 namespace curvopt::fuzz {
 
 // A per-process path with the given suffix (readers may look at it: "x.gz", "iris.csv").
@@ -26,6 +28,19 @@ inline const std::filesystem::path& write_input(const std::uint8_t* data, std::s
   static const std::filesystem::path path = input_path(name);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  return path;
+}
+
+// The input followed by its CRC-32, as model files and checkpoints end: most mutations of such a
+// file stop at the checksum, so the formats' parsers behind it are fuzzed through this second
+// file, whose checksum is always right.
+inline const std::filesystem::path& write_input_with_crc(const std::uint8_t* data, std::size_t size,
+                                                         const std::string& name) {
+  static const std::filesystem::path path = input_path("crc_" + name);
+  const std::uint32_t crc = crc32_of(reinterpret_cast<const char*>(data), size);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  out.write(reinterpret_cast<const char*>(&crc), 4);  // little-endian, as the formats
   return path;
 }
 

@@ -1,6 +1,7 @@
 // Fuzz target: model files (curvopt predict --model-file): header, layer specs, weights, CRC.
-// The checksum is verified first, so mutated files mostly stop there; the fuzzer's CRC-aware
-// mutations (it learns comparisons) and the seeds' valid files reach the header parser.
+// The checksum is verified first, so mutated files mostly stop there; each input is therefore
+// also read with a correct CRC appended (the seeds are given without theirs: scripts/fuzz strips
+// it), which fuzzes the header, layer and weight parsing behind the checksum.
 
 #include "curvopt/core/errors.h"
 #include "curvopt/nn/model_file.h"
@@ -14,6 +15,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   try {
     curvopt::load_model<float>(file);
+  } catch (const curvopt::Error&) {
+  }
+  const auto& with_crc = curvopt::fuzz::write_input_with_crc(data, size, "model.bin");
+  try {
+    curvopt::read_model_info(with_crc);
+    curvopt::load_model<double>(with_crc);
   } catch (const curvopt::Error&) {
   }
   return 0;

@@ -470,6 +470,19 @@ void Trainer<Scalar>::load_checkpoint(const std::filesystem::path& file, VectorR
       !std::isfinite(elapsed))
     throw ValueError(f + ": the epoch's running loss or the elapsed time is out of range");
   std::optional<EpochInfo> last_epoch = get_last_epoch(position, f);
+  // Before the optimizer sizes its buffers from it (a forged count once asked for 0.5 TB; found
+  // by fuzz_checkpoint): an optimizer's state is for this model's parameters or for none.
+  if (optimizer.contains("num_parameters")) {
+    std::int64_t n = 0;
+    try {
+      n = optimizer.get_count("num_parameters");
+    } catch (const ValueError& e) {
+      throw ValueError(f + ": " + e.what());
+    }
+    if (n != 0 && n != params.size())
+      throw ValueError(f + ": the optimizer's state is for " + std::to_string(n) +
+                       " parameters, the model has " + std::to_string(params.size()));
+  }
   try {
     optimizer_.load_state(optimizer);  // throws first if it belongs to another optimizer
   } catch (const ValueError& e) {

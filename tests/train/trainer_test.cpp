@@ -487,6 +487,23 @@ TEST(Trainer, CheckpointsProveTheirIntegrityAndTheirPosition) {
       },
       v2, true);
   expect_refused(dir / "inf_weight.bin", "parameter 3 is not finite");
+  // The optimizer's state claims another size (found by fuzz_checkpoint: a forged count made
+  // the optimizer allocate 0.5 TB before any check).
+  {
+    std::ifstream in(dir / "good.bin", std::ios::binary);
+    in.seekg(8);
+    OptimizerState position = OptimizerState::read(in), state = OptimizerState::read(in);
+    state.put("num_parameters", 1e12);
+    std::ostringstream out;
+    out.write(v2, 8);
+    position.write(out);
+    state.write(out);
+    std::string forged = out.str();
+    const std::uint32_t crc = crc32_of(forged.data(), forged.size());
+    forged.append(reinterpret_cast<const char*>(&crc), 4);
+    expect_refused(write("huge_state.bin", forged),
+                   "the optimizer's state is for 1000000000000 parameters, the model has");
+  }
 
   // Format 1 (before the checksum) still loads, and is held to the same position checks.
   forge_checkpoint(
