@@ -307,7 +307,7 @@ void DescentSearchMinimizer<Scalar>::load_state(const OptimizerState& state) {
   detail::check_state_owner(name(), state);
   reset();
   const auto n = static_cast<Index>(state.get_count("num_parameters"));
-  num_steps_ = static_cast<std::int64_t>(state.get_count("num_steps"));
+  num_steps_ = state.get_count("num_steps");
   search_->load(state);
   if (n > 0) {
     resize(n);

@@ -88,14 +88,13 @@ template <class Scalar>
 void FirstOrderOptimizer<Scalar>::load_state(const OptimizerState& state) {
   detail::check_state_owner(this->name(), state);
   const auto n = static_cast<Index>(state.get_count("num_parameters"));
-  if (n < 0) throw ValueError(std::string(this->name()) + ": negative num_parameters in state");
   reset();
   if (n > 0) {
     ensure_size(n);
     load_method_state(state, n);
   }
-  num_steps_ = static_cast<std::int64_t>(state.get_count("num_steps"));
-  num_updates_ = static_cast<std::int64_t>(state.get_count("num_updates"));
+  num_steps_ = state.get_count("num_steps");
+  num_updates_ = state.get_count("num_updates");
   averager_.load(state);
 }
 

@@ -46,7 +46,7 @@ void IterateAverager<Scalar>::save(OptimizerState& state) const {
 template <class Scalar>
 void IterateAverager<Scalar>::load(const OptimizerState& state) {
   if (!enabled()) return;
-  count_ = static_cast<std::int64_t>(state.get_count("average_count"));
+  count_ = state.get_count("average_count");
   if (count_ > 0) {
     average_.resize(static_cast<Index>(state.get("average").size()));
     state.get_into("average", average_);

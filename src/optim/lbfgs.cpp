@@ -235,14 +235,13 @@ template <class Scalar>
 void Lbfgs<Scalar>::load_state(const OptimizerState& state) {
   detail::check_state_owner(name(), state);
   const auto n = static_cast<Index>(state.get_count("num_parameters"));
-  const auto pairs = static_cast<int>(state.get_count("num_pairs"));
-  if (n < 0 || pairs < 0)
-    throw ValueError("lbfgs: state has a negative num_parameters or num_pairs");
-  if (pairs > options_.memory)
-    throw ValueError("lbfgs: state holds " + std::to_string(pairs) +
+  const std::int64_t stored_pairs = state.get_count("num_pairs");  // compared before narrowing
+  if (stored_pairs > options_.memory)
+    throw ValueError("lbfgs: state holds " + std::to_string(stored_pairs) +
                      " pairs, more than memory = " + std::to_string(options_.memory));
+  const auto pairs = static_cast<int>(stored_pairs);
   reset();
-  num_steps_ = static_cast<std::int64_t>(state.get_count("num_steps"));
+  num_steps_ = state.get_count("num_steps");
   if (n == 0) return;
   ensure_size(n);
   Matrix<Scalar> s(n, pairs), y(n, pairs);

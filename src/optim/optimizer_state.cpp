@@ -94,10 +94,14 @@ double OptimizerState::get_scalar(std::string_view name) const {
   return values[0];
 }
 
+bool OptimizerState::is_count(double value) {
+  constexpr double kLargestExact = 9007199254740992.0;  // 2⁵³
+  return value >= 0 && value <= kLargestExact && value == std::floor(value);
+}
+
 std::int64_t OptimizerState::get_count(std::string_view name) const {
   const double value = get_scalar(name);
-  constexpr double kLargestExact = 9007199254740992.0;  // 2⁵³
-  if (!(value >= 0 && value <= kLargestExact) || value != std::floor(value)) {
+  if (!is_count(value)) {
     std::ostringstream text;
     text << value;
     throw ValueError("optimizer state entry '" + std::string(name) + "' = " + text.str() +

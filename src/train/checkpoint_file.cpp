@@ -101,7 +101,7 @@ std::optional<EpochInfo> get_last_epoch(const OptimizerState& position, const st
   const std::span<const double> head = position.get("last_epoch");
   if (head.size() != 3) throw ValueError(file + ": entry 'last_epoch' must hold 3 values");
   EpochInfo info;
-  if (!(head[0] >= 0 && head[0] <= 9007199254740992.0) || head[0] != std::floor(head[0]))
+  if (!OptimizerState::is_count(head[0]))
     throw ValueError(file + ": entry 'last_epoch' holds an epoch that is not a count");
   info.epoch = static_cast<std::int64_t>(head[0]);
   info.mean_step_loss = head[1];

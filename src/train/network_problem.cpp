@@ -15,7 +15,7 @@ NetworkProblem<Scalar>::NetworkProblem(Sequential<Scalar>& model, const Loss<Sca
       loss_(loss),
       train_(train),
       evaluation_batch_size_(evaluation_batch_size),
-      lanes_{std::make_unique<Lane>(model, loss), nullptr},
+      lanes_{make_lane(), nullptr},
       current_(lanes_[0].get()),
       evaluation_model_(model) {
   check_fits(train);
@@ -48,10 +48,21 @@ void NetworkProblem<Scalar>::set_curvature_batch(Index examples) {
     throw ConfigError("curvature batch = " + std::to_string(examples) + ": must be >= 0");
   curvature_batch_ = examples;
   for (auto& lane : lanes_)
-    if (lane)
-      lane->subset = examples > 0
-                         ? std::make_unique<CurvatureSubset<Scalar>>(lane->objective, examples)
-                         : nullptr;
+    if (lane) attach_subset(*lane);
+}
+
+template <class Scalar>
+void NetworkProblem<Scalar>::attach_subset(Lane& lane) const {
+  lane.subset = curvature_batch_ > 0
+                    ? std::make_unique<CurvatureSubset<Scalar>>(lane.objective, curvature_batch_)
+                    : nullptr;
+}
+
+template <class Scalar>
+auto NetworkProblem<Scalar>::make_lane() const -> std::unique_ptr<Lane> {
+  auto lane = std::make_unique<Lane>(model_, loss_);
+  attach_subset(*lane);
+  return lane;
 }
 
 template <class Scalar>
@@ -80,12 +91,7 @@ void NetworkProblem<Scalar>::bind(std::span<const Index> indices, std::uint64_t 
   // current lane is kept at the front, so a third size evicts the least recently used.
   const bool unused = current_->inputs.cols() == 0;
   if (!unused && current_->inputs.cols() != batch) {
-    if (!lanes_[1]) {
-      lanes_[1] = std::make_unique<Lane>(model_, loss_);
-      if (curvature_batch_ > 0)
-        lanes_[1]->subset =
-            std::make_unique<CurvatureSubset<Scalar>>(lanes_[1]->objective, curvature_batch_);
-    }
+    if (!lanes_[1]) lanes_[1] = make_lane();
     std::swap(lanes_[0], lanes_[1]);
     current_ = lanes_[0].get();
   }

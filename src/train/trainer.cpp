@@ -171,8 +171,10 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
   summary.last_epoch = last_epoch_;  // kept when this call finishes no epoch (a finished run)
   full_batch_bound_ = false;
   publish(params);
+  // Once: a later train() call continues from the callbacks' own state, not the checkpoint's.
   if (resumed_position_)
     for (auto& c : callbacks_) c->load_state(*resumed_position_);
+  resumed_position_.reset();
   for (auto& c : callbacks_) c->on_train_begin(context(params));
 
   auto stop_by = [&](Callback<Scalar>& c) {

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <sstream>
+#include <utility>
 
 #include "curvopt/core/errors.h"
+#include "curvopt/optim/registry.h"
+#include "testing/problems.h"
 
 namespace curvopt {
 namespace {
@@ -75,6 +79,39 @@ TEST(OptimizerState, CorruptFilesGiveTheSourceAndByteOffset) {
             std::string::npos);
   EXPECT_NE(message_of(bytes.substr(0, bytes.size() - 3)).find("truncated while reading entry"),
             std::string::npos);
+}
+
+// Counts are whole numbers in [0, 2^53]; a count that fits an int64 but not the optimizer's
+// limits (more pairs than its memory) is refused before anything is sized from it.
+TEST(OptimizerState, CountsAreCheckedBeforeTheyAreUsed) {
+  OptimizerState state("x");
+  for (const double bad : {-1.0, 0.5, 1e300, std::numeric_limits<double>::quiet_NaN()}) {
+    state.put("n", bad);
+    EXPECT_THROW(state.get_count("n"), ValueError) << bad;
+  }
+  state.put("n", 9007199254740992.0);
+  EXPECT_EQ(state.get_count("n"), 9007199254740992);
+  EXPECT_TRUE(OptimizerState::is_count(0));
+  EXPECT_FALSE(OptimizerState::is_count(-0.5));
+
+  FunctionProblem<double> problem = testing::quadratic_2d<double>();
+  for (const auto& [spec, key] :
+       {std::pair{"lbfgs memory=3", "num_pairs"}, std::pair{"lsr1 memory=3", "lsr1_count"}}) {
+    auto optimizer = make_optimizer<double>(spec);
+    Vector<double> x(2);
+    x << 1, 2;
+    for (int k = 0; k < 3; ++k) optimizer->step(problem, x);
+    OptimizerState saved = optimizer->save_state();
+    ASSERT_TRUE(saved.contains(key)) << spec;
+    saved.put(key, 4294967299.0);  // 2^32 + 3: narrowed to int it would read 3
+    auto fresh = make_optimizer<double>(spec);
+    try {
+      fresh->load_state(saved);
+      ADD_FAILURE() << spec << ": accepted " << key << " = 2^32 + 3";
+    } catch (const ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find("more than memory = 3"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

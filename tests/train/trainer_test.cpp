@@ -660,6 +660,41 @@ TEST(EarlyStopping, AResumedRunStopsWhereAnUninterruptedOneStops) {
   EXPECT_EQ(resumed_best, best);
 }
 
+// The checkpoint's callback state is restored once: a second train() call on a resumed trainer
+// continues from the callbacks' own state, not from the checkpoint's again.
+TEST(EarlyStopping, ASecondTrainCallKeepsTheStateTheFirstReached) {
+  const auto dir = temp_dir("early_twice");
+  const TrainerOptions options{.epochs = 10, .batching = {.batch_size = 50}};
+  const EarlyStoppingOptions early{.dataset = "test", .patience = 100};
+  const std::filesystem::path checkpoint = dir / "epoch1.bin";
+  {
+    Blobs task;
+    auto adam = make_optimizer<float>("adam");
+    Trainer<float> trainer(task.model, task.loss, *adam, task.train, options);
+    trainer.set_test(&task.test);
+    trainer.add_callback(std::make_unique<EarlyStopping<float>>(early));
+    trainer.add_callback(std::make_unique<StepBudget<float>>(4));  // one epoch
+    Vector<float> theta = task.model.parameters();
+    trainer.train(theta);
+    trainer.save_checkpoint(checkpoint, theta);
+  }
+  Blobs task;
+  auto adam = make_optimizer<float>("adam");
+  Trainer<float> trainer(task.model, task.loss, *adam, task.train, options);
+  trainer.set_test(&task.test);
+  Vector<float> theta = task.model.parameters();
+  trainer.load_checkpoint(checkpoint, theta);
+  auto stopper = std::make_unique<EarlyStopping<float>>(early);
+  auto* early_stopping = stopper.get();
+  trainer.add_callback(std::move(stopper));
+  trainer.add_callback(std::make_unique<StepBudget<float>>(20));  // to the end of epoch 5
+  trainer.train(theta);
+  ASSERT_GE(early_stopping->best_epoch(), 1) << "the test loss should improve after epoch 0";
+  const std::int64_t best = early_stopping->best_epoch();
+  trainer.train(theta);  // the budget stops it at once
+  EXPECT_EQ(early_stopping->best_epoch(), best);
+}
+
 TEST(EarlyStopping, StopsAfterPatienceAndKeepsTheBestParameters) {
   EarlyStopping<double> stopper({.dataset = "validation", .metric = "loss", .patience = 2});
   Vector<double> theta(1);

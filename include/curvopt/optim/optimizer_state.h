@@ -45,6 +45,8 @@ class OptimizerState {
   /// exactly). Throws ValueError naming the entry otherwise, so that a forged or corrupt state
   /// (NaN, −1, 1e300) never reaches an integer cast.
   std::int64_t get_count(std::string_view name) const;
+  /// Whether `value` is such a count (for counts stored inside a larger entry).
+  static bool is_count(double value);
   /// Copies an entry into `out` (column-major), which must have exactly as many elements;
   /// throws ValueError naming the entry and both sizes otherwise.
   template <class Derived>

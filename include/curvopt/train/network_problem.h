@@ -70,9 +70,13 @@ class NetworkProblem final : public TrainingProblem<Scalar> {
     std::unique_ptr<CurvatureSubset<Scalar>> subset;  // when a curvature batch is set
     Matrix<Scalar> inputs, targets;
   };
+  Index curvature_batch_ = 0;  // before lanes_: make_lane() reads it while they are initialized
+  /// A lane for the source model and loss, with the curvature subset when one is set.
+  std::unique_ptr<Lane> make_lane() const;
+  /// Gives the lane the curvature subset curvature_batch_ asks for (none for 0).
+  void attach_subset(Lane& lane) const;
   std::array<std::unique_ptr<Lane>, 2> lanes_;
   Lane* current_;
-  Index curvature_batch_ = 0;
   Sequential<Scalar> evaluation_model_;
 };
 

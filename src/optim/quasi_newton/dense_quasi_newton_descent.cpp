@@ -315,7 +315,11 @@ void LimitedSr1Descent<Scalar>::load(const OptimizerState& state, Index n) {
   region_.resize(n, options_.memory);
   state.get_into("lsr1_pairs_s", S_);
   state.get_into("lsr1_pairs_y", Y_);
-  count_ = static_cast<int>(state.get_count("lsr1_count"));
+  const std::int64_t count = state.get_count("lsr1_count");
+  if (count > options_.memory)
+    throw ValueError("lsr1: state holds " + std::to_string(count) +
+                     " pairs, more than memory = " + std::to_string(options_.memory));
+  count_ = static_cast<int>(count);
   pair_.load(state, n);
 }
 
