@@ -23,6 +23,7 @@ inline std::filesystem::path input_path(const std::string& name) {
   return dir / ("curvopt_fuzz_" + std::to_string(::getpid()) + "_" + name);
 }
 
+// The path is fixed at the first call (one static per process): a target uses one name.
 inline const std::filesystem::path& write_input(const std::uint8_t* data, std::size_t size,
                                                 const std::string& name) {
   static const std::filesystem::path path = input_path(name);
