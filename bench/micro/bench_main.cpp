@@ -162,6 +162,22 @@ void print_summary(const RecordingReporter& reporter) {
       std::printf("    with max-diagonal damping (explicit J): %.1f ms / %.1f ms = %.1fx  %s\n",
                   p * 1e3, dj * 1e3, p / dj, p / dj >= 5 ? "PASS" : "FAIL");
   }
+  // Issue 15: m = 10 Hessian products in one multi-column pass cost at most 3x one product.
+  static const char* const nets[] = {"toy 176 (float64, 100 points)", "MNIST CNN 2,202 (batch 64)",
+                                     "CNN 62,346 (batch 64)"};
+  for (int net = 0; net < 3; ++net) {
+    auto seconds = [&](int mode) {
+      return reporter.seconds("BM_HessianProducts/net:" + std::to_string(net) +
+                              "/mode:" + std::to_string(mode) + "/real_time");
+    };
+    const double one = seconds(0), singles = seconds(1), batched = seconds(2);
+    if (one <= 0 || batched <= 0) continue;
+    std::printf("  Hv x10 %-30s batched/one = %.0f us / %.0f us = %.2fx  target <= 3x  %s",
+                nets[net], batched * 1e6, one * 1e6, batched / one,
+                batched / one <= 3 ? "PASS" : "FAIL");
+    if (singles > 0) std::printf("  (10 single products: %.2fx)", singles / one);
+    std::printf("\n");
+  }
   for (const Ratio& r : ratios) {
     const double a = reporter.seconds(r.curvopt), b = reporter.seconds(r.peer);
     if (a < 0 || b < 0) continue;

@@ -70,6 +70,33 @@ void Activation<Scalar>::hvp_backward(ConstRef X, ConstRef Y, ConstRef dY, const
   if (RX) add_second_derivative_product(X, Y, *RX, dY, *RdX);
 }
 
+// The column passes apply the same element-wise factors φ'(X), φ''(X) to each block: no copies.
+template <class Scalar>
+void Activation<Scalar>::jvp_columns(ConstRef X, ConstRef Y, const Mat* dX, const Scalar*, Index,
+                                     Ref dY) {
+  if (!dX) {
+    dY.setZero();
+    return;
+  }
+  const Index b = X.cols();
+  for (Index j = 0; j < dY.cols() / b; ++j)
+    derivative_product(X, Y, dX->middleCols(j * b, b), dY.middleCols(j * b, b));
+}
+
+template <class Scalar>
+void Activation<Scalar>::hvp_backward_columns(ConstRef X, ConstRef Y, ConstRef dY, const Mat* RX,
+                                              ConstRef RdY, const Scalar*, Index, Mat* RdX, Scalar*,
+                                              Index) {
+  if (!RdX) return;
+  const Index b = X.cols(), k = RdY.cols() / b;
+  RdX->resize(X.rows(), k * b);
+  for (Index j = 0; j < k; ++j) {
+    auto out = RdX->middleCols(j * b, b);
+    derivative_product(X, Y, RdY.middleCols(j * b, b), out);
+    if (RX) add_second_derivative_product(X, Y, RX->middleCols(j * b, b), dY, out);
+  }
+}
+
 // ---- ReLU family -------------------------------------------------------------------------------
 
 template <class Scalar>

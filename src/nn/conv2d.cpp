@@ -154,8 +154,13 @@ MatrixMap<Scalar> Conv2d<Scalar>::primal_patches(ConstRef X, Index first, Index 
                                                  ChunkScratch& w) {
   auto cols = patches(w.cols, count);
   // Only a single-chunk forward() caches, and it runs on scratch_[0].
-  const bool cached = cols_cached_ && &w == &scratch_.front() && first == 0 && count == X.cols();
-  if (!cached) im2col(X, first, count, cols);
+  const bool front = &w == &scratch_.front();
+  const bool cached = cols_cached_ && front && first == 0 && count == X.cols();
+  if (!cached) {
+    im2col(X, first, count, cols);
+    // A smaller chunk (the column passes cut finer) overwrites the whole batch's patches.
+    if (front) cols_cached_ = false;
+  }
   return cols;
 }
 
@@ -303,7 +308,8 @@ void Conv2d<Scalar>::hvp_backward(ConstRef X, ConstRef, ConstRef dY, const Mat* 
     auto rpos = positions(rpos_, count);
     auto pos = positions(w.pos, count);
     gather_positions(RdY, first, count, rpos);
-    gather_positions(dY, first, count, pos);
+    // dY enters only the second-order terms (it may be empty when RX and v are null).
+    if ((Rgrad && RX) || (RdX && v)) gather_positions(dY, first, count, pos);
     if (Rgrad) {
       gW.noalias() += rpos.transpose() * primal_patches(X, first, count, w);
       if (RX) {

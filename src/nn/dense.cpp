@@ -115,6 +115,76 @@ void Dense<Scalar>::hvp_backward(ConstRef X, ConstRef, ConstRef dY, const Mat* R
   }
 }
 
+// The column passes make each k-fold product one GEMM: the k weight tangents are stacked as rows
+// of one (k·units × fan_in) matrix against X, and the k blocks of a cotangent as rows of one
+// (k·units × b) matrix against Xᵀ. The copies cost k·(n_layer + units·b) scalars; the GEMMs they
+// replace are k times as many calls of 1/k the size, which on small layers are mostly call
+// overhead.
+template <class Scalar>
+void Dense<Scalar>::jvp_columns(ConstRef X, ConstRef, const Mat* dX, const Scalar* v,
+                                Index v_stride, Ref dY) {
+  const Index b = X.cols(), k = dY.cols() / b;
+  if (dX)
+    dY.noalias() = weight(this->params_) * (*dX);
+  else
+    dY.setZero();
+  if (!v) return;
+  auto weights = stacked_weights_.matrix(k * units_, fan_in_);
+  for (Index j = 0; j < k; ++j) weights.middleRows(j * units_, units_) = weight(v + j * v_stride);
+  auto product = stacked_product_.matrix(k * units_, b);
+  product.noalias() = weights * X;
+  for (Index j = 0; j < k; ++j) {
+    auto block = dY.middleCols(j * b, b);
+    block += product.middleRows(j * units_, units_);
+    block.colwise() += bias(v + j * v_stride);
+  }
+}
+
+template <class Scalar>
+void Dense<Scalar>::hvp_backward_columns(ConstRef X, ConstRef, ConstRef dY, const Mat* RX,
+                                         ConstRef RdY, const Scalar* v, Index v_stride, Mat* RdX,
+                                         Scalar* Rgrad, Index grad_stride) {
+  const Index b = X.cols(), k = RdY.cols() / b;
+  if (Rgrad) {
+    // R{grad_W}_j = RdY_j Xᵀ + dY RX_jᵀ, R{grad_b}_j = RdY_j 1.
+    auto rows = stacked_rows_.matrix(k * units_, b);
+    for (Index j = 0; j < k; ++j) rows.middleRows(j * units_, units_) = RdY.middleCols(j * b, b);
+    auto product = stacked_product_.matrix(k * units_, fan_in_);
+    product.noalias() = rows * X.transpose();
+    for (Index j = 0; j < k; ++j) {
+      Scalar* out = Rgrad + j * grad_stride;
+      MatrixMap<Scalar>(out, units_, fan_in_) = product.middleRows(j * units_, units_);
+      VectorMap<Scalar>(out + units_ * fan_in_, units_) =
+          rows.middleRows(j * units_, units_).rowwise().sum();
+    }
+    if (RX) {
+      auto tangent_rows = stacked_tangent_rows_.matrix(k * fan_in_, b);
+      for (Index j = 0; j < k; ++j)
+        tangent_rows.middleRows(j * fan_in_, fan_in_) = RX->middleCols(j * b, b);
+      // Column block j of dY [RX_1; …; RX_k]ᵀ is dY RX_jᵀ.
+      auto second = stacked_second_product_.matrix(units_, k * fan_in_);
+      second.noalias() = dY * tangent_rows.transpose();
+      for (Index j = 0; j < k; ++j)
+        MatrixMap<Scalar>(Rgrad + j * grad_stride, units_, fan_in_) +=
+            second.middleCols(j * fan_in_, fan_in_);
+    }
+  }
+  if (RdX) {
+    RdX->resize(fan_in_, k * b);
+    RdX->noalias() = weight(this->params_).transpose() * RdY;
+    if (v) {
+      auto weights = stacked_weights_.matrix(units_, k * fan_in_);
+      for (Index j = 0; j < k; ++j)
+        weights.middleCols(j * fan_in_, fan_in_) = weight(v + j * v_stride);
+      // Row block j of [V_1 … V_k]ᵀ dY is V_jᵀ dY.
+      auto product = stacked_product_.matrix(k * fan_in_, b);
+      product.noalias() = weights.transpose() * dY;
+      for (Index j = 0; j < k; ++j)
+        RdX->middleCols(j * b, b) += product.middleRows(j * fan_in_, fan_in_);
+    }
+  }
+}
+
 template <class Scalar>
 void Dense<Scalar>::per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) {
   const Index b = X.cols();

@@ -126,6 +126,32 @@ void MaxPool2d<Scalar>::hvp_backward(ConstRef X, ConstRef, ConstRef, const Mat*,
   if (RdX) route_back(RdY, X.cols(), *RdX);
 }
 
+// Column c of a k-block tangent belongs to example c mod b, whose winners route it.
+template <class Scalar>
+void MaxPool2d<Scalar>::jvp_columns(ConstRef X, ConstRef, const Mat* dX, const Scalar*, Index,
+                                    Ref dY) {
+  if (!dX) {
+    dY.setZero();
+    return;
+  }
+  const Index b = X.cols();
+  for (Index c = 0; c < dY.cols(); ++c)
+    for (Index k = 0; k < dY.rows(); ++k) dY(k, c) = (*dX)(winners_(k, c % b), c);
+}
+
+template <class Scalar>
+void MaxPool2d<Scalar>::hvp_backward_columns(ConstRef X, ConstRef, ConstRef, const Mat*,
+                                             ConstRef RdY, const Scalar*, Index, Mat* RdX, Scalar*,
+                                             Index) {
+  if (!RdX) return;
+  const Index b = X.cols(), columns = RdY.cols();
+  RdX->resize(this->input_size(), columns);
+  detail::parallel_for(columns, detail::threads_for(columns, RdX->rows()), [&](Index c, int) {
+    RdX->col(c).setZero();
+    for (Index k = 0; k < RdY.rows(); ++k) (*RdX)(winners_(k, c % b), c) += RdY(k, c);
+  });
+}
+
 template class MaxPool2d<float>;
 template class MaxPool2d<double>;
 

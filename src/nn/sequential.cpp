@@ -28,6 +28,8 @@ Sequential<Scalar>::Sequential(const Sequential& other)
   grads_.resize(layers_.size());
   tangents_.resize(layers_.size());
   rgrads_.resize(layers_.size());
+  column_tangents_.resize(layers_.size());
+  column_rgrads_.resize(layers_.size());
   row_cots_.resize(layers_.size());
 }
 
@@ -59,6 +61,8 @@ Layer<Scalar>& Sequential<Scalar>::add(std::unique_ptr<Layer<Scalar>> layer) {
   grads_.emplace_back();
   tangents_.emplace_back();
   rgrads_.emplace_back();
+  column_tangents_.emplace_back();
+  column_rgrads_.emplace_back();
   row_cots_.emplace_back();
   return *layers_.back();
 }
@@ -204,6 +208,45 @@ void Sequential<Scalar>::hvp_backward(const Scalar* v, ConstMatrixRef<Scalar> Rd
     Scalar* rg = has_parameters(l) ? Rgrad + offsets_[l] : nullptr;
     layers_[l]->hvp_backward(input_of(l), acts_[l], grads_[l], RX, rgrads_[l], vl, RdX, rg);
   }
+}
+
+template <class Scalar>
+const typename Sequential<Scalar>::Mat& Sequential<Scalar>::jvp_columns(const Scalar* V,
+                                                                        Index v_stride, Index k) {
+  require_forward("jvp_columns");
+  for (Index l = 0; l < num_layers(); ++l) {
+    column_tangents_[l].resize(layers_[l]->output_size(), k * batch_);
+    const Mat* dX = (l > 0 && l > first_parameterized_) ? &column_tangents_[l - 1] : nullptr;
+    const Scalar* vl = has_parameters(l) ? V + offsets_[l] : nullptr;
+    layers_[l]->jvp_columns(input_of(l), acts_[l], dX, vl, v_stride, column_tangents_[l]);
+  }
+  return column_tangents_.back();
+}
+
+template <class Scalar>
+void Sequential<Scalar>::hvp_backward_columns(const Scalar* V, Index v_stride,
+                                              ConstMatrixRef<Scalar> RdZ, Scalar* Rgrad,
+                                              Index grad_stride) {
+  require_forward("hvp_backward_columns");
+  if (first_parameterized_ < 0) return;
+  column_rgrads_.back() = RdZ;
+  for (Index l = num_layers() - 1; l >= std::max<Index>(first_parameterized_, 0); --l) {
+    const bool inner = l > first_parameterized_;
+    const Mat* RX = inner && V ? &column_tangents_[l - 1] : nullptr;
+    Mat* RdX = inner ? &column_rgrads_[l - 1] : nullptr;
+    const Scalar* vl = has_parameters(l) && V ? V + offsets_[l] : nullptr;
+    Scalar* rg = has_parameters(l) ? Rgrad + offsets_[l] : nullptr;
+    layers_[l]->hvp_backward_columns(input_of(l), acts_[l], V ? grads_[l] : no_cotangent_, RX,
+                                     column_rgrads_[l], vl, v_stride, RdX, rg, grad_stride);
+  }
+}
+
+template <class Scalar>
+void Sequential<Scalar>::backward_columns(ConstMatrixRef<Scalar> dZ, Scalar* grad,
+                                          Index grad_stride) {
+  // R-backprop with no tangent: the second-order terms vanish and what is left is backward()
+  // applied to each block.
+  hvp_backward_columns(nullptr, 0, dZ, grad, grad_stride);
 }
 
 template <class Scalar>

@@ -244,6 +244,7 @@ void DescentSearchMinimizer<Scalar>::finish(StepReport& report, int inner_iterat
     report.damping = search_->scalar();
   report.inner_iterations = inner_iterations;
   descent_->report_times(report.times);
+  report.num_curvature_products += descent_->curvature_products();
 }
 
 template <class Scalar>

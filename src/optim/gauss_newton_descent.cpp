@@ -228,6 +228,7 @@ class ConjugateGradientDescent final : public GaussNewtonDescent<Scalar> {
   bool prepare(Problem<Scalar>& problem, ConstVectorRef<Scalar> params) override {
     problem_ = &problem;
     params_ = params;
+    products_ = 0;
     return true;
   }
   const Vector<Scalar>* jtj_diagonal() const override { return nullptr; }
@@ -237,6 +238,7 @@ class ConjugateGradientDescent final : public GaussNewtonDescent<Scalar> {
     const CgResult result = cg_.solve(
         [&](ConstVectorRef<Scalar> v, VectorRef<Scalar> out) {
           problem_->ggn_vector_product(params_, v, out);
+          ++products_;
           out += damping * d.cwiseProduct(v);
         },
         b, s);
@@ -246,13 +248,16 @@ class ConjugateGradientDescent final : public GaussNewtonDescent<Scalar> {
   double jacobian_norm_squared(ConstVectorRef<Scalar> s) override {
     ap_.resize(s.size());
     problem_->ggn_vector_product(params_, s, ap_);
+    ++products_;
     return static_cast<double>(s.dot(ap_));
   }
+  int curvature_products() const override { return products_; }
 
  private:
   ConjugateGradient<Scalar> cg_;
   Problem<Scalar>* problem_ = nullptr;
   Vector<Scalar> params_, ap_;
+  int products_ = 0;
 };
 
 }  // namespace

@@ -207,6 +207,39 @@ void Objective<Scalar>::hessian_vector_product(ConstVectorRef<Scalar> params,
 }
 
 template <class Scalar>
+void Objective<Scalar>::hessian_matrix_product(ConstVectorRef<Scalar> params,
+                                               ConstMatrixRef<Scalar> V, MatrixRef<Scalar> out) {
+  this->check_matrix_product("hessian_matrix_product", V, out);
+  const Index k = V.cols();
+  if (k == 0) return;
+  ensure_forward(params);
+  dz_.resize(num_outputs(), batch_);
+  loss_.gradient(model_.output(), targets(), dz_);
+  model_.backward(dz_, nullptr);  // keeps every layer's cotangent for the R-pass
+  const Mat& tangents = model_.jvp_columns(V.data(), V.outerStride(), k);
+  column_rz_.resize(num_outputs(), k * batch_);
+  for (Index j = 0; j < k; ++j)
+    loss_.hessian_product(model_.output(), targets(), tangents.middleCols(j * batch_, batch_),
+                          column_rz_.middleCols(j * batch_, batch_));
+  model_.hvp_backward_columns(V.data(), V.outerStride(), column_rz_, out.data(), out.outerStride());
+}
+
+template <class Scalar>
+void Objective<Scalar>::ggn_matrix_product(ConstVectorRef<Scalar> params, ConstMatrixRef<Scalar> V,
+                                           MatrixRef<Scalar> out) {
+  this->check_matrix_product("ggn_matrix_product", V, out);
+  const Index k = V.cols();
+  if (k == 0) return;
+  ensure_forward(params);
+  const Mat& tangents = model_.jvp_columns(V.data(), V.outerStride(), k);
+  column_rz_.resize(num_outputs(), k * batch_);
+  for (Index j = 0; j < k; ++j)
+    loss_.gauss_newton_product(model_.output(), targets(), tangents.middleCols(j * batch_, batch_),
+                               column_rz_.middleCols(j * batch_, batch_));
+  model_.backward_columns(column_rz_, out.data(), out.outerStride());
+}
+
+template <class Scalar>
 void Objective<Scalar>::per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) {
   if (G.rows() != batch_ || G.cols() != num_parameters())
     throw ShapeError("Objective::per_example_gradients: output is " + std::to_string(G.rows()) +

@@ -103,30 +103,28 @@ void Problem<Scalar>::hessian_vector_product(ConstVectorRef<Scalar>, ConstVector
                                              VectorRef<Scalar>) {
   unsupported(Oracle::kHessianProduct);
 }
-namespace {
-void check_matrix_product(const char* who, Index n, Index v_rows, Index v_cols, Index out_rows,
-                          Index out_cols) {
-  if (v_rows != n || out_rows != n || out_cols != v_cols)
-    throw ShapeError(std::string(who) + ": V is " + std::to_string(v_rows) + " x " +
-                     std::to_string(v_cols) + " and out " + std::to_string(out_rows) + " x " +
-                     std::to_string(out_cols) + "; expected " + std::to_string(n) +
+template <class Scalar>
+void Problem<Scalar>::check_matrix_product(const char* who, ConstMatrixRef<Scalar> V,
+                                           MatrixRef<Scalar> out) const {
+  const Index n = num_parameters();
+  if (V.rows() != n || out.rows() != n || out.cols() != V.cols())
+    throw ShapeError(std::string(who) + ": V is " + std::to_string(V.rows()) + " x " +
+                     std::to_string(V.cols()) + " and out " + std::to_string(out.rows()) + " x " +
+                     std::to_string(out.cols()) + "; expected " + std::to_string(n) +
                      " rows for both and as many columns");
 }
-}  // namespace
 
 template <class Scalar>
 void Problem<Scalar>::hessian_matrix_product(ConstVectorRef<Scalar> params,
                                              ConstMatrixRef<Scalar> V, MatrixRef<Scalar> out) {
-  check_matrix_product("Problem::hessian_matrix_product", num_parameters(), V.rows(), V.cols(),
-                       out.rows(), out.cols());
+  check_matrix_product("Problem::hessian_matrix_product", V, out);
   for (Index j = 0; j < V.cols(); ++j) hessian_vector_product(params, V.col(j), out.col(j));
 }
 
 template <class Scalar>
 void Problem<Scalar>::ggn_matrix_product(ConstVectorRef<Scalar> params, ConstMatrixRef<Scalar> V,
                                          MatrixRef<Scalar> out) {
-  check_matrix_product("Problem::ggn_matrix_product", num_parameters(), V.rows(), V.cols(),
-                       out.rows(), out.cols());
+  check_matrix_product("Problem::ggn_matrix_product", V, out);
   for (Index j = 0; j < V.cols(); ++j) ggn_vector_product(params, V.col(j), out.col(j));
 }
 

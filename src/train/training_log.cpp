@@ -168,6 +168,7 @@ CallbackAction TrainingLog<Scalar>::on_step_end(const TrainingContext<Scalar>& c
   f.push_back(integer("num_trials", r.num_trials));
   f.push_back(integer("value_evaluations", r.num_value_evaluations));
   f.push_back(integer("gradient_evaluations", r.num_gradient_evaluations));
+  f.push_back(integer("curvature_products", r.num_curvature_products));
   const StepTimes& t = r.times;
   f.push_back(num("gradient_seconds", t.gradient_seconds));
   f.push_back(num("curvature_seconds", t.curvature_seconds));

@@ -13,8 +13,10 @@
 #include "curvopt/optim/descent/newton_cg_descent.h"
 #include "curvopt/optim/descent/steepest_descent.h"
 #include "curvopt/optim/descent_search_minimizer.h"
+#include "curvopt/optim/registry.h"
 #include "curvopt/optim/search/backtracking_search.h"
 #include "curvopt/optim/search/trust_region_search.h"
+#include "curvopt/problem/function_problem.h"
 #include "testing/problems.h"
 
 namespace curvopt {
@@ -196,6 +198,43 @@ TEST(TrustRegionNewtonCg, GaussNewtonProductsFitTheSineNetwork) {
   }
   // The noise floor is 0.05² / 2 ≈ 1e-3 (half mean squared error): far below the initial loss.
   EXPECT_LT(task.objective->value(theta), 0.1 * initial);
+}
+
+}  // namespace
+}  // namespace curvopt
+
+namespace curvopt {
+namespace {
+
+// StepReport::num_curvature_products is what the problem saw: Newton-CG's products, the m
+// products of sampled quasi-Newton's Option II (none with Option I).
+TEST(StepReport, CountsTheCurvatureProductsTheProblemSaw) {
+  auto base = testing::rosenbrock<double>(4);
+  int products = 0;
+  FunctionProblem<double> counted(
+      4, [&](ConstVectorRef<double> x) { return base.value(x); },
+      [&](ConstVectorRef<double> x, VectorRef<double> g) { return base.gradient(x, g); },
+      [&](ConstVectorRef<double> x, ConstVectorRef<double> v, VectorRef<double> out) {
+        ++products;
+        base.hessian_vector_product(x, v, out);
+      });
+  auto check = [&](Optimizer<double>& optimizer, const char* name, int per_step) {
+    Vector<double> x = rosenbrock_start(4);
+    for (int k = 0; k < 5; ++k) {
+      products = 0;
+      const StepReport r = optimizer.step(counted, x);
+      EXPECT_EQ(r.num_curvature_products, products) << name << ", step " << k;
+      if (per_step >= 0) {
+        EXPECT_EQ(r.num_curvature_products, per_step) << name;
+      } else {
+        EXPECT_GT(r.num_curvature_products, 0) << name;
+      }
+    }
+  };
+  check(*trust_region_newton<double>(), "trust-region Newton-CG", -1);
+  check(*make_optimizer<double>("slsr1 memory=3"), "slsr1", 3);
+  check(*make_optimizer<double>("slbfgs memory=3"), "slbfgs", 3);
+  check(*make_optimizer<double>("slbfgs memory=3 sampling=gradient"), "slbfgs, Option I", 0);
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ void expect_no_allocation_after_warm_up(Objective<Scalar>& obj, const Vector<Sca
   Vector<Scalar> g(n), v = Vector<Scalar>::Ones(n), out(n), r(m), u = Vector<Scalar>::Ones(m),
                        jv(m);
   Vector<Scalar> theta2 = theta * Scalar(1.001);
-  Matrix<Scalar> J(m, n), G(m, m), P(b, n);
+  Matrix<Scalar> J(m, n), G(m, m), P(b, n), V = Matrix<Scalar>::Ones(n, 3), HV(n, 3);
   std::vector<KfacFactors<Scalar>> factors;
   Rng rng(1);
   const std::vector<std::pair<std::string, std::function<void(const Vector<Scalar>&)>>> oracles = {
@@ -43,6 +43,8 @@ void expect_no_allocation_after_warm_up(Objective<Scalar>& obj, const Vector<Sca
       {"gram", [&](const auto& th) { obj.gram(th, G); }},
       {"ggn_vector_product", [&](const auto& th) { obj.ggn_vector_product(th, v, out); }},
       {"hessian_vector_product", [&](const auto& th) { obj.hessian_vector_product(th, v, out); }},
+      {"hessian_matrix_product", [&](const auto& th) { obj.hessian_matrix_product(th, V, HV); }},
+      {"ggn_matrix_product", [&](const auto& th) { obj.ggn_matrix_product(th, V, HV); }},
       {"per_example_gradients", [&](const auto& th) { obj.per_example_gradients(th, P); }},
       {"kfac_statistics",
        [&](const auto& th) { obj.kfac_statistics(th, KfacTargets::kSampled, rng, factors); }},

@@ -18,6 +18,11 @@ class Activation : public Layer<Scalar> {
   void jvp(ConstRef X, ConstRef Y, const Mat* dX, const Scalar* v, Ref dY) override;
   void hvp_backward(ConstRef X, ConstRef Y, ConstRef dY, const Mat* RX, ConstRef RdY,
                     const Scalar* v, Mat* RdX, Scalar* Rgrad) override;
+  void jvp_columns(ConstRef X, ConstRef Y, const Mat* dX, const Scalar* v, Index v_stride,
+                   Ref dY) override;
+  void hvp_backward_columns(ConstRef X, ConstRef Y, ConstRef dY, const Mat* RX, ConstRef RdY,
+                            const Scalar* v, Index v_stride, Mat* RdX, Scalar* Rgrad,
+                            Index grad_stride) override;
 
  protected:
   Shape do_configure(const Shape& input) override { return input; }

@@ -1,6 +1,7 @@
 #pragma once
 /// 2-D convolution (cross-correlation, as in PyTorch) by im2col + GEMM.
 
+#include <algorithm>
 #include <vector>
 
 #include "curvopt/core/workspace.h"
@@ -46,6 +47,11 @@ class Conv2d final : public Layer<Scalar> {
   void jvp(ConstRef X, ConstRef Y, const Mat* dX, const Scalar* v, Ref dY) override;
   void hvp_backward(ConstRef X, ConstRef Y, ConstRef dY, const Mat* RX, ConstRef RdY,
                     const Scalar* v, Mat* RdX, Scalar* Rgrad) override;
+  void jvp_columns(ConstRef X, ConstRef Y, const Mat* dX, const Scalar* v, Index v_stride,
+                   Ref dY) override;
+  void hvp_backward_columns(ConstRef X, ConstRef Y, ConstRef dY, const Mat* RX, ConstRef RdY,
+                            const Scalar* v, Index v_stride, Mat* RdX, Scalar* Rgrad,
+                            Index grad_stride) override;
   void per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) override;
   bool kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& out) override;
 
@@ -103,6 +109,16 @@ class Conv2d final : public Layer<Scalar> {
   Workspace<Scalar> tcols_;   // im2col of a tangent input
   Workspace<Scalar> rpos_;    // a second position matrix for R-passes
   bool cols_cached_ = false;  // scratch_[0].cols holds the whole batch's patches from forward()
+  // The column passes' (conv2d_columns.cpp) stacked operands for k tangents at once.
+  Workspace<Scalar> stacked_weights_;    // the k weight tangents, side by side
+  Workspace<Scalar> stacked_positions_;  // k position matrices, side by side
+  Workspace<Scalar> stacked_rows_;       // k position or patch matrices, one above the other
+  Workspace<Scalar> stacked_product_;
+  Workspace<Scalar> stacked_second_product_;
+  /// Examples per chunk when k tangents share it: the patch budget of one chunk is split.
+  Index column_chunk_size(Index b, Index k) const {
+    return std::max<Index>(1, chunk_size(b) / std::max<Index>(k, 1));
+  }
 };
 
 extern template class Conv2d<float>;

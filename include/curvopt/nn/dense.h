@@ -32,6 +32,11 @@ class Dense final : public Layer<Scalar> {
   void jvp(ConstRef X, ConstRef Y, const Mat* dX, const Scalar* v, Ref dY) override;
   void hvp_backward(ConstRef X, ConstRef Y, ConstRef dY, const Mat* RX, ConstRef RdY,
                     const Scalar* v, Mat* RdX, Scalar* Rgrad) override;
+  void jvp_columns(ConstRef X, ConstRef Y, const Mat* dX, const Scalar* v, Index v_stride,
+                   Ref dY) override;
+  void hvp_backward_columns(ConstRef X, ConstRef Y, ConstRef dY, const Mat* RX, ConstRef RdY,
+                            const Scalar* v, Index v_stride, Mat* RdX, Scalar* Rgrad,
+                            Index grad_stride) override;
   void per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) override;
   void accumulate_gram(ConstRef X, ConstRef dY, Ref G) override;
   bool kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& out) override;
@@ -55,6 +60,12 @@ class Dense final : public Layer<Scalar> {
   Workspace<Scalar> dyt_;  // dYᵀ, m × units for varying row counts m
   Mat x_gram_;             // X̄ᵀX̄
   Mat d_gram_;             // ΔᵀΔ
+  // The column passes' stacked operands: k weight tangents, k blocks as rows, the products.
+  Workspace<Scalar> stacked_weights_;
+  Workspace<Scalar> stacked_rows_;
+  Workspace<Scalar> stacked_tangent_rows_;
+  Workspace<Scalar> stacked_product_;
+  Workspace<Scalar> stacked_second_product_;
 };
 
 extern template class Dense<float>;

@@ -29,6 +29,13 @@ class Flatten final : public Layer<Scalar> {
                     Scalar*) override {
     if (RdX) *RdX = RdY;
   }
+  void jvp_columns(ConstRef X, ConstRef Y, const Mat* dX, const Scalar* v, Index, Ref dY) override {
+    jvp(X, Y, dX, v, dY);
+  }
+  void hvp_backward_columns(ConstRef, ConstRef, ConstRef, const Mat*, ConstRef RdY, const Scalar*,
+                            Index, Mat* RdX, Scalar*, Index) override {
+    if (RdX) *RdX = RdY;
+  }
 
  protected:
   Shape do_configure(const Shape& input) override { return Shape::flat(input.size()); }

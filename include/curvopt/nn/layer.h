@@ -90,6 +90,21 @@ class Layer {
   virtual void hvp_backward(ConstRef X, ConstRef Y, ConstRef dY, const Mat* RX, ConstRef RdY,
                             const Scalar* v, Mat* RdX, Scalar* Rgrad) = 0;
 
+  /// jvp() for k parameter tangents in one pass (the batched curvature products): dX and dY hold
+  /// k blocks of b = X.cols() columns, block j for tangent j, whose slice of this layer's
+  /// parameters starts at v + j·v_stride. k = dY.cols() / b. A null dX or v is zero. The
+  /// default runs jvp() block by block; Dense, Conv2d and the element-wise layers override it
+  /// with one GEMM-shaped pass, which is what makes k products cost less than k single ones.
+  virtual void jvp_columns(ConstRef X, ConstRef Y, const Mat* dX, const Scalar* v, Index v_stride,
+                           Ref dY);
+  /// hvp_backward() for k tangents at once, blocks as in jvp_columns() (k = RdY.cols() / b):
+  /// slice j of the parameter output starts at Rgrad + j·grad_stride, RdX gets k blocks. dY (the
+  /// primal cotangent, b columns) is read only where RX or v is given: with both null this is a
+  /// plain reverse pass over k cotangents, which the Gauss-Newton products use.
+  virtual void hvp_backward_columns(ConstRef X, ConstRef Y, ConstRef dY, const Mat* RX,
+                                    ConstRef RdY, const Scalar* v, Index v_stride, Mat* RdX,
+                                    Scalar* Rgrad, Index grad_stride);
+
   /// Per-sample parameter gradients. dY holds cotangents for `dY.cols()` rows, a multiple of the
   /// batch size b = X.cols(): column j belongs to example j mod b. Writes row j of `rows`
   /// (dY.cols() × num_parameters()). Only called on layers with parameters.
@@ -121,6 +136,9 @@ class Layer {
   Shape input_;
   Shape output_;
   Mat gram_rows_;  // scratch for the default accumulate_gram
+  // Scratch for the default column passes: one block's input tangent and R-cotangent.
+  Mat column_tangent_;
+  Mat column_cotangent_;
 };
 
 extern template class Layer<float>;

@@ -90,6 +90,17 @@ class Sequential {
   /// applied to the output tangent), writes R{grad} = H v into Rgrad.
   void hvp_backward(const Scalar* v, ConstMatrixRef<Scalar> RdZ, Scalar* Rgrad);
 
+  /// jvp() for k parameter tangents in one pass: tangent j starts at V + j·v_stride. Returns the
+  /// output tangents as k blocks of b columns (block j for tangent j).
+  const Mat& jvp_columns(const Scalar* V, Index v_stride, Index k);
+  /// hvp_backward() for the k tangents of the last jvp_columns() (after forward() and
+  /// backward(dZ)): RdZ holds k blocks of b columns; writes H vⱼ to Rgrad + j·grad_stride.
+  void hvp_backward_columns(const Scalar* V, Index v_stride, ConstMatrixRef<Scalar> RdZ,
+                            Scalar* Rgrad, Index grad_stride);
+  /// Reverse pass over k output cotangents (k blocks of b columns): writes the summed gradient
+  /// of block j to grad + j·grad_stride. The batched Gauss-Newton products use it.
+  void backward_columns(ConstMatrixRef<Scalar> dZ, Scalar* grad, Index grad_stride);
+
   /// Back-propagates output cotangents U (output_size × m, m a multiple of the batch size b;
   /// column j belongs to example j mod b), keeping each parameterized layer's output cotangents.
   /// Each column defines one row of a Jacobian: row j = (∂z_{j mod b}/∂θ)ᵀ u_j.
@@ -126,10 +137,13 @@ class Sequential {
   Index input_stride_ = 0;
   Index batch_ = 0;
   // Per-layer buffers, index = layer whose output they describe.
-  std::vector<Mat> acts_;                    // outputs
-  std::vector<Mat> grads_;                   // output cotangents
-  std::vector<Mat> tangents_;                // output tangents (forward mode)
-  std::vector<Mat> rgrads_;                  // R{output cotangents}
+  std::vector<Mat> acts_;             // outputs
+  std::vector<Mat> grads_;            // output cotangents
+  std::vector<Mat> tangents_;         // output tangents (forward mode)
+  std::vector<Mat> rgrads_;           // R{output cotangents}
+  std::vector<Mat> column_tangents_;  // tangents_ and rgrads_ of the k-column passes
+  std::vector<Mat> column_rgrads_;
+  Mat no_cotangent_;                         // the dY backward_columns() does not need
   std::vector<Workspace<Scalar>> row_cots_;  // per-row output cotangents, parameterized layers
   MatrixMap<Scalar> row_cotangents_of(Index layer) {
     return row_cots_[layer].matrix(layers_[layer]->output_size(), num_rows_);

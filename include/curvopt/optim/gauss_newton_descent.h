@@ -43,6 +43,9 @@ class GaussNewtonDescent {
                      VectorRef<Scalar> s, int& iterations) = 0;
   /// ‖J s‖² (for the predicted reduction).
   virtual double jacobian_norm_squared(ConstVectorRef<Scalar> s) = 0;
+  /// Gauss-Newton products with a vector since prepare() (the matrix-free form's work; 0 for
+  /// the forms that factorize a matrix).
+  virtual int curvature_products() const { return 0; }
 
   /// Seconds spent forming J, forming JᵀJ or the Gram, and factorizing, accumulated since the
   /// caller last cleared them (only these three fields are used).

@@ -69,6 +69,9 @@ struct StepReport {
   int num_trials = 1;
   int num_value_evaluations = 0;
   int num_gradient_evaluations = 0;
+  /// Hessian or Gauss-Newton products with a vector (a batched product of k columns counts k):
+  /// the curvature work of sampled quasi-Newton pairs, Newton-CG and Levenberg-Marquardt's CG.
+  int num_curvature_products = 0;
   StepTimes times;
 
   bool accepted() const { return status == StepStatus::kAccepted; }

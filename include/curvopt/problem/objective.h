@@ -76,6 +76,13 @@ class Objective final : public Problem<Scalar> {
   /// ∇²f v, exact (Pearlmutter's R-backprop).
   void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                               VectorRef<Scalar> out) override;
+  /// ∇²f V for the k columns of V in one multi-column pass: the forward pass and the gradient's
+  /// backward pass are shared, and each layer's k products are one GEMM-shaped product.
+  void hessian_matrix_product(ConstVectorRef<Scalar> params, ConstMatrixRef<Scalar> V,
+                              MatrixRef<Scalar> out) override;
+  /// G V = JᵀJ V for the k columns of V in one multi-column pass, as above.
+  void ggn_matrix_product(ConstVectorRef<Scalar> params, ConstMatrixRef<Scalar> V,
+                          MatrixRef<Scalar> out) override;
   /// Row s = the gradient of example s's term of f (b × n); rows sum to ∇f.
   void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override;
   /// K-FAC factors of every Dense and Conv2d layer. The output-side statistics use per-example
@@ -103,6 +110,7 @@ class Objective final : public Problem<Scalar> {
   bool forward_valid_ = false;
   Vec cached_params_;
   Mat dz_, rz_, out_, ublocks_, sampled_;
+  Mat column_rz_;  // the loss's curvature applied to k output tangents (k blocks of b)
   Vec scratch_;
 };
 

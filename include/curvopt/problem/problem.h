@@ -137,6 +137,8 @@ class Problem {
  protected:
   /// Implementations call this whenever the data behind the oracles changes.
   void mark_data_changed() { data_version_ = fresh_data_version(); }
+  /// Throws ShapeError naming `who` unless V and out are both n × k for the same k.
+  void check_matrix_product(const char* who, ConstMatrixRef<Scalar> V, MatrixRef<Scalar> out) const;
 
  private:
   [[noreturn]] void unsupported(Oracle oracle) const;

@@ -45,6 +45,7 @@ std::string_view NewtonCgDescent<Scalar>::begin(Problem<Scalar>&, Index n) {
 template <class Scalar>
 bool NewtonCgDescent<Scalar>::prepare(const DescentPoint<Scalar>& point, StepReport&) {
   point_ = &point;
+  products_ = 0;
   // The forcing term min(0.5, √‖g‖): loose far from a minimizer, tight near one.
   const double g = static_cast<double>(point.gradient.norm());
   cg_.set_options(
@@ -56,6 +57,7 @@ bool NewtonCgDescent<Scalar>::prepare(const DescentPoint<Scalar>& point, StepRep
 
 template <class Scalar>
 void NewtonCgDescent<Scalar>::product(ConstVectorRef<Scalar> v, VectorRef<Scalar> out) {
+  ++products_;
   if (options_.curvature == CurvatureProduct::kHessian)
     point_->problem.hessian_vector_product(point_->params, v, out);
   else

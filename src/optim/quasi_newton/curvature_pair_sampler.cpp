@@ -42,6 +42,7 @@ bool CurvaturePairSampler<Scalar>::sample(Problem<Scalar>& problem, ConstVectorR
     for (Index i = 0; i < n; ++i) S_(i, j) = static_cast<Scalar>(r * rng.normal());
   if (options_.sampling == PairSampling::kHessianProducts) {
     problem.hessian_matrix_product(params, S_, Y_);
+    report.num_curvature_products += static_cast<int>(m);
   } else {
     for (Index j = 0; j < m; ++j) {
       shifted_ = params + S_.col(j);

@@ -73,6 +73,7 @@ class DampedGaussNewtonDescent final : public Descent<Scalar> {
   /// The trial's damping diagonal becomes the current one (kMaxDiagonal's running maximum).
   void accepted() override { d_.swap(d_trial_); }
   void report_times(StepTimes& times) const override;
+  int curvature_products() const override { return solver_->curvature_products(); }
   void reset() override;
   void save(OptimizerState& state) const override;
   void load(const OptimizerState& state, Index n) override;

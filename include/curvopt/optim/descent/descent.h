@@ -74,6 +74,8 @@ class Descent {
   virtual void accepted() {}
   /// The finer phase times (Jacobian, matrix, factorization) since begin(), into `times`.
   virtual void report_times(StepTimes& /*times*/) const {}
+  /// Hessian or Gauss-Newton products made since prepare() (for the step report).
+  virtual int curvature_products() const { return 0; }
 
   virtual void reset() = 0;
   /// What a checkpoint must keep, under the descent's own keys.

@@ -33,6 +33,7 @@ class DescentDecorator : public Descent<Scalar> {
   const Vector<Scalar>& base_step() const override { return inner_->base_step(); }
   void accepted() override { inner_->accepted(); }
   void report_times(StepTimes& times) const override { inner_->report_times(times); }
+  int curvature_products() const override { return inner_->curvature_products(); }
   void reset() override { inner_->reset(); }
   void save(OptimizerState& state) const override { inner_->save(state); }
   void load(const OptimizerState& state, Index n) override { inner_->load(state, n); }

@@ -50,6 +50,7 @@ class NewtonCgDescent final : public Descent<Scalar> {
   DescentResult step(double radius, VectorRef<Scalar> step) override;
   double curvature(ConstVectorRef<Scalar> s) override;
   const Vector<Scalar>& base_step() const override { return step_; }
+  int curvature_products() const override { return products_; }
   void reset() override {}
 
   /// Why the last solve stopped.
@@ -62,6 +63,7 @@ class NewtonCgDescent final : public Descent<Scalar> {
   SteihaugCg<Scalar> cg_;
   const DescentPoint<Scalar>* point_ = nullptr;
   Vector<Scalar> step_, product_;
+  int products_ = 0;           // since prepare()
   double step_curvature_ = 0;  // sᵀBs of step_, from the solve's model value
   SteihaugTermination termination_ = SteihaugTermination::kConverged;
 };
