@@ -70,6 +70,7 @@ EpochTable read_epochs(const std::filesystem::path& csv) {
 struct RunResult {
   std::filesystem::path dir;
   EpochTable epochs;
+  EpochTable steps;  // steps.csv, read only when the experiment reports evaluations
   double seconds = kNaN;
   std::string stop_reason;
   int interrupted_status = 0;  // 128 + the signal when the run was interrupted
@@ -145,6 +146,38 @@ std::pair<double, double> first_reaching(const EpochTable& t, const std::string&
       return {(*e)[i], (*s)[i]};
   }
   return {kNaN, kNaN};
+}
+
+// f, ∇f and curvature-product evaluations summed over the steps of the epochs up to the first
+// that reached the target (NaN each when none did, or steps.csv lacks the column).
+struct Evaluations {
+  double values = kNaN, gradients = kNaN, products = kNaN;
+};
+
+Evaluations evaluations_to(const RunResult& r, const std::string& column, double target,
+                           bool higher_is_better) {
+  Evaluations out;
+  const auto* c = r.epochs.column(column);
+  const auto* steps = r.epochs.column("steps");
+  if (!c || !steps) return out;
+  for (std::size_t i = 0; i < c->size(); ++i) {
+    const double v = (*c)[i];
+    if (!std::isfinite(v) || !(higher_is_better ? v >= target : v <= target)) continue;
+    const auto upto = static_cast<std::size_t>(std::max(0.0, (*steps)[i]));
+    auto sum = [&](const char* name) {
+      const auto* counts = r.steps.column(name);
+      if (!counts || counts->size() < upto) return kNaN;
+      double total = 0;
+      for (std::size_t k = 0; k < upto; ++k)
+        if (std::isfinite((*counts)[k])) total += (*counts)[k];
+      return total;
+    };
+    out.values = sum("value_evaluations");
+    out.gradients = sum("gradient_evaluations");
+    out.products = sum("curvature_products");
+    return out;
+  }
+  return out;
 }
 
 std::string slug(const std::string& text) {
@@ -244,6 +277,7 @@ RunResult run_one(const BenchExperiment& e, const BenchMethod& m, int seed,
     return r;
   }
   r.epochs = read_epochs(dir / "epochs.csv");
+  if (e.report_evaluations) r.steps = read_epochs(dir / "steps.csv");
   std::ifstream in(dir / "summary.json");
   const nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
   if (!summary.is_discarded()) {
@@ -345,10 +379,11 @@ void write_experiment(std::ostream& md, const BenchExperiment& e,
   const bool percent = e.target_metric.find("accuracy") != std::string::npos;
   for (double target : e.targets)
     md << " epochs to " << (percent ? number(target * 100) + " %" : number(target))
-       << " | seconds to it |";
+       << " | seconds to it |" << (e.report_evaluations ? " f / ∇f / Hv to it |" : "");
   md << " epochs run | seconds | published |\n|---|---|";
   for (std::size_t i = 0; i < e.report_epochs.size(); ++i) md << "---|";
-  for (std::size_t i = 0; i < e.targets.size(); ++i) md << "---|---|";
+  for (std::size_t i = 0; i < e.targets.size(); ++i)
+    md << (e.report_evaluations ? "---|---|---|" : "---|---|");
   md << "---|---|---|\n";
   for (std::size_t i = 0; i < e.methods.size(); ++i) {
     const auto& rs = runs[i];
@@ -385,6 +420,22 @@ void write_experiment(std::ostream& md, const BenchExperiment& e,
       const Stats se = stats_of(ep), ss = stats_of(sec);
       md << " " << (se.count == 0 ? "not reached" : mean_sd(se, n)) << " | "
          << (ss.count == 0 ? "–" : mean_sd(ss, n)) << " |";
+      if (e.report_evaluations) {
+        // Means over the runs that reached the target.
+        std::vector<double> f, g, h;
+        for (const RunResult& r : rs) {
+          const Evaluations ev =
+              evaluations_to(r, e.target_metric, target, e.target_higher_is_better);
+          f.push_back(ev.values);
+          g.push_back(ev.gradients);
+          h.push_back(ev.products);
+        }
+        const Stats sf = stats_of(f), sg = stats_of(g), sh = stats_of(h);
+        md << " "
+           << (sf.count == 0 ? "–"
+                             : number(sf.mean) + " / " + number(sg.mean) + " / " + number(sh.mean))
+           << " |";
+      }
     }
     md << " " << number(stats_of(epochs_run).mean) << " | " << number(stats_of(seconds).mean)
        << " | " << (e.methods[i].published.empty() ? "–" : e.methods[i].published) << " |\n";

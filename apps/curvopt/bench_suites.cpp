@@ -114,6 +114,7 @@ BenchExperiment mnist_cnn(std::int64_t epochs, int seeds, bool all) {
 BenchExperiment sampled_qn_mnist_cnn(std::int64_t epochs, int seeds) {
   BenchExperiment e = mnist_cnn(epochs, seeds, true);
   e.id = "sampled-qn-mnist-cnn";
+  e.report_evaluations = true;
   e.title = "Sampled quasi-Newton on the MNIST CNN (Berahas, Jahani & Takáč 2022, stochastic)";
   e.published_source = "Berahas, Jahani & Takáč (2022) propose the stochastic use; no figures";
   e.notes =
@@ -206,6 +207,7 @@ BenchExperiment sine_class(const std::string& net, std::int64_t epochs, int seed
   e.target_metric = "train_accuracy";
   e.targets = {1.0};
   e.target_higher_is_better = true;
+  e.report_evaluations = true;
   e.published_source =
       "the poster of Berahas, Jahani & Takáč on sampled quasi-Newton methods (curves) and the "
       "authors' saved log (small net, seed 67: S-LSR1 at 100 % after 36 iterations)";

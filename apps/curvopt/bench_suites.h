@@ -36,6 +36,9 @@ struct BenchExperiment {
   std::string target_metric;
   std::vector<double> targets;
   bool target_higher_is_better = false;
+  /// The table also gives the oracle calls to each target: f, ∇f and Hessian (or Gauss-Newton)
+  /// products, summed over the steps of steps.csv up to the epoch that reached it.
+  bool report_evaluations = false;
   /// Epochs at which the table also shows the metric (the published checkpoints).
   std::vector<std::int64_t> report_epochs;
   std::string published_source;  // "Brust (2021), Sec. 5.1"
