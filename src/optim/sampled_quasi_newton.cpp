@@ -39,7 +39,7 @@ void add_pair_fields(OptionFields<Options>& f) {
   f.push_back(option_field<Options>(
       "radius", "sampling radius r > 0 (1)", [](auto& o) -> auto& { return o.pairs.radius; }));
   f.push_back(option_field<Options>(
-      "sampling", "y from: hessian (products, Option II), gradient (differences, Option I)",
+      "sampling", "y from: hessian (Option II), gradient (Option I), gauss-newton",
       [](auto& o) -> auto& { return o.pairs.sampling; }));
   f.push_back(option_field<Options>(
       "pair_epsilon", "pair test epsilon >= 0 (1e-8)",

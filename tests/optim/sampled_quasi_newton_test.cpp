@@ -7,17 +7,21 @@
 
 #include <cmath>
 #include <memory>
+#include <string>
 
 #include <Eigen/Cholesky>
 
+#include "curvopt/core/errors.h"
 #include "curvopt/core/random.h"
 #include "curvopt/loss/softmax_cross_entropy.h"
+#include "curvopt/loss/squared_error.h"
 #include "curvopt/nn/activation.h"
 #include "curvopt/nn/dense.h"
 #include "curvopt/optim/quasi_newton/sampled_lbfgs_descent.h"
 #include "curvopt/optim/registry.h"
 #include "curvopt/optim/sampled_quasi_newton.h"
 #include "curvopt/problem/curvature_subset.h"
+#include "testing/helpers.h"
 #include "testing/problems.h"
 
 namespace curvopt {
@@ -234,6 +238,47 @@ TEST(SampledQuasiNewton, TrainAMinibatchClassifierWithACurvatureSubset) {
       }
     objective.set_batch(X, Y);
     EXPECT_LT(objective.value(theta), 0.5 * initial) << spec;
+  }
+}
+
+}  // namespace
+}  // namespace curvopt
+
+namespace curvopt {
+namespace {
+
+// Gauss-Newton pairs: on a linear model with squared error G = ∇²f, so they draw the same pairs as
+// Option II and both methods follow the same iterates; a problem without the Gauss-Newton product
+// is refused by the oracle's name.
+TEST(SampledQuasiNewton, GaussNewtonPairsEqualHessianPairsOnALinearLeastSquaresModel) {
+  Sequential<double> model(Shape::flat(3));
+  model.add<Dense>(Index(2));
+  model.initialize(Initializer::kPyTorchDefault, 4);
+  SquaredError<double> loss;
+  Objective<double> objective(model, loss);
+  Rng rng(9);
+  const Matrix<double> X = testing::random_matrix(3, 12, rng);
+  const Matrix<double> Y = testing::random_matrix(2, 12, rng);
+  objective.set_batch(X, Y);
+  for (const char* method : {"slbfgs", "slsr1"}) {
+    auto hessian = make_optimizer<double>(std::string(method) + " memory=3");
+    auto gauss_newton =
+        make_optimizer<double>(std::string(method) + " memory=3 sampling=gauss-newton");
+    Vector<double> a = model.parameters(), b = a;
+    for (int k = 0; k < 5; ++k) {
+      hessian->step(objective, a);
+      const StepReport r = gauss_newton->step(objective, b);
+      EXPECT_EQ(r.num_curvature_products, 3) << method;
+      EXPECT_LT((a - b).norm(), 1e-12 * (1 + a.norm())) << method << ", step " << k;
+    }
+  }
+  auto problem = testing::rosenbrock<double>(2);
+  Vector<double> x = Vector<double>::Zero(2);
+  try {
+    make_optimizer<double>("slbfgs sampling=gauss-newton")->step(problem, x);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("ggn"), std::string::npos) << e.what();
   }
 }
 

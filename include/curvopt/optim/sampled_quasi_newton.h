@@ -23,7 +23,8 @@ struct SampledPairOptions {
   int memory = 10;
   /// r, the sampling radius: sᵢ = r·σᵢ, σᵢ ~ N(0, I). Default 1.
   double radius = 1;
-  /// Option II (Hessian products, scale invariant; default) or Option I (gradient differences).
+  /// Option II (Hessian products, scale invariant; default), Option I (gradient differences), or
+  /// Gauss-Newton products (positive semi-definite pairs; our option for network training).
   PairSampling sampling = PairSampling::kHessianProducts;
   /// The pair test's ε ≥ 0 (see each method). Default 1e-8.
   double pair_epsilon = 1e-8;

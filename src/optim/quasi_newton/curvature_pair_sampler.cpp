@@ -7,7 +7,8 @@
 namespace curvopt {
 
 CURVOPT_ENUM_NAMES(PairSampling, {PairSampling::kHessianProducts, "hessian"},
-                   {PairSampling::kGradientDifferences, "gradient"})
+                   {PairSampling::kGradientDifferences, "gradient"},
+                   {PairSampling::kGaussNewtonProducts, "gauss-newton"})
 
 template <class Scalar>
 CurvaturePairSampler<Scalar>::CurvaturePairSampler(const CurvaturePairSamplerOptions& options)
@@ -22,8 +23,15 @@ CurvaturePairSampler<Scalar>::CurvaturePairSampler(const CurvaturePairSamplerOpt
 
 template <class Scalar>
 OracleSet CurvaturePairSampler<Scalar>::required_oracles() const {
-  return options_.sampling == PairSampling::kHessianProducts ? OracleSet(Oracle::kHessianProduct)
-                                                             : OracleSet(Oracle::kGradient);
+  switch (options_.sampling) {
+    case PairSampling::kHessianProducts:
+      return Oracle::kHessianProduct;
+    case PairSampling::kGaussNewtonProducts:
+      return Oracle::kGgnProduct;
+    case PairSampling::kGradientDifferences:
+      break;
+  }
+  return Oracle::kGradient;
 }
 
 template <class Scalar>
@@ -42,6 +50,9 @@ bool CurvaturePairSampler<Scalar>::sample(Problem<Scalar>& problem, ConstVectorR
     for (Index i = 0; i < n; ++i) S_(i, j) = static_cast<Scalar>(r * rng.normal());
   if (options_.sampling == PairSampling::kHessianProducts) {
     problem.hessian_matrix_product(params, S_, Y_);
+    report.num_curvature_products += static_cast<int>(m);
+  } else if (options_.sampling == PairSampling::kGaussNewtonProducts) {
+    problem.ggn_matrix_product(params, S_, Y_);
     report.num_curvature_products += static_cast<int>(m);
   } else {
     for (Index j = 0; j < m; ++j) {

@@ -20,6 +20,9 @@ enum class PairSampling {
   kHessianProducts,      ///< Option II: yᵢ = ∇²f(θ) sᵢ, all m in one batched product; scale
                          ///< invariant in r (the pairs for cS are c times those for S)
   kGradientDifferences,  ///< Option I: yᵢ = ∇f(θ + sᵢ) − ∇f(θ), m gradient evaluations
+  kGaussNewtonProducts,  ///< yᵢ = G(θ) sᵢ with G = JᵀHJ, the generalized Gauss-Newton matrix:
+                         ///< positive semi-definite, so every pair passes S-LBFGS's test
+                         ///< (our option; for stochastic training of networks)
 };
 
 std::string_view to_string(PairSampling sampling);
