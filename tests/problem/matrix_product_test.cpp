@@ -1,12 +1,10 @@
 // The batched curvature products: ∇²f V and JᵀJ V for k columns in one multi-column pass must
 // equal the k single products (which objective_test checks against finite differences) for every
-// layer type, in both precisions, for a V that is a block of a wider matrix, and when Conv2d cuts
-// the batch into several chunks.
+// layer type, strided and padded convolutions included, in both precisions, for a V that is a
+// block of a wider matrix, and when Conv2d cuts the batch into several chunks.
 
 #include <gtest/gtest.h>
 
-#include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,61 +14,27 @@
 #include "curvopt/nn/activation.h"
 #include "curvopt/nn/conv2d.h"
 #include "curvopt/nn/dense.h"
-#include "curvopt/nn/embedding.h"
 #include "curvopt/nn/flatten.h"
 #include "curvopt/nn/max_pool2d.h"
 #include "curvopt/problem/objective.h"
 #include "testing/helpers.h"
+#include "testing/networks.h"
 #include "testing/tolerances.h"
 
 namespace curvopt {
 namespace {
 
-constexpr Index kOutputs = 3;
+constexpr Index kOutputs = testing::kTestOutputs;
 
-template <class S>
-Sequential<S> mlp() {
-  Sequential<S> m(Shape::flat(3));
-  m.template add<Dense>(Index(5));
-  m.template add<Tanh>();
-  m.template add<Dense>(Index(4));
-  m.template add<Sigmoid>();
-  m.template add<Dense>(kOutputs);
-  return m;
-}
-
-template <class S>
-Sequential<S> cnn() {
-  Sequential<S> m(Shape::image(2, 7, 7));
-  m.template add<Conv2d>(Conv2dOptions{3, 3, 3, 2, 1});  // stride 2, padding 1
-  m.template add<Softplus>();
-  m.template add<MaxPool2d>(Index(2));
-  m.template add<Conv2d>(Conv2dOptions{2, 2, 2, 1, 0});
-  m.template add<Rrelu>();
-  m.template add<Flatten>();
-  m.template add<Dense>(kOutputs);
-  return m;
-}
-
-// 28 × 28 images with a 5 × 5 kernel: 576 positions × 25 patch entries per example, so the
-// column passes cut a batch of 10 into chunks of a few examples (several chunks, a short last).
+// 28 × 28 images, a 5 × 5 kernel with stride 2 and padding 2: 196 positions × 25 patch entries
+// per example, so the column passes cut a batch of 10 into several chunks (a short last one).
 template <class S>
 Sequential<S> mnist_shaped_cnn() {
   Sequential<S> m(Shape::image(1, 28, 28));
-  m.template add<Conv2d>(Index(2), Index(5));
+  m.template add<Conv2d>(Conv2dOptions{2, 5, 5, 2, 2});
   m.template add<Elu>();
-  m.template add<MaxPool2d>(Index(4));
+  m.template add<MaxPool2d>(Index(2));
   m.template add<Flatten>();
-  m.template add<Dense>(kOutputs);
-  return m;
-}
-
-template <class S>
-Sequential<S> recommender() {
-  Sequential<S> m(Shape::flat(2));
-  m.template add<Embedding>(std::vector<Index>{5, 4}, Index(3));
-  m.template add<Dense>(Index(6));
-  m.template add<LeakyRelu>(0.1);
   m.template add<Dense>(kOutputs);
   return m;
 }
@@ -132,11 +96,12 @@ void check_every_network() {
   for (const bool classes : {true, false}) {
     const Loss<S>& loss = classes ? static_cast<const Loss<S>&>(cross_entropy) : squared;
     const std::string suffix = classes ? " / softmax cross-entropy" : " / squared error";
-    expect_batched_equals_single(mlp<S>(), loss, classes, 6, "mlp" + suffix);
-    expect_batched_equals_single(cnn<S>(), loss, classes, 4, "cnn" + suffix);
+    expect_batched_equals_single(testing::test_mlp<S>(), loss, classes, 6, "mlp" + suffix);
+    expect_batched_equals_single(testing::test_cnn<S>(), loss, classes, 4, "cnn" + suffix);
     expect_batched_equals_single(mnist_shaped_cnn<S>(), loss, classes, 10,
                                  "mnist-shaped cnn" + suffix);
-    expect_batched_equals_single(recommender<S>(), loss, classes, 5, "recommender" + suffix);
+    expect_batched_equals_single(testing::test_recommender<S>(), loss, classes, 5,
+                                 "recommender" + suffix);
   }
 }
 
@@ -144,7 +109,7 @@ TEST(MatrixProducts, BatchedEqualsSingleProductsInDouble) { check_every_network<
 TEST(MatrixProducts, BatchedEqualsSingleProductsInFloat) { check_every_network<float>(); }
 
 TEST(MatrixProducts, WrongShapesAreRefusedByName) {
-  Sequential<double> model = mlp<double>();
+  Sequential<double> model = testing::test_mlp<double>();
   model.initialize(Initializer::kPyTorchDefault, 1);
   SoftmaxCrossEntropy<double> loss;
   Objective<double> obj(model, loss);

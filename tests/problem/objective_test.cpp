@@ -20,6 +20,7 @@
 #include "curvopt/nn/max_pool2d.h"
 #include "curvopt/problem/function_problem.h"
 #include "testing/helpers.h"
+#include "testing/networks.h"
 #include "testing/tolerances.h"
 
 namespace curvopt {
@@ -31,42 +32,10 @@ using testing::random_matrix;
 using testing::random_vector;
 using testing::relative_error;
 
-constexpr Index kOutputs = 3;
-
-template <class S>
-Sequential<S> mlp() {
-  Sequential<S> m(Shape::flat(3));
-  m.template add<Dense>(Index(4));
-  m.template add<Tanh>();
-  m.template add<Dense>(Index(4));
-  m.template add<Elu>();
-  m.template add<Dense>(kOutputs);
-  return m;
-}
-
-template <class S>
-Sequential<S> cnn() {
-  Sequential<S> m(Shape::image(2, 6, 6));
-  m.template add<Conv2d>(Conv2dOptions{3, 3, 3, 1, 1});
-  m.template add<Softplus>();
-  m.template add<MaxPool2d>(Index(2));
-  m.template add<Conv2d>(Conv2dOptions{2, 2, 2, 1, 0});
-  m.template add<Rrelu>();
-  m.template add<Flatten>();
-  m.template add<Dense>(kOutputs);
-  return m;
-}
-
-template <class S>
-Sequential<S> recommender() {
-  Sequential<S> m(Shape::flat(2));
-  m.template add<Embedding>(std::vector<Index>{5, 4}, Index(3));
-  m.template add<Dense>(Index(6));
-  m.template add<LeakyRelu>(0.1);
-  m.template add<Sigmoid>();
-  m.template add<Dense>(kOutputs);
-  return m;
-}
+constexpr Index kOutputs = testing::kTestOutputs;
+using testing::test_cnn;
+using testing::test_mlp;
+using testing::test_recommender;
 
 struct Network {
   std::string name;
@@ -80,9 +49,9 @@ std::vector<Network> networks() {
     return [in](Index b, Rng& rng) { return random_matrix(in, b, rng); };
   };
   return {
-      {"mlp", mlp<double>, mlp<float>, normal(3)},
-      {"cnn", cnn<double>, cnn<float>, normal(72)},
-      {"recommender", recommender<double>, recommender<float>,
+      {"mlp", test_mlp<double>, test_mlp<float>, normal(3)},
+      {"cnn", test_cnn<double>, test_cnn<float>, normal(72)},
+      {"recommender", test_recommender<double>, test_recommender<float>,
        [](Index b, Rng& rng) {
          Mat X(2, b);
          for (Index s = 0; s < b; ++s) {
@@ -308,7 +277,7 @@ TEST(Objective, GaussNewtonEqualsHessianForLinearModelWithSquaredError) {
 
 TEST(Objective, ForwardCacheFollowsParameterChanges) {
   Rng rng(4);
-  Sequential<double> model = mlp<double>();
+  Sequential<double> model = test_mlp<double>();
   model.initialize(Initializer::kPyTorchDefault, 2);
   SquaredError<double> loss;
   Objective<double> obj(model, loss);
@@ -331,7 +300,7 @@ TEST(Objective, CachedForwardPassReadsWeightsFromTheVectorPassedNow) {
   // θ in vector a, then an equal copy b after a has changed: the cached forward pass is reused
   // for b, and every later pass must read the weights from b, not through a stale pointer to a.
   Rng rng(6);
-  Sequential<double> model = mlp<double>();
+  Sequential<double> model = test_mlp<double>();
   model.initialize(Initializer::kPyTorchDefault, 3);
   SquaredError<double> loss;
   Objective<double> obj(model, loss);
@@ -352,7 +321,7 @@ TEST(Objective, CachedForwardPassReadsWeightsFromTheVectorPassedNow) {
 
 TEST(Objective, RreluSlopesStayFixedWithinABatchAndChangeWithTheNext) {
   Rng rng(5);
-  Sequential<double> model = cnn<double>();
+  Sequential<double> model = test_cnn<double>();
   model.initialize(Initializer::kPyTorchDefault, 3);
   SquaredError<double> loss;
   Objective<double> obj(model, loss);
@@ -371,7 +340,7 @@ TEST(Objective, RreluSlopesStayFixedWithinABatchAndChangeWithTheNext) {
 }
 
 TEST(Objective, BadInputsGiveErrorsNamingTheProblem) {
-  Sequential<float> model = recommender<float>();
+  Sequential<float> model = test_recommender<float>();
   model.initialize(Initializer::kPyTorchDefault, 1);
   SoftmaxCrossEntropy<float> loss;
   Objective<float> obj(model, loss);
