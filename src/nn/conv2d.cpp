@@ -78,6 +78,12 @@ Index Conv2d<Scalar>::chunk_size(Index b) const {
 }
 
 template <class Scalar>
+Index Conv2d<Scalar>::column_chunk_size(Index b, Index k) const {
+  const Index per_example = std::max<Index>(1, positions_ * patch_size_ * std::max<Index>(k, 1));
+  return std::clamp<Index>(kMaxPatchScalars / per_example, 1, b);
+}
+
+template <class Scalar>
 void Conv2d<Scalar>::im2col(ConstRef X, Index first, Index count, Ref dst) const {
   const Index kh = opt_.kernel_h, kw = opt_.kernel_w, st = opt_.stride, pad = opt_.padding;
   for (Index c = 0; c < in_c_; ++c) {
@@ -154,12 +160,13 @@ MatrixMap<Scalar> Conv2d<Scalar>::primal_patches(ConstRef X, Index first, Index 
                                                  ChunkScratch& w) {
   auto cols = patches(w.cols, count);
   // Only a single-chunk forward() caches, and it runs on scratch_[0].
+  // Only the thread on scratch_[0] reads or writes the flag (backward() runs this in parallel).
   const bool front = &w == &scratch_.front();
-  const bool cached = cols_cached_ && front && first == 0 && count == X.cols();
+  const bool cached = front && cols_cached_ && first == 0 && count == X.cols();
   if (!cached) {
     im2col(X, first, count, cols);
     // A smaller chunk (the column passes cut finer) overwrites the whole batch's patches.
-    if (front) cols_cached_ = false;
+    if (front && cols_cached_) cols_cached_ = false;
   }
   return cols;
 }

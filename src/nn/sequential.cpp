@@ -228,6 +228,14 @@ void Sequential<Scalar>::hvp_backward_columns(const Scalar* V, Index v_stride,
                                               ConstMatrixRef<Scalar> RdZ, Scalar* Rgrad,
                                               Index grad_stride) {
   require_forward("hvp_backward_columns");
+  const Index tangent_columns = column_tangents_.empty() ? 0 : column_tangents_.back().cols();
+  if (RdZ.rows() != output_size() || RdZ.cols() % batch_ != 0 ||
+      (V && RdZ.cols() != tangent_columns))
+    throw ShapeError("Sequential::hvp_backward_columns: cotangents are " +
+                     std::to_string(RdZ.rows()) + "x" + std::to_string(RdZ.cols()) + ", expected " +
+                     std::to_string(output_size()) + " x " +
+                     (V ? std::to_string(tangent_columns) + " (the last jvp_columns)"
+                        : "(a multiple of the batch " + std::to_string(batch_) + ")"));
   if (first_parameterized_ < 0) return;
   column_rgrads_.back() = RdZ;
   for (Index l = num_layers() - 1; l >= std::max<Index>(first_parameterized_, 0); --l) {

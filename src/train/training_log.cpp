@@ -168,7 +168,6 @@ CallbackAction TrainingLog<Scalar>::on_step_end(const TrainingContext<Scalar>& c
   f.push_back(integer("num_trials", r.num_trials));
   f.push_back(integer("value_evaluations", r.num_value_evaluations));
   f.push_back(integer("gradient_evaluations", r.num_gradient_evaluations));
-  f.push_back(integer("curvature_products", r.num_curvature_products));
   const StepTimes& t = r.times;
   f.push_back(num("gradient_seconds", t.gradient_seconds));
   f.push_back(num("curvature_seconds", t.curvature_seconds));
@@ -179,6 +178,8 @@ CallbackAction TrainingLog<Scalar>::on_step_end(const TrainingContext<Scalar>& c
   f.push_back(num("search_seconds", t.search_seconds));
   f.push_back(num("step_seconds", t.total_seconds));
   f.push_back(num("elapsed_seconds", context.elapsed_seconds));
+  // Added after the others: last, so that a run resumed from an older log keeps its columns.
+  f.push_back(integer("curvature_products", r.num_curvature_products));
   write_row(steps_csv_, steps_jsonl_, std::exchange(steps_header_, false), f);
   return CallbackAction::kContinue;
 }

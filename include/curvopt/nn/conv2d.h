@@ -1,7 +1,6 @@
 #pragma once
 /// 2-D convolution (cross-correlation, as in PyTorch) by im2col + GEMM.
 
-#include <algorithm>
 #include <vector>
 
 #include "curvopt/core/workspace.h"
@@ -115,10 +114,8 @@ class Conv2d final : public Layer<Scalar> {
   Workspace<Scalar> stacked_rows_;       // k position or patch matrices, one above the other
   Workspace<Scalar> stacked_product_;
   Workspace<Scalar> stacked_second_product_;
-  /// Examples per chunk when k tangents share it: the patch budget of one chunk is split.
-  Index column_chunk_size(Index b, Index k) const {
-    return std::max<Index>(1, chunk_size(b) / std::max<Index>(k, 1));
-  }
+  /// Examples per chunk when k tangents share it: k patch matrices within one chunk's budget.
+  Index column_chunk_size(Index b, Index k) const;
 };
 
 extern template class Conv2d<float>;
