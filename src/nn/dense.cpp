@@ -208,6 +208,19 @@ void Dense<Scalar>::per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) {
 }
 
 template <class Scalar>
+void Dense<Scalar>::accumulate_squared_gradients(ConstRef X, ConstRef dY,
+                                                 VectorRef<Scalar> squares) {
+  const Index b = X.cols();
+  squared_input_ = X.array().square().matrix();
+  auto d2 = squared_cotangent_.matrix(units_, dY.cols());
+  d2 = dY.array().square().matrix();
+  Eigen::Map<Mat> weights(squares.data(), units_, fan_in_);
+  for (Index k = 0; k < dY.cols() / b; ++k)
+    weights.noalias() += d2.middleCols(k * b, b) * squared_input_.transpose();
+  squares.segment(units_ * fan_in_, units_) += d2.rowwise().sum();
+}
+
+template <class Scalar>
 void Dense<Scalar>::accumulate_gram(ConstRef X, ConstRef dY, Ref G) {
   const Index b = X.cols();
   const Index m = dY.cols();

@@ -31,6 +31,14 @@ void Layer<Scalar>::accumulate_gram(ConstRef X, ConstRef dY, Ref G) {
 }
 
 template <class Scalar>
+void Layer<Scalar>::accumulate_squared_gradients(ConstRef X, ConstRef dY,
+                                                 VectorRef<Scalar> squares) {
+  gram_rows_.resize(dY.cols(), num_parameters());
+  per_sample_gradients(X, dY, gram_rows_);
+  squares += gram_rows_.colwise().squaredNorm().transpose();
+}
+
+template <class Scalar>
 void Layer<Scalar>::jvp_columns(ConstRef X, ConstRef Y, const Mat* dX, const Scalar* v,
                                 Index v_stride, Ref dY) {
   const Index b = X.cols();

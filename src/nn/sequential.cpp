@@ -301,6 +301,19 @@ void Sequential<Scalar>::accumulate_gram(MatrixRef<Scalar> G) {
 }
 
 template <class Scalar>
+void Sequential<Scalar>::squared_row_sums(VectorRef<Scalar> squares) {
+  if (squares.size() != num_parameters())
+    throw ShapeError("Sequential::squared_row_sums: output of length " +
+                     std::to_string(squares.size()) + ", expected " +
+                     std::to_string(num_parameters()));
+  squares.setZero();
+  for (Index l = 0; l < num_layers(); ++l)
+    if (has_parameters(l))
+      layers_[l]->accumulate_squared_gradients(input_of(l), row_cotangents_of(l),
+                                               squares.segment(offsets_[l], layer_parameters(l)));
+}
+
+template <class Scalar>
 void Sequential<Scalar>::kfac_factors(std::vector<KfacFactors<Scalar>>& out) {
   if (num_rows_ != batch_)
     throw ShapeError("Sequential::kfac_factors: needs one cotangent per example (" +

@@ -253,6 +253,18 @@ void Objective<Scalar>::per_example_gradients(ConstVectorRef<Scalar> params, Mat
 }
 
 template <class Scalar>
+void Objective<Scalar>::empirical_fisher_diagonal(ConstVectorRef<Scalar> params,
+                                                  VectorRef<Scalar> out) {
+  check_size("empirical_fisher_diagonal", "the output", out.size(), num_parameters());
+  ensure_forward(params);
+  dz_.resize(num_outputs(), batch_);
+  loss_.gradient(model_.output(), targets(), dz_);
+  model_.row_cotangents(dz_);  // rows gₛ with Σₛ gₛ = ∇f, as per_example_gradients
+  model_.squared_row_sums(out);
+  out *= static_cast<Scalar>(batch_);
+}
+
+template <class Scalar>
 void Objective<Scalar>::kfac_statistics(ConstVectorRef<Scalar> params, KfacTargets which, Rng& rng,
                                         std::vector<KfacFactors<Scalar>>& out) {
   ensure_forward(params);

@@ -134,6 +134,20 @@ void Problem<Scalar>::per_example_gradients(ConstVectorRef<Scalar>, MatrixRef<Sc
 }
 
 template <class Scalar>
+void Problem<Scalar>::empirical_fisher_diagonal(ConstVectorRef<Scalar> params,
+                                                VectorRef<Scalar> out) {
+  if (!oracles().contains(Oracle::kPerExampleGradients)) unsupported(Oracle::kPerExampleGradients);
+  const Index n = num_parameters(), b = batch_size();
+  if (out.size() != n)
+    throw ShapeError("Problem::empirical_fisher_diagonal: output of length " +
+                     std::to_string(out.size()) + ", expected " + std::to_string(n));
+  if (per_example_buffer_.rows() != b || per_example_buffer_.cols() != n)
+    per_example_buffer_.resize(b, n);
+  per_example_gradients(params, per_example_buffer_);
+  out = static_cast<Scalar>(b) * per_example_buffer_.colwise().squaredNorm().transpose();
+}
+
+template <class Scalar>
 void Problem<Scalar>::gauss_newton_matrix(ConstVectorRef<Scalar> params, MatrixRef<Scalar> JtJ) {
   if (!oracles().contains(Oracle::kJacobian)) unsupported(Oracle::kGaussNewtonMatrix);
   const Index n = num_parameters(), blocks = num_jacobian_blocks();

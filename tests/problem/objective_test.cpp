@@ -164,6 +164,15 @@ void check_oracles(const Network& net, const LossCase& lc, std::uint64_t seed) {
     EXPECT_LT(relative_error(P.row(s).transpose().eval(), expected), exact) << "row " << s;
   }
 
+  // The empirical Fisher's diagonal b·Σₛ gₛ⊙gₛ, summed layer by layer without the rows, and
+  // through the Problem default that forms them.
+  Vec fisher(n), fisher_default(n);
+  obj.empirical_fisher_diagonal(theta, fisher);
+  const Vec from_rows = static_cast<double>(b) * P.colwise().squaredNorm().transpose();
+  EXPECT_LT(relative_error(fisher, from_rows), exact) << "empirical Fisher diagonal";
+  obj.Problem<double>::empirical_fisher_diagonal(theta, fisher_default);
+  EXPECT_LT(relative_error(fisher_default, from_rows), exact) << "Problem default";
+
   // GGN product against J_zᵀ H J_z v with J_z by finite differences of the outputs and H from
   // the loss's Hessian blocks: independent of every reverse-mode pass.
   Vec ggn(n);

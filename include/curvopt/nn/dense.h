@@ -39,6 +39,9 @@ class Dense final : public Layer<Scalar> {
                             Index grad_stride) override;
   void per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) override;
   void accumulate_gram(ConstRef X, ConstRef dY, Ref G) override;
+  /// Row j's weight gradient is dY_j X_jᵀ, so Σ_j of its squares is (dY∘dY)(X∘X)ᵀ summed over
+  /// the row blocks: one GEMM per block.
+  void accumulate_squared_gradients(ConstRef X, ConstRef dY, VectorRef<Scalar> squares) override;
   bool kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& out) override;
 
   Index units() const { return units_; }
@@ -60,6 +63,8 @@ class Dense final : public Layer<Scalar> {
   Workspace<Scalar> dyt_;  // dYᵀ, m × units for varying row counts m
   Mat x_gram_;             // X̄ᵀX̄
   Mat d_gram_;             // ΔᵀΔ
+  Mat squared_input_;      // X∘X
+  Workspace<Scalar> squared_cotangent_;  // dY∘dY for varying row counts
   // The column passes' stacked operands: k weight tangents, k blocks as rows, the products.
   Workspace<Scalar> stacked_weights_;
   Workspace<Scalar> stacked_rows_;

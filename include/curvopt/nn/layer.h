@@ -115,6 +115,12 @@ class Layer {
   /// layers with a cheap identity (Dense, Embedding) override it.
   virtual void accumulate_gram(ConstRef X, ConstRef dY, Ref G);
 
+  /// Adds the element-wise squares of those rows, summed over the rows, to `squares` (length
+  /// num_parameters()): the diagonal of JᵀJ, from which the empirical Fisher's diagonal comes
+  /// without a b × n matrix. The default forms the rows explicitly; Dense overrides it with one
+  /// GEMM of the squared inputs and squared cotangents.
+  virtual void accumulate_squared_gradients(ConstRef X, ConstRef dY, VectorRef<Scalar> squares);
+
   /// K-FAC statistics from the layer input X and per-example output gradients dY (one column per
   /// example). Returns false for layers K-FAC does not cover.
   virtual bool kfac_factors(ConstRef /*X*/, ConstRef /*dY*/, KfacFactors<Scalar>& /*out*/) {
@@ -135,7 +141,7 @@ class Layer {
   std::string name_;
   Shape input_;
   Shape output_;
-  Mat gram_rows_;  // scratch for the default accumulate_gram
+  Mat gram_rows_;  // scratch for the default accumulate_gram and accumulate_squared_gradients
   // Scratch for the default column passes: one block's input tangent and R-cotangent.
   Mat column_tangent_;
   Mat column_cotangent_;

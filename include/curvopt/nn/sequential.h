@@ -109,6 +109,9 @@ class Sequential {
   void jacobian_rows(MatrixRef<Scalar> J);
   /// Adds the Gram matrix of those rows (m × m) to the lower triangle of G.
   void accumulate_gram(MatrixRef<Scalar> G);
+  /// The element-wise squares of those rows summed over the rows (the diagonal of JᵀJ) into
+  /// `squares` (length num_parameters()), without forming the rows of Dense layers.
+  void squared_row_sums(VectorRef<Scalar> squares);
   /// K-FAC factors of every Dense and Conv2d layer from the cotangents given to
   /// row_cotangents() (one per example: m = b).
   void kfac_factors(std::vector<KfacFactors<Scalar>>& out);

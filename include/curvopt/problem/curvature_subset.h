@@ -44,6 +44,9 @@ class CurvatureSubset final : public Problem<Scalar> {
   void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override {
     full_.per_example_gradients(params, G);
   }
+  void empirical_fisher_diagonal(ConstVectorRef<Scalar> params, VectorRef<Scalar> out) override {
+    full_.empirical_fisher_diagonal(params, out);
+  }
 
   Index num_residuals() const override;
   void residuals(ConstVectorRef<Scalar> params, VectorRef<Scalar> r) override;

@@ -117,6 +117,13 @@ class Problem {
   virtual void ggn_matrix_product(ConstVectorRef<Scalar> params, ConstMatrixRef<Scalar> V,
                                   MatrixRef<Scalar> out);
   virtual void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G);
+  /// The diagonal of the empirical Fisher b·Σₛ gₛgₛᵀ (b = batch_size(), gₛ the per-example
+  /// gradient rows, Σₛ gₛ = ∇f), that is b·Σₛ gₛ⊙gₛ, into out (length n): part of the
+  /// per-example-gradient oracle. For a mean loss it is (1/b)Σₛ∇ℓₛ⊙∇ℓₛ, on the scale of the
+  /// loss's Gauss-Newton matrix (the Hessian-free preconditioner of Martens 2010). The default
+  /// forms the b × n per-example gradients once into a buffer it keeps; a problem that can sum
+  /// the squares without them (layer by layer) overrides it.
+  virtual void empirical_fisher_diagonal(ConstVectorRef<Scalar> params, VectorRef<Scalar> out);
   /// JᵀJ (n × n) into the lower triangle of JtJ (the strict upper triangle is left as it is).
   /// Every problem with the jacobian oracle has it: the default accumulates JᵀJ over the
   /// Jacobian's row blocks, one block alive at a time. A problem lists kGaussNewtonMatrix in
@@ -147,6 +154,7 @@ class Problem {
 
   std::uint64_t data_version_ = fresh_data_version();
   Matrix<Scalar> gauss_newton_block_;  // the default gauss_newton_matrix's one block of J
+  Matrix<Scalar> per_example_buffer_;  // the default empirical_fisher_diagonal's b × n rows
 };
 
 extern template class Problem<float>;
