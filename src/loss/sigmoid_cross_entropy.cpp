@@ -33,6 +33,11 @@ void SigmoidCrossEntropy<Scalar>::compute_probabilities(ConstRef Z) const {
 }
 
 template <class Scalar>
+void SigmoidCrossEntropy<Scalar>::predictions(ConstRef Z, Ref P) const {
+  P = (Scalar(1) + (-Z.array()).exp()).inverse().matrix();
+}
+
+template <class Scalar>
 Scalar SigmoidCrossEntropy<Scalar>::value(ConstRef Z, ConstRef Y) const {
   const auto softplus = Z.array().max(Scalar(0)) + (-Z.array().abs()).exp().log1p();
   return this->scale(Z.cols(), Z.rows()) * (softplus - Y.array() * Z.array()).sum();

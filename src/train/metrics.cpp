@@ -39,7 +39,7 @@ Metrics evaluate(Sequential<Scalar>& model, const Loss<Scalar>& loss,
   const bool classification = data.num_classes > 0;
   double loss_sum = 0, squared_error = 0;
   Index correct = 0;
-  Matrix<Scalar> X, Y;
+  Matrix<Scalar> X, Y, P;
   std::vector<Index> indices;
   for (Index start = 0; start < data.size(); start += batch_size) {
     const Index b = std::min(batch_size, data.size() - start);
@@ -53,7 +53,9 @@ Metrics evaluate(Sequential<Scalar>& model, const Loss<Scalar>& loss,
       for (Index s = 0; s < b; ++s)
         correct += predicted_class<Scalar>(Z.col(s)) == target_class<Scalar>(Y.col(s)) ? 1 : 0;
     } else if (Z.rows() == Y.rows()) {
-      squared_error += (Z - Y).template cast<double>().squaredNorm();
+      P.resize(Z.rows(), Z.cols());
+      loss.predictions(Z, P);
+      squared_error += (P - Y).template cast<double>().squaredNorm();
     }
   }
   model.bind_own_parameters();

@@ -148,6 +148,18 @@ TEST(Loss, KnownValuesAndReductions) {
   EXPECT_EQ(parse_reduction(to_string(Reduction::kHalfSum)), Reduction::kHalfSum);
 }
 
+TEST(Loss, PredictionsAreOnTheTargetsScale) {
+  Mat Z(2, 2), P(2, 2);
+  Z << 0, 2, -1, 40;
+  SquaredError<double> squared;
+  squared.predictions(Z, P);
+  EXPECT_EQ(P, Z);
+  SigmoidCrossEntropy<double> bce;
+  bce.predictions(Z, P);
+  for (Index i = 0; i < Z.size(); ++i)
+    EXPECT_NEAR(P.data()[i], 1 / (1 + std::exp(-Z.data()[i])), 1e-15);
+}
+
 TEST(Loss, SampledTargetsFollowThePredictiveDistribution) {
   Rng rng(5);
   const Index b = 20000;

@@ -63,6 +63,10 @@ class Loss {
     hessian_product(Z, Y, V, GV);
   }
 
+  /// P = the prediction of the targets from the outputs Z, on the targets' scale (what a
+  /// regression metric compares with Y): Z itself by default, σ(Z) for sigmoid cross-entropy.
+  virtual void predictions(ConstRef Z, Ref P) const { P = Z; }
+
   /// Pseudo-residuals r̂ (outputs × batch), Q_s r̂_s = ∂loss/∂z_s.
   virtual void residuals(ConstRef Z, ConstRef Y, Ref R) const = 0;
   /// U(:, s) = Q_s e_k: the output cotangents whose back-propagation gives Jacobian row block k.

@@ -25,6 +25,8 @@ class SigmoidCrossEntropy final : public Loss<Scalar> {
   Scalar value(ConstRef Z, ConstRef Y) const override;
   void gradient(ConstRef Z, ConstRef Y, Ref dZ) const override;
   void hessian_product(ConstRef Z, ConstRef Y, ConstRef V, Ref HV) const override;
+  /// P = σ(Z), the predicted probabilities.
+  void predictions(ConstRef Z, Ref P) const override;
   void residuals(ConstRef Z, ConstRef Y, Ref R) const override;
   void factor_column(ConstRef Z, Index k, Ref U) const override;
   void factor_transpose_product(ConstRef Z, ConstRef V, Ref Out) const override;
