@@ -11,6 +11,17 @@
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
+
+bool OptimizerState::operator==(const OptimizerState& other) const {
+  if (optimizer_ != other.optimizer_ || entries_.size() != other.entries_.size()) return false;
+  for (auto a = entries_.begin(), b = other.entries_.begin(); a != entries_.end(); ++a, ++b) {
+    if (a->first != b->first || a->second.size() != b->second.size()) return false;
+    for (std::size_t i = 0; i < a->second.size(); ++i)
+      if (std::bit_cast<std::uint64_t>(a->second[i]) != std::bit_cast<std::uint64_t>(b->second[i]))
+        return false;
+  }
+  return true;
+}
 namespace {
 
 constexpr char kMagic[8] = {'C', 'V', 'O', 'P', 'T', 'S', 'T', '\n'};

@@ -46,6 +46,21 @@ TEST(OptimizerState, RoundTripsExactlyThroughItsBinaryForm) {
   EXPECT_EQ(back.get_scalar("num_updates"), 3.0);
 }
 
+TEST(OptimizerState, EqualityIsBitForBitSoAnUnmeasuredNaNEqualsItself) {
+  OptimizerState a("lm"), b("lm");
+  a.put("current_loss", std::numeric_limits<double>::quiet_NaN());
+  b.put("current_loss", std::numeric_limits<double>::quiet_NaN());
+  EXPECT_EQ(a, b);
+  b.put("current_loss", 1.0);
+  EXPECT_NE(a, b);
+  a.put("current_loss", 1.0);
+  a.put("extra", 0.0);
+  EXPECT_NE(a, b);
+  b.put("extra", -0.0);  // a different bit pattern: a checkpoint would not restore it
+  EXPECT_NE(a, b);
+  EXPECT_NE(OptimizerState("lm"), OptimizerState("adam"));
+}
+
 TEST(OptimizerState, MissingEntriesAndWrongSizesNameTheEntry) {
   const OptimizerState state = sample();
   try {

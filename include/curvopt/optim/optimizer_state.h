@@ -66,7 +66,9 @@ class OptimizerState {
   /// magic, unknown version or truncated input.
   static OptimizerState read(std::istream& in, std::string_view source = "optimizer state");
 
-  bool operator==(const OptimizerState& other) const = default;
+  /// Bit-for-bit equality of the name and every entry: what a checkpoint restores. A NaN entry
+  /// (a loss not yet measured) equals the same NaN, unlike under double's ==.
+  bool operator==(const OptimizerState& other) const;
 
  private:
   void check_size(std::string_view name, std::size_t stored, Index expected) const;
