@@ -56,6 +56,7 @@ ConjugateGradient<Scalar>::ConjugateGradient(const CgOptions& options) : options
         schedule_.push_back(i);
     }
     history_iterations_.assign(schedule_.size() + 1, 0);
+    history_quadratic_.assign(schedule_.size() + 1, 0.0);
   }
 }
 
@@ -97,11 +98,19 @@ bool ConjugateGradient<Scalar>::progress_stalled(int i, double phi) {
 }
 
 template <class Scalar>
-void ConjugateGradient<Scalar>::remember(int i, ConstVectorRef<Scalar> x) {
+void ConjugateGradient<Scalar>::remember(int i, ConstVectorRef<Scalar> x,
+                                         ConstVectorRef<Scalar> b) {
   if (next_scheduled_ >= schedule_.size() || schedule_[next_scheduled_] != i) return;
-  history_.col(history_size_) = x;
-  history_iterations_[static_cast<std::size_t>(history_size_++)] = i;
+  keep(i, x, b);
   ++next_scheduled_;
+}
+
+template <class Scalar>
+void ConjugateGradient<Scalar>::keep(int i, ConstVectorRef<Scalar> x, ConstVectorRef<Scalar> b) {
+  const auto j = static_cast<std::size_t>(history_size_++);
+  history_.col(static_cast<Index>(j)) = x;
+  history_iterations_[j] = i;
+  history_quadratic_[j] = -0.5 * (static_cast<double>(x.dot(r_)) + static_cast<double>(x.dot(b)));
 }
 
 template <class Scalar>
@@ -181,7 +190,7 @@ CgResult ConjugateGradient<Scalar>::run(LinearOperatorRef<Scalar> A, ConstVector
     }
     rr = rr_next;
     rz = rz_next;
-    if (o.keep_history) remember(i, x);
+    if (o.keep_history) remember(i, x, b);
     if (o.relative_progress && progress_stalled(i, quadratic())) {
       result.termination = CgTermination::kRelativeProgress;
       break;
@@ -190,8 +199,7 @@ CgResult ConjugateGradient<Scalar>::run(LinearOperatorRef<Scalar> A, ConstVector
   // The final iterate closes the history, unless it was just stored as a scheduled one.
   if (o.keep_history && (history_size_ == 0 ||
                          history_iterations_[static_cast<std::size_t>(history_size_ - 1)] != i)) {
-    history_.col(history_size_) = x;
-    history_iterations_[static_cast<std::size_t>(history_size_++)] = i;
+    keep(i, x, b);
   }
   result.residual_norm = std::sqrt(rr);
   result.quadratic = quadratic();

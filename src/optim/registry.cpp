@@ -8,6 +8,7 @@
 #include "curvopt/optim/adagrad.h"
 #include "curvopt/optim/adam.h"
 #include "curvopt/optim/classical_quasi_newton.h"
+#include "curvopt/optim/hessian_free.h"
 #include "curvopt/optim/lbfgs.h"
 #include "curvopt/optim/levenberg_marquardt.h"
 #include "curvopt/optim/nlls1.h"
@@ -141,6 +142,12 @@ const std::vector<Entry>& registry() {
                                    "S-LSR1: L-SR1 from pairs sampled at each step, trust region "
                                    "(Berahas, Jahani, Richtarik & Takac 2022)",
                                    SampledLsr1Options{}));
+    e.push_back(entry<HessianFree>(
+        "hessian-free",
+        "Hessian-free: truncated CG on the damped Gauss-Newton system, warm starts, CG "
+        "backtracking, Martens' preconditioner (Martens 2010)",
+        HessianFreeOptions{}));
+    e.push_back(entry<HessianFree>("hf", "alias of hessian-free", HessianFreeOptions{}));
     e.push_back(entry<Nlls1>("nlls1", "NLLS1: rank-1 Jacobian estimate, O(n) per step (Brust 2021)",
                              Nlls1Options{}));
     e.push_back(entry<Nllsl>("nllsl",

@@ -76,6 +76,8 @@ const char* const kSpecs[] = {
     "slbfgs sampling=gradient memory=4 radius=0.1",
     "slsr1",
     "slsr1 solver=exact memory=5",
+    "hessian-free",
+    "hf max_cg=10 preconditioner=none warm_start_decay=0 cg_backtracking=false",
 };
 
 constexpr int kSteps = 10;

@@ -23,6 +23,8 @@ TEST(OptimizerAllocations, NoneAfterTheFirstStep) {
       "adamw averaging=exponential",
       "lbfgs memory=4",
       "lbfgs line_search=armijo memory=4",
+      "hessian-free",
+      "hf preconditioner=none residual_refresh=3 cg_backtracking=false",
   };
   for (const char* spec : specs) {
     testing::SineRegression<float> task;

@@ -41,6 +41,11 @@ const char* const kSpecs[] = {
     "slbfgs sampling=gradient memory=4 radius=0.1",
     "slsr1",
     "slsr1 solver=exact memory=5",
+    // The suite's problems have Hessian products only; the Gauss-Newton default is covered in
+    // hessian_free_test.cpp.
+    "hessian-free curvature=hessian",
+    "hf curvature=hessian max_cg=5 cg_backtracking=false warm_start_decay=0 residual_refresh=2",
+    "hf curvature=hessian uphill=true keep_best=true",
 };
 
 class EveryOptimizer : public ::testing::TestWithParam<const char*> {};

@@ -90,12 +90,15 @@ class ConjugateGradient {
   int history_size() const { return history_size_; }
   int history_iteration(int j) const { return history_iterations_[static_cast<std::size_t>(j)]; }
   auto history_iterate(int j) const { return history_.col(j); }
+  /// φ(x) = ½xᵀAx − bᵀx of kept iterate j (from two dot products, no product with A).
+  double history_quadratic(int j) const { return history_quadratic_[static_cast<std::size_t>(j)]; }
 
  private:
   CgResult run(LinearOperatorRef<Scalar> A, ConstVectorRef<Scalar> b, VectorRef<Scalar> x,
                const LinearOperatorRef<Scalar>* preconditioner, bool warm_start);
   bool progress_stalled(int i, double phi);
-  void remember(int i, ConstVectorRef<Scalar> x);
+  void remember(int i, ConstVectorRef<Scalar> x, ConstVectorRef<Scalar> b);
+  void keep(int i, ConstVectorRef<Scalar> x, ConstVectorRef<Scalar> b);
 
   CgOptions options_;
   Vector<Scalar> r_, z_, p_, ap_;
@@ -103,6 +106,7 @@ class ConjugateGradient {
   std::vector<int> schedule_;     // the iterations whose iterates are kept
   Matrix<Scalar> history_;        // n × (schedule + 1)
   std::vector<int> history_iterations_;
+  std::vector<double> history_quadratic_;
   int history_size_ = 0;
   std::size_t next_scheduled_ = 0;
 };
