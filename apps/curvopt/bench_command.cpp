@@ -253,7 +253,7 @@ RunResult run_one(const BenchExperiment& e, const BenchMethod& m, int seed,
       config.options = options;
     }
     config.epochs = e.epochs;
-    config.batch_size = e.batch_size;
+    config.batch_size = m.batch_size > 0 ? m.batch_size : e.batch_size;
     config.curvature_batch = m.curvature_batch;
     config.seed = static_cast<std::uint64_t>(seed);
     config.threads = threads;

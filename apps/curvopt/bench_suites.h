@@ -16,6 +16,7 @@ struct BenchMethod {
   std::string spec;       // registry spec, "lm damping_matrix=max-diagonal"
   std::string published;  // the published result for this method, "" when none
   std::int64_t curvature_batch = 0;  // examples of each batch for curvature products; 0: all
+  std::int64_t batch_size = 0;       // examples per batch; 0: the experiment's
 };
 
 /// One experiment: every method on one task, over seeds, compared on one metric.
@@ -48,10 +49,10 @@ struct BenchExperiment {
   std::vector<std::pair<int, int>> peer_pairs;
 };
 
-/// The experiments of suite `name` ("seeds" or "quick"). seeds_override > 0 replaces every
-/// experiment's seed count; epochs_override > 0 every epoch count (budgets stay). With
-/// `with_peers`, the seeds suite adds LibTorch runs of the MNIST CNNs. Throws ConfigError for an
-/// unknown suite.
+/// The experiments of suite `name` ("seeds", "quick" or "hessian-free"). seeds_override > 0
+/// replaces every experiment's seed count; epochs_override > 0 every epoch count (budgets stay).
+/// With `with_peers`, the seeds suite adds LibTorch runs of the MNIST CNNs. Throws ConfigError for
+/// an unknown suite.
 std::vector<BenchExperiment> bench_suite(const std::string& name, int seeds_override,
                                          std::int64_t epochs_override, bool with_peers);
 

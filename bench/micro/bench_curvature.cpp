@@ -8,8 +8,15 @@
 ///   1  the 2,202-parameter MNIST CNN (conv 4@5x5 RReLU pool, conv 8@5x5 RReLU pool, dense 10)
 ///      on a curvature batch of 64, float32;
 ///   2  the 62,346-parameter CNN of BM_CnnGradient, batch 64, float32.
+///
+/// BM_HessianFreeProduct: what one CG iteration of Hessian-free costs against one gradient on
+/// the same batch, float32: mode 0 the loss and gradient at a new θ (forward and backward), 1 one
+/// Gauss-Newton product at the cached θ (R-forward, loss curvature, backward), as CG makes them
+/// after the step's gradient. Networks: 0 the MNIST CNN, batch 256; 1 the deep MNIST autoencoder
+/// 784-1000-500-250-30-250-500-1000-784 (2.8 M parameters), batch 100.
 
 #include <memory>
+#include <type_traits>
 
 #include "bench_fixtures.h"
 
@@ -74,6 +81,22 @@ std::unique_ptr<CurvatureNet<float>> mnist_cnn(bool large) {
   return net;
 }
 
+std::unique_ptr<CurvatureNet<float>> deep_autoencoder() {
+  auto net = std::make_unique<CurvatureNet<float>>(Shape::flat(784));
+  for (Index width : {1000, 500, 250}) {
+    net->model.add<Dense>(width);
+    net->model.add<Sigmoid>();
+  }
+  net->model.add<Dense>(30);
+  for (Index width : {250, 500, 1000}) {
+    net->model.add<Dense>(width);
+    net->model.add<Sigmoid>();
+  }
+  net->model.add<Dense>(784);
+  net->finish(100, 2);
+  return net;
+}
+
 /// mode 0: one single product; 1: kPairs single products; 2: one kPairs-column pass.
 template <class Net>
 void time_products(benchmark::State& state, Net& net) {
@@ -117,6 +140,62 @@ BENCHMARK(BM_HessianProducts)
     ->ArgsProduct({{0, 1, 2}, {0, 1, 2}})
     ->ArgNames({"net", "mode"})
     ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+template <class Net, class LossType>
+void time_hessian_free(benchmark::State& state, Net& net, LossType& loss) {
+  // The network's own loss for the product; the CNN keeps its softmax, the autoencoder takes
+  // sigmoid cross-entropy against targets of its own inputs' scale.
+  Objective<float> obj(net.model, loss);
+  Matrix<float> targets = net.targets;
+  if constexpr (std::is_same_v<LossType, SigmoidCrossEntropy<float>>)
+    targets = (net.inputs.array() * 0.5f + 0.5f).matrix();
+  obj.set_batch(net.inputs, targets);
+  const Vector<float> theta = net.model.parameters();
+  Vector<float> other = theta, grad(theta.size()), product(theta.size());
+  other(0) += 1e-3f;  // alternating θ makes every gradient a fresh forward pass
+  const Vector<float> v = net.directions.col(0);
+  const bool gradient = state.range(1) == 0;
+  obj.gradient(theta, grad);
+  obj.ggn_vector_product(theta, v, product);  // warm-up: first-call buffers
+  bool flip = false;
+  for (auto _ : state) {
+    if (gradient) {
+      obj.gradient(flip ? other : theta, grad);
+      flip = !flip;
+    } else {
+      obj.ggn_vector_product(theta, v, product);
+    }
+    benchmark::DoNotOptimize(grad.data());
+    benchmark::DoNotOptimize(product.data());
+    benchmark::ClobberMemory();
+  }
+}
+
+void BM_HessianFreeProduct(benchmark::State& state) {
+  if (state.range(0) == 0) {
+    auto net = mnist_cnn(false);
+    net->inputs.conservativeResize(Eigen::NoChange, 256);
+    net->targets.conservativeResize(Eigen::NoChange, 256);
+    Rng rng(3);
+    for (Index s = 64; s < 256; ++s) {
+      for (Index i = 0; i < net->inputs.rows(); ++i)
+        net->inputs(i, s) = static_cast<float>(rng.uniform() * 2 - 1);
+      net->targets(0, s) = static_cast<float>(s % 10);
+    }
+    SoftmaxCrossEntropy<float> loss;
+    time_hessian_free(state, *net, loss);
+  } else {
+    auto net = deep_autoencoder();
+    net->targets.resize(784, 100);
+    SigmoidCrossEntropy<float> loss;
+    time_hessian_free(state, *net, loss);
+  }
+}
+BENCHMARK(BM_HessianFreeProduct)
+    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->ArgNames({"net", "mode"})
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 }  // namespace

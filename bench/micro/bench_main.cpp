@@ -178,6 +178,21 @@ void print_summary(const RecordingReporter& reporter) {
     if (singles > 0) std::printf("  (10 single products: %.2fx)", singles / one);
     std::printf("\n");
   }
+  // Issue 16: one Gauss-Newton product (a CG iteration of Hessian-free) costs at most 2x one
+  // gradient on the same batch.
+  static const char* const hf_nets[] = {"MNIST CNN 2,202 (batch 256)",
+                                        "deep autoencoder 2.8 M (batch 100)"};
+  for (int net = 0; net < 2; ++net) {
+    auto seconds = [&](int mode) {
+      return reporter.seconds("BM_HessianFreeProduct/net:" + std::to_string(net) +
+                              "/mode:" + std::to_string(mode) + "/real_time");
+    };
+    const double gradient = seconds(0), product = seconds(1);
+    if (gradient <= 0 || product <= 0) continue;
+    std::printf("  Gv/gradient %-35s = %.2f ms / %.2f ms = %.2fx  target <= 2x  %s\n", hf_nets[net],
+                product * 1e3, gradient * 1e3, product / gradient,
+                product / gradient <= 2 ? "PASS" : "FAIL");
+  }
   for (const Ratio& r : ratios) {
     const double a = reporter.seconds(r.curvopt), b = reporter.seconds(r.peer);
     if (a < 0 || b < 0) continue;
