@@ -173,9 +173,28 @@ const typename Sequential<Scalar>::Mat& Sequential<Scalar>::output() const {
 template <class Scalar>
 void Sequential<Scalar>::backward(ConstMatrixRef<Scalar> dZ, Scalar* grad) {
   require_forward("backward");
+  backward_pass(dZ, grad, 0);
+}
+
+template <class Scalar>
+void Sequential<Scalar>::backward_with_hidden_damping(ConstMatrixRef<Scalar> dZ, Scalar* grad,
+                                                      Scalar weight) {
+  require_forward("backward_with_hidden_damping");
+  if (tangents_.back().cols() != batch_ || tangents_.back().rows() != output_size())
+    throw ShapeError("Sequential::backward_with_hidden_damping: needs jvp() on the current batch");
+  backward_pass(dZ, grad, weight);
+}
+
+template <class Scalar>
+void Sequential<Scalar>::backward_pass(ConstMatrixRef<Scalar> dZ, Scalar* grad,
+                                       Scalar hidden_tangent_weight) {
   if (first_parameterized_ < 0) return;  // nothing to differentiate
   grads_.back() = dZ;
   for (Index l = num_layers() - 1; l >= std::max<Index>(first_parameterized_, 0); --l) {
+    // The input of a parameterized layer l + 1 is a hidden state; its tangent from jvp() is
+    // tangents_[l] (zero before the first parameterized layer, which is why l starts there).
+    if (hidden_tangent_weight != 0 && l + 1 < num_layers() && has_parameters(l + 1))
+      grads_[l].noalias() += hidden_tangent_weight * tangents_[l];
     Mat* dX = l > first_parameterized_ ? &grads_[l - 1] : nullptr;
     Scalar* g = has_parameters(l) && grad ? grad + offsets_[l] : nullptr;
     layers_[l]->backward(input_of(l), acts_[l], grads_[l], dX, g);

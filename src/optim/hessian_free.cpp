@@ -110,6 +110,9 @@ const OptionFields<HessianFreeOptions>& HessianFree<Scalar>::option_fields() {
         "preconditioner_exponent", "(diag Fisher + lambda)^this (0.75)",
         [](auto& o) -> auto& { return o.descent.preconditioner_exponent; }));
     add(option_field<Options>(
+        "structural_damping", "mu: damp hidden-state changes by mu*lambda (0: off)",
+        [](auto& o) -> auto& { return o.descent.structural_damping; }));
+    add(option_field<Options>(
         "c1", "line-search Armijo constant in (0, 1) (1e-2)",
         [](auto& o) -> auto& { return o.c1; }));
     add(option_field<Options>(

@@ -85,6 +85,14 @@ void CurvatureSubset<Scalar>::ggn_vector_product(ConstVectorRef<Scalar> params,
 }
 
 template <class Scalar>
+void CurvatureSubset<Scalar>::structurally_damped_ggn_product(ConstVectorRef<Scalar> params,
+                                                              ConstVectorRef<Scalar> v,
+                                                              Scalar weight,
+                                                              VectorRef<Scalar> out) {
+  subset().structurally_damped_ggn_product(params, v, weight, out);
+}
+
+template <class Scalar>
 void CurvatureSubset<Scalar>::hessian_vector_product(ConstVectorRef<Scalar> params,
                                                      ConstVectorRef<Scalar> v,
                                                      VectorRef<Scalar> out) {

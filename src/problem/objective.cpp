@@ -40,7 +40,8 @@ template <class Scalar>
 OracleSet Objective<Scalar>::oracles() const {
   return Oracle::kValue | Oracle::kGradient | Oracle::kResiduals | Oracle::kJacobian |
          Oracle::kJvp | Oracle::kVjp | Oracle::kGram | Oracle::kGgnProduct |
-         Oracle::kHessianProduct | Oracle::kPerExampleGradients | Oracle::kKfacStatistics;
+         Oracle::kHessianProduct | Oracle::kPerExampleGradients | Oracle::kKfacStatistics |
+         Oracle::kStructuralDamping;
 }
 
 template <class Scalar>
@@ -189,6 +190,19 @@ void Objective<Scalar>::ggn_vector_product(ConstVectorRef<Scalar> params, ConstV
   rz_.resize(num_outputs(), batch_);
   loss_.gauss_newton_product(model_.output(), targets(), tangent, rz_);
   model_.backward(rz_, out.data());
+}
+
+template <class Scalar>
+void Objective<Scalar>::structurally_damped_ggn_product(ConstVectorRef<Scalar> params,
+                                                        ConstVectorRef<Scalar> v, Scalar weight,
+                                                        VectorRef<Scalar> out) {
+  check_size("structurally_damped_ggn_product", "v", v.size(), num_parameters());
+  check_size("structurally_damped_ggn_product", "the output", out.size(), num_parameters());
+  ensure_forward(params);
+  const Mat& tangent = model_.jvp(v.data());
+  rz_.resize(num_outputs(), batch_);
+  loss_.gauss_newton_product(model_.output(), targets(), tangent, rz_);
+  model_.backward_with_hidden_damping(rz_, out.data(), weight / static_cast<Scalar>(batch_));
 }
 
 template <class Scalar>

@@ -32,6 +32,8 @@ std::string_view to_string(Oracle oracle) {
       return "kfac_statistics";
     case Oracle::kGaussNewtonMatrix:
       return "gauss_newton_matrix";
+    case Oracle::kStructuralDamping:
+      return "structurally_damped_ggn_product";
   }
   return "unknown oracle";
 }
@@ -97,6 +99,12 @@ template <class Scalar>
 void Problem<Scalar>::ggn_vector_product(ConstVectorRef<Scalar>, ConstVectorRef<Scalar>,
                                          VectorRef<Scalar>) {
   unsupported(Oracle::kGgnProduct);
+}
+template <class Scalar>
+void Problem<Scalar>::structurally_damped_ggn_product(ConstVectorRef<Scalar>,
+                                                      ConstVectorRef<Scalar>, Scalar,
+                                                      VectorRef<Scalar>) {
+  unsupported(Oracle::kStructuralDamping);
 }
 template <class Scalar>
 void Problem<Scalar>::hessian_vector_product(ConstVectorRef<Scalar>, ConstVectorRef<Scalar>,

@@ -318,6 +318,50 @@ TEST(HessianFree, ResumesBitIdenticallyWithWarmStartPreconditionerAndDamping) {
   }
 }
 
+// With structural damping μ, CG solves (G + λI + μλ·D_S)p = −g: the step the method takes,
+// divided by its α, satisfies that system to CG's tolerance and not the plain damped one.
+TEST(HessianFree, StructuralDampingSolvesTheSystemWithTheHiddenStateTerm) {
+  Sequential<double> model(Shape::flat(3));
+  model.add<Dense>(Index(6));
+  model.add<Tanh>();
+  model.add<Dense>(Index(2));
+  model.initialize(Initializer::kPyTorchDefault, 4);
+  SquaredError<double> loss(Reduction::kMean);
+  Matrix<double> X(3, 20), Y(2, 20);
+  Rng rng(8);
+  for (Index i = 0; i < X.size(); ++i) X.data()[i] = rng.normal();
+  for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = rng.normal();
+  Objective<double> objective(model, loss);
+  objective.set_batch(X, Y);
+  const double mu = 0.5, lambda = 0.3;
+  auto hf = make_optimizer<double>(
+      "hf structural_damping=0.5 damping=0.3 cg_epsilon=0 max_cg=200 cg_tolerance=1e-13 "
+      "preconditioner=none warm_start_decay=0 cg_backtracking=false");
+  const Vector<double> theta0 = model.parameters();
+  Vector<double> theta = theta0, g(theta.size());
+  objective.gradient(theta0, g);
+  const StepReport r = hf->step(objective, theta);
+  ASSERT_TRUE(r.accepted()) << r.message;
+  EXPECT_EQ(r.damping.value(), lambda);
+  const Vector<double> p = (theta - theta0) / r.step_length.value();
+  Vector<double> damped(p.size()), plain(p.size());
+  objective.structurally_damped_ggn_product(theta0, p, mu * lambda, damped);
+  objective.ggn_vector_product(theta0, p, plain);
+  EXPECT_LE((damped + lambda * p + g).norm(), 1e-9 * g.norm());
+  EXPECT_GE((plain + lambda * p + g).norm(), 1e-3 * g.norm());  // the term changed the step
+
+  // A problem without the oracle is refused by name.
+  FunctionProblem<double> quadratic = testing::quadratic_2d<double>();
+  Vector<double> x = Vector<double>::Ones(2);
+  std::string what;
+  try {
+    make_optimizer<double>("hf structural_damping=0.1 preconditioner=none")->step(quadratic, x);
+  } catch (const Error& e) {
+    what = e.what();
+  }
+  EXPECT_NE(what.find("structurally_damped_ggn_product"), std::string::npos) << what;
+}
+
 TEST(HessianFree, RefusesAProblemWithoutTheOraclesItNeeds) {
   FunctionProblem<double> problem = testing::quadratic_2d<double>();  // Hessian products only
   Vector<double> x = Vector<double>::Ones(2);
@@ -340,6 +384,9 @@ TEST(HessianFree, InvalidOptionsNameTheField) {
       {"hf c1=1", "HessianFreeOptions::c1 = 1"},
       {"hf max_line_search=0", "HessianFreeOptions::max_line_search = 0"},
       {"hf uphill=true uphill_exponent=0", "HessianFreeOptions::uphill_exponent = 0"},
+      {"hf structural_damping=-1", "HessianFreeDescentOptions::structural_damping = -1"},
+      {"hf curvature=hessian structural_damping=0.1",
+       "HessianFreeDescentOptions::structural_damping = 0.1"},
   };
   for (const auto& [spec, message] : cases) {
     std::string what;

@@ -25,6 +25,7 @@ TEST(OptimizerAllocations, NoneAfterTheFirstStep) {
       "lbfgs line_search=armijo memory=4",
       "hessian-free",
       "hf preconditioner=none residual_refresh=3 cg_backtracking=false",
+      "hf structural_damping=0.1 uphill=true keep_best=true",
   };
   for (const char* spec : specs) {
     testing::SineRegression<float> task;

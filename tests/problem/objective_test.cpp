@@ -249,6 +249,70 @@ TEST(Objective, OraclesAgreeWithFiniteDifferencesAndEachOther) {
       for (std::uint64_t seed : {1u, 2u}) check_oracles(net, lc, seed);
 }
 
+/// The layers [0, last] of `model` as a network of their own (its parameters are the first
+/// ones of `model`'s vector).
+Sequential<double> prefix_of(const Sequential<double>& model, Index last) {
+  Sequential<double> prefix(model.input_shape());
+  for (Index l = 0; l <= last; ++l) prefix.add(model.layer(l).clone());
+  return prefix;
+}
+
+// Structural damping: (G + w·D_S) v − G v = (w/b)·Σ_h J_hᵀJ_h v over the hidden states h (the
+// inputs of every parameterized layer but the first), checked as the bilinear form uᵀ(·)v with
+// J_h u and J_h v from central differences of each hidden state, computed by a network that
+// ends at that state: independent of the backward pass it tests.
+TEST(Objective, StructuralDampingAddsTheHiddenStatesGaussNewtonMatrix) {
+  constexpr double h = 1e-6;
+  for (const Network& net : networks()) {
+    if (net.name == "cnn") continue;  // RReLU's random slopes; the MLP and embeddings suffice
+    SCOPED_TRACE(net.name);
+    Rng rng(21);
+    Sequential<double> model = net.make();
+    model.initialize(Initializer::kPyTorchDefault, 5);
+    SquaredError<double> loss(Reduction::kMean);
+    Objective<double> obj(model, loss);
+    const Index b = 4, n = model.num_parameters();
+    const Mat X = net.inputs(b, rng);
+    obj.set_batch(X, random_matrix(kOutputs, b, rng));
+    const Vec theta = model.parameters() + random_vector(n, rng, 0.1);
+    const Vec u = random_vector(n, rng), v = random_vector(n, rng);
+    const double weight = 0.7;
+
+    Vec gv(n), sv(n);
+    obj.ggn_vector_product(theta, v, gv);
+    obj.structurally_damped_ggn_product(theta, v, weight, sv);
+    const double measured = u.dot(sv - gv);
+
+    double expected = 0;
+    int hidden_states = 0;
+    for (Index l = 0; l + 1 < model.num_layers(); ++l) {
+      const auto params_of = [&](Index i) {
+        return model.parameter_offset(i + 1) - model.parameter_offset(i);
+      };
+      if (params_of(l + 1) == 0 || model.parameter_offset(l) + params_of(l) == 0) continue;
+      ++hidden_states;
+      Sequential<double> prefix = prefix_of(model, l);
+      const Index np = prefix.num_parameters();
+      const auto tangent = [&](const Vec& direction) {
+        Vec plus = theta.head(np) + h * direction.head(np);
+        Vec minus = theta.head(np) - h * direction.head(np);
+        prefix.bind_parameters(plus.data(), np);
+        const Mat hp = prefix.forward(X);
+        prefix.bind_parameters(minus.data(), np);
+        return Mat((hp - prefix.forward(X)) / (2 * h));
+      };
+      expected += weight / static_cast<double>(b) * (tangent(u).array() * tangent(v).array()).sum();
+    }
+    EXPECT_EQ(hidden_states, 2);
+    EXPECT_NEAR(measured, expected,
+                testing::Tolerance<double>::kFiniteDifference * std::max(1.0, std::abs(expected)));
+    EXPECT_GT(std::abs(expected), 1e-3);  // the term is not negligible, so the check has teeth
+    // Weight 0 is the plain product, bit for bit.
+    obj.structurally_damped_ggn_product(theta, v, 0, sv);
+    EXPECT_EQ(sv, gv);
+  }
+}
+
 TEST(Objective, KfacStatisticsAreAnOracleOtherProblemsRefuseByName) {
   FunctionProblem<double> quadratic(
       2, [](ConstVectorRef<double> x) { return x.squaredNorm(); },

@@ -84,6 +84,11 @@ class Sequential {
   /// Reverse pass with output cotangent dZ; writes the summed parameter gradient into grad
   /// (num_parameters()), keeps every layer's output cotangent for hvp_backward().
   void backward(ConstMatrixRef<Scalar> dZ, Scalar* grad);
+  /// backward() after jvp(v), adding weight times each hidden state's tangent to its cotangent
+  /// (the hidden states: the inputs of every parameterized layer but the first). With dZ the
+  /// loss's Gauss-Newton product of the tangent this writes (G + weight·Σ_h J_hᵀJ_h) v: the
+  /// structural damping of Martens & Sutskever (2011).
+  void backward_with_hidden_damping(ConstMatrixRef<Scalar> dZ, Scalar* grad, Scalar weight);
   /// Forward-mode pass with parameter tangent v (input tangent zero); returns the output tangent.
   const Mat& jvp(const Scalar* v);
   /// R-backprop: after forward(), backward(dZ) and jvp(v), given RdZ = R{dZ} (the loss Hessian
@@ -125,6 +130,7 @@ class Sequential {
            offsets_[static_cast<std::size_t>(layer)];
   }
   void require_forward(const char* pass) const;
+  void backward_pass(ConstMatrixRef<Scalar> dZ, Scalar* grad, Scalar hidden_tangent_weight);
 
   Shape input_shape_;
   std::vector<std::unique_ptr<Layer<Scalar>>> layers_;

@@ -59,6 +59,8 @@ class CurvatureSubset final : public Problem<Scalar> {
   void gram(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override;
   void ggn_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                           VectorRef<Scalar> out) override;
+  void structurally_damped_ggn_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
+                                       Scalar weight, VectorRef<Scalar> out) override;
   void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                               VectorRef<Scalar> out) override;
   void hessian_matrix_product(ConstVectorRef<Scalar> params, ConstMatrixRef<Scalar> V,

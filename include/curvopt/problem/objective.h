@@ -73,6 +73,10 @@ class Objective final : public Problem<Scalar> {
   /// VJP; J never formed).
   void ggn_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                           VectorRef<Scalar> out) override;
+  /// (G + weight·D_S) v in the passes of one G v: the backward pass adds weight/b times each
+  /// hidden state's tangent to that state's cotangent.
+  void structurally_damped_ggn_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
+                                       Scalar weight, VectorRef<Scalar> out) override;
   /// ∇²f v, exact (Pearlmutter's R-backprop).
   void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                               VectorRef<Scalar> out) override;

@@ -26,6 +26,7 @@ enum class Oracle : std::uint32_t {
   kPerExampleGradients = 1u << 9,  ///< ∇f_s for every example s of the batch
   kKfacStatistics = 1u << 10,      ///< per-layer Kronecker factors A and G (K-FAC)
   kGaussNewtonMatrix = 1u << 11,   ///< JᵀJ (n × n) without a Jacobian the caller can see
+  kStructuralDamping = 1u << 12,   ///< (JᵀJ + μ·D_S) v, D_S on the hidden states
 };
 
 /// Which targets K-FAC's output-side factor is built from (Martens & Grosse 2015).
@@ -108,6 +109,14 @@ class Problem {
                                   VectorRef<Scalar> out);
   virtual void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                                       VectorRef<Scalar> out);
+  /// (G + weight·D_S) v: the Gauss-Newton product plus structural damping (Martens & Sutskever
+  /// 2011), where D_S = (1/b)·Σ_h J_hᵀJ_h is the Gauss-Newton matrix of half the mean squared
+  /// change of a network's hidden states h (the inputs of every parameterized layer but the
+  /// first), in one pass. Hessian-free weights it by μλ, so that damping also keeps the hidden
+  /// representation from moving far where the quadratic model does not hold.
+  virtual void structurally_damped_ggn_product(ConstVectorRef<Scalar> params,
+                                               ConstVectorRef<Scalar> v, Scalar weight,
+                                               VectorRef<Scalar> out);
   /// ∇²f V for the k columns of V (n × k) into out (n × k): part of the Hessian-product oracle.
   /// The default makes k single products; a problem overrides it with one multi-column pass
   /// (the batched products the sampled quasi-Newton methods draw their pairs from).

@@ -17,7 +17,7 @@ CURVOPT_ENUM_NAMES(HessianFreePreconditioner, {HessianFreePreconditioner::kAuto,
 
 std::optional<std::string> HessianFreeDescentOptions::validate() const {
   const char* o = "HessianFreeDescentOptions";
-  std::optional<std::string> increase, decrease, band, iterations, refresh, decay;
+  std::optional<std::string> increase, decrease, band, iterations, refresh, decay, structural;
   if (!(damping_increase >= 1 && std::isfinite(damping_increase)))
     increase = out_of_range(o, "damping_increase", damping_increase, "finite and >= 1");
   if (!(damping_decrease > 0 && damping_decrease <= 1))
@@ -30,11 +30,17 @@ std::optional<std::string> HessianFreeDescentOptions::validate() const {
     refresh = out_of_range(o, "residual_refresh", residual_refresh, ">= 0 (0: never)");
   if (!(warm_start_decay >= 0 && warm_start_decay <= 1))
     decay = out_of_range(o, "warm_start_decay", warm_start_decay, "in [0, 1]");
+  if (!(structural_damping >= 0 && std::isfinite(structural_damping)))
+    structural = out_of_range(o, "structural_damping", structural_damping, "finite and >= 0");
+  else if (structural_damping > 0 && curvature == CurvatureProduct::kHessian)
+    structural = out_of_range(o, "structural_damping", structural_damping,
+                              "0 with curvature=hessian (it damps the Gauss-Newton model)");
   return first_error({require_positive(o, "initial_damping", initial_damping), increase, decrease,
                       band, require_non_negative(o, "min_damping", min_damping), iterations,
                       require_non_negative(o, "cg_epsilon", cg_epsilon),
                       require_non_negative(o, "cg_tolerance", cg_tolerance), refresh, decay,
-                      require_positive(o, "preconditioner_exponent", preconditioner_exponent)});
+                      require_positive(o, "preconditioner_exponent", preconditioner_exponent),
+                      structural});
 }
 
 double next_hessian_free_damping(double lambda, double rho, const HessianFreeDescentOptions& o) {
@@ -70,6 +76,7 @@ OracleSet HessianFreeDescent<Scalar>::required_oracles() const {
                                                                        : Oracle::kGgnProduct;
   if (options_.preconditioner == HessianFreePreconditioner::kMartens)
     oracles = oracles | Oracle::kPerExampleGradients;
+  if (options_.structural_damping > 0) oracles = oracles | Oracle::kStructuralDamping;
   return oracles;
 }
 
@@ -96,6 +103,9 @@ void HessianFreeDescent<Scalar>::product(ConstVectorRef<Scalar> v, VectorRef<Sca
   ++products_;
   if (options_.curvature == CurvatureProduct::kHessian)
     point_->problem.hessian_vector_product(point_->params, v, out);
+  else if (options_.structural_damping > 0)
+    point_->problem.structurally_damped_ggn_product(
+        point_->params, v, static_cast<Scalar>(options_.structural_damping * solve_damping_), out);
   else
     point_->problem.ggn_vector_product(point_->params, v, out);
   out += static_cast<Scalar>(solve_damping_) * v;

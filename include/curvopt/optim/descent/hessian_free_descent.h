@@ -63,6 +63,11 @@ struct HessianFreeDescentOptions {
   HessianFreePreconditioner preconditioner = HessianFreePreconditioner::kAuto;
   /// The exponent of Martens' preconditioner. Default 0.75.
   double preconditioner_exponent = 0.75;
+  /// μ of structural damping (Martens & Sutskever 2011): CG solves (G + λI + μλ·D_S)p = −g, D_S
+  /// the Gauss-Newton matrix of the hidden states' mean squared change, so a high λ also holds
+  /// the network's internal representation still. Gauss-Newton curvature only; 0 = off
+  /// (default; Martens & Sutskever use 1/30 for recurrent networks).
+  double structural_damping = 0;
 
   std::optional<std::string> validate() const;
 };
