@@ -73,6 +73,31 @@ std::filesystem::path require_file(const std::filesystem::path& file, const std:
   return file;
 }
 
+/// The train and test splits of an IDX image set fetched as `dataset` (mnist: plain files;
+/// fashion-mnist: gzipped), into task.train and task.test; as an autoencoder's data (targets =
+/// inputs, no classes) when `reconstruct`.
+template <class Scalar>
+void load_idx_splits(Task<Scalar>& task, const std::filesystem::path& data_dir,
+                     const std::string& dataset, bool reconstruct) {
+  const auto dir = data_dir / dataset;
+  const std::string ext = dataset == "mnist" ? "" : ".gz";
+  const auto file = [&](const std::string& stem) {
+    return require_file(dir / (stem + ext), dataset);
+  };
+  // One file at a time, so that a missing one is named in the order the files are listed.
+  const auto train_images = file("train-images-idx3-ubyte");
+  const auto train_labels = file("train-labels-idx1-ubyte");
+  const auto test_images = file("t10k-images-idx3-ubyte");
+  const auto test_labels = file("t10k-labels-idx1-ubyte");
+  task.train = load_idx_classification<Scalar>(train_images, train_labels, dataset + "/train");
+  task.test = load_idx_classification<Scalar>(test_images, test_labels, dataset + "/test");
+  if (!reconstruct) return;
+  for (Dataset<Scalar>* d : {&task.train, &task.test}) {
+    d->targets = d->inputs;  // reconstruct the input
+    d->num_classes = 0;
+  }
+}
+
 template <class Scalar>
 void add_dense_stack(Sequential<Scalar>& model, const std::vector<Index>& widths) {
   for (std::size_t i = 0; i < widths.size(); ++i) {
@@ -141,13 +166,7 @@ Task<Scalar> make_task(std::string_view name, const std::filesystem::path& data_
       task.loss = std::make_unique<SoftmaxCrossEntropy<Scalar>>();
     }
   } else if (n == "mnist-cnn" || n == "mnist-cnn-large") {
-    const auto dir = data_dir / "mnist";
-    task.train = load_idx_classification<Scalar>(
-        require_file(dir / "train-images-idx3-ubyte", "mnist"),
-        require_file(dir / "train-labels-idx1-ubyte", "mnist"), "mnist/train");
-    task.test = load_idx_classification<Scalar>(
-        require_file(dir / "t10k-images-idx3-ubyte", "mnist"),
-        require_file(dir / "t10k-labels-idx1-ubyte", "mnist"), "mnist/test");
+    load_idx_splits(task, data_dir, "mnist", false);
     model = std::make_unique<Sequential<Scalar>>(Shape::image(1, 28, 28));
     const bool large = n == "mnist-cnn-large";
     model->template add<Conv2d>(Index(large ? 32 : 4), Index(5));
@@ -168,17 +187,7 @@ Task<Scalar> make_task(std::string_view name, const std::filesystem::path& data_
     model->template add<Dense>(Index(10));
     task.loss = std::make_unique<SoftmaxCrossEntropy<Scalar>>();
   } else if (n == "fashion-ae") {
-    const auto dir = data_dir / "fashion-mnist";
-    task.train = load_idx_classification<Scalar>(
-        require_file(dir / "train-images-idx3-ubyte.gz", "fashion-mnist"),
-        require_file(dir / "train-labels-idx1-ubyte.gz", "fashion-mnist"), "fashion-mnist/train");
-    task.test = load_idx_classification<Scalar>(
-        require_file(dir / "t10k-images-idx3-ubyte.gz", "fashion-mnist"),
-        require_file(dir / "t10k-labels-idx1-ubyte.gz", "fashion-mnist"), "fashion-mnist/test");
-    for (Dataset<Scalar>* d : {&task.train, &task.test}) {
-      d->targets = d->inputs;  // reconstruct the input
-      d->num_classes = 0;
-    }
+    load_idx_splits(task, data_dir, "fashion-mnist", true);
     model = std::make_unique<Sequential<Scalar>>(Shape::flat(784));
     model->template add<Dense>(Index(64));
     model->template add<Relu>();
@@ -190,17 +199,7 @@ Task<Scalar> make_task(std::string_view name, const std::filesystem::path& data_
     // The benchmark of Hinton & Salakhutdinov (2006) that Martens (2010) trained from random
     // weights: logistic units except the linear 30-unit code, logistic outputs whose
     // cross-entropy with the pixel intensities is the loss.
-    const auto dir = data_dir / "mnist";
-    task.train = load_idx_classification<Scalar>(
-        require_file(dir / "train-images-idx3-ubyte", "mnist"),
-        require_file(dir / "train-labels-idx1-ubyte", "mnist"), "mnist/train");
-    task.test = load_idx_classification<Scalar>(
-        require_file(dir / "t10k-images-idx3-ubyte", "mnist"),
-        require_file(dir / "t10k-labels-idx1-ubyte", "mnist"), "mnist/test");
-    for (Dataset<Scalar>* d : {&task.train, &task.test}) {
-      d->targets = d->inputs;
-      d->num_classes = 0;
-    }
+    load_idx_splits(task, data_dir, "mnist", true);
     model = std::make_unique<Sequential<Scalar>>(Shape::flat(784));
     for (Index width : {1000, 500, 250}) {
       model->template add<Dense>(width);

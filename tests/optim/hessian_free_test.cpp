@@ -257,18 +257,10 @@ class SplitProblem final : public Problem<double> {
 };
 
 TEST(HessianFree, CurvatureSubBatchStepsAsAnObjectiveOnThoseExamples) {
-  Sequential<double> model(Shape::flat(4));
-  model.add<Dense>(Index(5));
-  model.add<Tanh>();
-  model.add<Dense>(Index(3));
-  model.initialize(Initializer::kPyTorchDefault, 3);
+  testing::ThreeClassBlobs data(30, 1.0, 5);
+  Sequential<double>& model = data.model;
+  const Matrix<double>&X = data.inputs, &Y = data.labels;
   SoftmaxCrossEntropy<double> loss;
-  Matrix<double> X(4, 30), Y(1, 30);
-  Rng rng(2);
-  for (Index s = 0; s < 30; ++s) {
-    Y(0, s) = static_cast<double>(s % 3);
-    for (Index f = 0; f < 4; ++f) X(f, s) = rng.normal() + (f == s % 3 ? 1.0 : 0.0);
-  }
   Objective<double> full(model, loss);
   full.set_batch(X, Y);
   CurvatureSubset<double> subset(full, 10);

@@ -211,18 +211,10 @@ TEST(HessianMatrixProduct, EqualsColumnByColumnProducts) {
 // mercy of the last bits (measured: final loss 0.46 with -march=native, 1.31 from 1.20 in the
 // sanitizer build), which a test cannot assert on; the trust region holds in both.
 TEST(SampledQuasiNewton, TrainAMinibatchClassifierWithACurvatureSubset) {
-  Sequential<double> model(Shape::flat(4));
-  model.add<Dense>(Index(6));
-  model.add<Tanh>();
-  model.add<Dense>(Index(3));
-  model.initialize(Initializer::kPyTorchDefault, 3);
+  testing::ThreeClassBlobs data(60, 2.0, 6);
+  Sequential<double>& model = data.model;
+  const Matrix<double>&X = data.inputs, &Y = data.labels;
   SoftmaxCrossEntropy<double> loss;
-  Matrix<double> X(4, 60), Y(1, 60);
-  Rng rng(2);
-  for (Index s = 0; s < 60; ++s) {
-    Y(0, s) = static_cast<double>(s % 3);
-    for (Index f = 0; f < 4; ++f) X(f, s) = rng.normal() + (f == s % 3 ? 2.0 : 0.0);
-  }
   for (const char* spec : {"slsr1", "slsr1 solver=exact"}) {
     Objective<double> objective(model, loss);
     CurvatureSubset<double> problem(objective, 8);

@@ -126,4 +126,25 @@ struct SineRegression {
   std::unique_ptr<Objective<Scalar>> objective;
 };
 
+/// Three classes of Gaussian points in 4 features (example s is class s mod 3, shifted by
+/// `separation` along feature s mod 3) and a 4 → hidden tanh → 3 network for them, to be trained
+/// with softmax cross-entropy.
+struct ThreeClassBlobs {
+  ThreeClassBlobs(Index examples, double separation, Index hidden)
+      : model(Shape::flat(4)), inputs(4, examples), labels(1, examples) {
+    Rng rng(2);
+    for (Index s = 0; s < examples; ++s) {
+      labels(0, s) = static_cast<double>(s % 3);
+      for (Index f = 0; f < 4; ++f) inputs(f, s) = rng.normal() + (f == s % 3 ? separation : 0.0);
+    }
+    model.add<Dense>(hidden);
+    model.add<Tanh>();
+    model.add<Dense>(Index(3));
+    model.initialize(Initializer::kPyTorchDefault, 3);
+  }
+
+  Sequential<double> model;
+  Matrix<double> inputs, labels;
+};
+
 }  // namespace curvopt::testing
