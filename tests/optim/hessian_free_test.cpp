@@ -354,6 +354,24 @@ TEST(HessianFree, StructuralDampingSolvesTheSystemWithTheHiddenStateTerm) {
   EXPECT_NE(what.find("structurally_damped_ggn_product"), std::string::npos) << what;
 }
 
+TEST(HessianFree, RefusesAStateWithACorruptDamping) {
+  testing::SineRegression<double> task;
+  auto hf = make_optimizer<double>("hf max_cg=10");
+  Vector<double> x = task.model.parameters();
+  hf->step(*task.objective, x);
+  for (double bad : {-1.0, 0.0, std::numeric_limits<double>::quiet_NaN()}) {
+    OptimizerState state = hf->save_state();
+    state.put("hf_damping", bad);
+    std::string what;
+    try {
+      make_optimizer<double>("hf max_cg=10")->load_state(state);
+    } catch (const ValueError& e) {
+      what = e.what();
+    }
+    EXPECT_NE(what.find("hf_damping"), std::string::npos) << bad << " gave: " << what;
+  }
+}
+
 TEST(HessianFree, RefusesAProblemWithoutTheOraclesItNeeds) {
   FunctionProblem<double> problem = testing::quadratic_2d<double>();  // Hessian products only
   Vector<double> x = Vector<double>::Ones(2);

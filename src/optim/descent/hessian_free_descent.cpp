@@ -5,9 +5,11 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "../option_list.h"
 #include "curvopt/core/enum_names.h"
+#include "curvopt/core/errors.h"
 
 namespace curvopt {
 
@@ -227,6 +229,10 @@ template <class Scalar>
 void HessianFreeDescent<Scalar>::load(const OptimizerState& state, Index n) {
   reset();
   damping_ = state.get_scalar("hf_damping");
+  // A corrupt λ would make every later solve NaN or undamped; refuse it by name.
+  if (!(damping_ > 0 && std::isfinite(damping_)))
+    throw ValueError("hessian-free: state entry hf_damping = " + std::to_string(damping_) +
+                     " is not a positive finite damping");
   has_warm_start_ = state.get_scalar("hf_has_warm_start") != 0;
   if (has_warm_start_) {
     warm_start_.resize(n);
