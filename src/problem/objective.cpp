@@ -183,26 +183,30 @@ void Objective<Scalar>::gram(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G)
 template <class Scalar>
 void Objective<Scalar>::ggn_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                                            VectorRef<Scalar> out) {
-  check_size("ggn_vector_product", "v", v.size(), num_parameters());
-  check_size("ggn_vector_product", "the output", out.size(), num_parameters());
-  ensure_forward(params);
-  const Mat& tangent = model_.jvp(v.data());
-  rz_.resize(num_outputs(), batch_);
-  loss_.gauss_newton_product(model_.output(), targets(), tangent, rz_);
-  model_.backward(rz_, out.data());
+  damped_ggn_product("ggn_vector_product", params, v, 0, out);
 }
 
 template <class Scalar>
 void Objective<Scalar>::structurally_damped_ggn_product(ConstVectorRef<Scalar> params,
                                                         ConstVectorRef<Scalar> v, Scalar weight,
                                                         VectorRef<Scalar> out) {
-  check_size("structurally_damped_ggn_product", "v", v.size(), num_parameters());
-  check_size("structurally_damped_ggn_product", "the output", out.size(), num_parameters());
+  damped_ggn_product("structurally_damped_ggn_product", params, v, weight, out);
+}
+
+template <class Scalar>
+void Objective<Scalar>::damped_ggn_product(const char* oracle, ConstVectorRef<Scalar> params,
+                                           ConstVectorRef<Scalar> v, Scalar weight,
+                                           VectorRef<Scalar> out) {
+  check_size(oracle, "v", v.size(), num_parameters());
+  check_size(oracle, "the output", out.size(), num_parameters());
   ensure_forward(params);
   const Mat& tangent = model_.jvp(v.data());
   rz_.resize(num_outputs(), batch_);
   loss_.gauss_newton_product(model_.output(), targets(), tangent, rz_);
-  model_.backward_with_hidden_damping(rz_, out.data(), weight / static_cast<Scalar>(batch_));
+  if (weight == 0)
+    model_.backward(rz_, out.data());
+  else
+    model_.backward_with_hidden_damping(rz_, out.data(), weight / static_cast<Scalar>(batch_));
 }
 
 template <class Scalar>
