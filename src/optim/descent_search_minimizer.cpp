@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "curvopt/core/errors.h"
 #include "option_list.h"
@@ -19,7 +20,9 @@ std::optional<std::string> DescentSearchOptions::validate() const {
   return first_error({require_positive(o, "learning_rate", learning_rate), trials,
                       require_non_negative(o, "gradient_tolerance", gradient_tolerance),
                       require_non_negative(o, "function_tolerance", function_tolerance),
-                      require_non_negative(o, "step_tolerance", step_tolerance), uphill_exponent});
+                      require_non_negative(o, "step_tolerance", step_tolerance),
+                      require_non_negative(o, "change_tolerance", change_tolerance),
+                      uphill_exponent});
 }
 
 template <class Scalar>
@@ -58,7 +61,7 @@ StepReport DescentSearchMinimizer<Scalar>::step(Problem<Scalar>& problem,
   if (!evaluate_gradient(problem, params, report) || gradient_converged(report) ||
       !prepare(problem, params, report))
     return report;
-  search_->begin_step();
+  search_->begin_step(step_start(report));
   int inner = 0;
   report.num_trials = 0;
   report.status = StepStatus::kRejected;
@@ -68,7 +71,12 @@ StepReport DescentSearchMinimizer<Scalar>::step(Problem<Scalar>& problem,
     const Trial trial = try_step(problem, params, report);
     inner += trial.iterations;
     if (trial.verdict != Verdict::kRejected) {
-      commit(trial, params, report);
+      commit(problem, trial, params, report);
+      break;
+    }
+    if (trial.non_finite_gradient) {
+      report.status = StepStatus::kNumericalIssue;
+      report.message = "non-finite gradient at the accepted step; parameters unchanged";
       break;
     }
     if (!search_->rejected(trial.outcome)) {
@@ -78,6 +86,7 @@ StepReport DescentSearchMinimizer<Scalar>::step(Problem<Scalar>& problem,
       break;
     }
   }
+  if (report.status != StepStatus::kAccepted) descent_->step_failed();
   finish(report, inner);
   return report;
 }
@@ -87,15 +96,30 @@ void DescentSearchMinimizer<Scalar>::resize(Index n) {
   if (n_ == n) return;
   n_ = n;
   for (Vector<Scalar>* v : {&grad_, &trial_, &direction_, &previous_}) v->resize(n);
+  if (reuses_gradients()) {
+    trial_gradient_.resize(n);
+    cached_params_.resize(n);
+  }
   has_previous_ = false;
+  cached_problem_ = nullptr;
 }
 
-// Phase 1: loss and gradient at θ; a non-finite one ends the step with θ untouched.
+// Phase 1: loss and gradient at θ (reused when the last step ended here on the same data); a
+// non-finite one ends the step with θ untouched.
 template <class Scalar>
 bool DescentSearchMinimizer<Scalar>::evaluate_gradient(Problem<Scalar>& problem,
                                                        ConstVectorRef<Scalar> params,
                                                        StepReport& report) {
-  if (!detail::evaluate_gradient<Scalar>(problem, params, grad_, report)) return false;
+  const bool reuse = cached_problem_ == &problem && cached_version_ == problem.data_version() &&
+                     std::memcmp(cached_params_.data(), params.data(),
+                                 sizeof(Scalar) * static_cast<std::size_t>(n_)) == 0;
+  if (reuse) {
+    if (!detail::accept_gradient<Scalar>(static_cast<Scalar>(cached_value_), grad_, report))
+      return false;
+  } else {
+    if (!detail::evaluate_gradient<Scalar>(problem, params, grad_, report)) return false;
+    if (reuses_gradients()) remember(problem, params, report.loss_before);
+  }
   if (tracks_best()) best_.observe_start(problem.data_version(), report.loss_before, params);
   report.gradient_norm = static_cast<double>(grad_.norm());
   return true;
@@ -123,12 +147,30 @@ bool DescentSearchMinimizer<Scalar>::prepare(Problem<Scalar>& problem,
   return descent_->prepare(*point_, report);
 }
 
+// What the search is told at the start of its trials: f(θ), the descent's first scalar, and for
+// a direction p the slope gᵀp and ‖p‖∞.
+template <class Scalar>
+StepStart DescentSearchMinimizer<Scalar>::step_start(const StepReport& report) const {
+  StepStart start;
+  start.value = report.loss_before;
+  start.suggested_scalar = descent_->suggested_scalar();
+  if (const Vector<Scalar>* p = descent_->direction()) {
+    start.slope = static_cast<double>(grad_.dot(*p));
+    start.direction_max_abs = static_cast<double>(p->cwiseAbs().maxCoeff());
+  } else if (search_->needs_trial_gradient()) {
+    throw ConfigError(name_ + ": the search measures slopes along a direction, and the descent " +
+                      "does not have one");
+  }
+  return start;
+}
+
 // Phases 3 and 4 for the search's scalar: the step, then the trial and its verdict.
 template <class Scalar>
 typename DescentSearchMinimizer<Scalar>::Trial DescentSearchMinimizer<Scalar>::try_step(
     Problem<Scalar>& problem, ConstVectorRef<Scalar> params, StepReport& report) {
   Trial t;
   t.scalar = search_->scalar();
+  trial_scalar_ = t.scalar;
   TrialOutcome& o = t.outcome;
   o.f_old = report.loss_before;
   {
@@ -142,10 +184,19 @@ typename DescentSearchMinimizer<Scalar>::Trial DescentSearchMinimizer<Scalar>::t
   }
   detail::PhaseTimer timer(report.times.search_seconds);
   const double lr = options_.learning_rate;
-  o.f_new = evaluate_trial(problem, params, lr, report);
+  o.scalar = t.scalar;
+  trial_gradient_fresh_ = false;
+  if (search_->needs_trial_gradient()) {
+    o.f_new = evaluate_trial_gradient(problem, params, lr, report);
+    if (trial_gradient_fresh_)
+      o.trial_slope = static_cast<double>(trial_gradient_.dot(*descent_->direction()));
+  } else {
+    o.f_new = evaluate_trial(problem, params, lr, report);
+  }
   // The model's predicted reduction for the trial step lr·s: −(lr·gᵀs + ½lr²·sᵀBs).
   const double slope = static_cast<double>(grad_.dot(direction_));
-  o.predicted = -(lr * slope + 0.5 * lr * lr * descent_->curvature(direction_));
+  const double curvature = search_->uses_prediction() ? descent_->curvature(direction_) : 0.0;
+  o.predicted = -(lr * slope + 0.5 * lr * lr * curvature);
   o.rho = gain_ratio(o.f_old, o.f_new, o.predicted);
   o.slope = lr * slope;
   o.step_norm = lr * static_cast<double>(direction_.norm());
@@ -154,7 +205,26 @@ typename DescentSearchMinimizer<Scalar>::Trial DescentSearchMinimizer<Scalar>::t
   } else {
     second_chance(problem, params, t, report);
   }
+  if (t.verdict != Verdict::kRejected && descent_->needs_accepted_gradient() &&
+      !gradient_for_descent(problem, t, report)) {
+    t.verdict = Verdict::kRejected;
+    t.non_finite_gradient = true;
+  }
   return t;
+}
+
+// The accepted trial's gradient on the step's data, for a descent that learns from it (the
+// trial's own when the search asked for it, unless the rescue moved the trial).
+template <class Scalar>
+bool DescentSearchMinimizer<Scalar>::gradient_for_descent(Problem<Scalar>& problem, Trial& t,
+                                                          StepReport& report) {
+  if (t.verdict == Verdict::kRescued) trial_gradient_fresh_ = false;
+  if (!trial_gradient_fresh_) {
+    t.outcome.f_new = static_cast<double>(problem.gradient(trial_, trial_gradient_));
+    ++report.num_gradient_evaluations;
+    trial_gradient_fresh_ = true;
+  }
+  return std::isfinite(t.outcome.f_new) && trial_gradient_.allFinite();
 }
 
 // A trial the search refused may still be taken as an uphill step that continues the previous
@@ -183,20 +253,40 @@ bool DescentSearchMinimizer<Scalar>::second_chance(Problem<Scalar>& problem,
   return true;
 }
 
+// θ + lr·s; along a descent's direction p as θ + (lr·α)·p, one rounding per coordinate.
+template <class Scalar>
+void DescentSearchMinimizer<Scalar>::form_trial(ConstVectorRef<Scalar> params, double lr) {
+  if (const Vector<Scalar>* p = descent_->direction())
+    trial_ = params + static_cast<Scalar>(lr * trial_scalar_) * *p;
+  else
+    trial_ = params + static_cast<Scalar>(lr) * direction_;
+}
+
 template <class Scalar>
 double DescentSearchMinimizer<Scalar>::evaluate_trial(Problem<Scalar>& problem,
                                                       ConstVectorRef<Scalar> params, double lr,
                                                       StepReport& report) {
-  trial_ = params + static_cast<Scalar>(lr) * direction_;
+  form_trial(params, lr);
   if (!trial_.allFinite()) return std::numeric_limits<double>::quiet_NaN();
   ++report.num_value_evaluations;
   return static_cast<double>(problem.value(trial_));
 }
 
+template <class Scalar>
+double DescentSearchMinimizer<Scalar>::evaluate_trial_gradient(Problem<Scalar>& problem,
+                                                               ConstVectorRef<Scalar> params,
+                                                               double lr, StepReport& report) {
+  form_trial(params, lr);
+  if (!trial_.allFinite()) return std::numeric_limits<double>::quiet_NaN();
+  ++report.num_gradient_evaluations;
+  trial_gradient_fresh_ = true;
+  return static_cast<double>(problem.gradient(trial_, trial_gradient_));
+}
+
 // Phase 5: move to the trial, update the search, the descent and the records.
 template <class Scalar>
-void DescentSearchMinimizer<Scalar>::commit(const Trial& trial, VectorRef<Scalar> params,
-                                            StepReport& report) {
+void DescentSearchMinimizer<Scalar>::commit(Problem<Scalar>& problem, const Trial& trial,
+                                            VectorRef<Scalar> params, StepReport& report) {
   const double f_new = trial.outcome.f_new;
   report.status = StepStatus::kAccepted;
   report.message = trial.verdict == Verdict::kUphill    ? "uphill step accepted"
@@ -211,6 +301,12 @@ void DescentSearchMinimizer<Scalar>::commit(const Trial& trial, VectorRef<Scalar
   params = trial_;
   if (tracks_best()) best_.observe_accepted(f_new, params);
   descent_->accepted();
+  if (descent_->needs_accepted_gradient()) descent_->learn(previous_, grad_, trial_gradient_);
+  if (trial_gradient_fresh_ && reuses_gradients()) {
+    grad_.swap(trial_gradient_);
+    trial_gradient_fresh_ = false;
+    remember(problem, params, f_new);
+  }
   // A step saved by the learning-rate search with lr* < 1 says the full step was too long: the
   // search moves as after a rejection (λ rises), else it would keep accepting negligible steps
   // (lr* = 1e-6) with its scalar stuck. With lr* ≥ 1 the step was short: as after an accept
@@ -228,6 +324,7 @@ void DescentSearchMinimizer<Scalar>::test_convergence(const Trial& trial,
                                                       StepReport& report) const {
   const double f_old = trial.outcome.f_old, f_new = trial.outcome.f_new;
   const double tol_f = options_.function_tolerance, tol_x = options_.step_tolerance;
+  const double tol_change = options_.change_tolerance;
   if (tol_f > 0 && std::abs(f_old - f_new) <= tol_f * f_old) {
     report.converged = true;
     report.message = "function tolerance met";
@@ -235,7 +332,21 @@ void DescentSearchMinimizer<Scalar>::test_convergence(const Trial& trial,
              report.step_norm <= tol_x * (static_cast<double>(params.norm()) + tol_x)) {
     report.converged = true;
     report.message = "step tolerance met";
+  } else if (tol_change > 0 &&
+             (std::abs(f_new - f_old) < tol_change ||
+              static_cast<double>(previous_.cwiseAbs().maxCoeff()) <= tol_change)) {
+    report.converged = true;
+    report.message = "change tolerance met";
   }
+}
+
+template <class Scalar>
+void DescentSearchMinimizer<Scalar>::remember(const Problem<Scalar>& problem,
+                                              ConstVectorRef<Scalar> params, double value) {
+  cached_params_ = params;
+  cached_value_ = value;
+  cached_version_ = problem.data_version();
+  cached_problem_ = &problem;
 }
 
 template <class Scalar>
@@ -277,7 +388,8 @@ std::vector<std::pair<std::string, std::string>> DescentSearchMinimizer<Scalar>:
           {"max_trials", std::to_string(options_.max_trials)},
           {"gradient_tolerance", text(options_.gradient_tolerance)},
           {"function_tolerance", text(options_.function_tolerance)},
-          {"step_tolerance", text(options_.step_tolerance)}};
+          {"step_tolerance", text(options_.step_tolerance)},
+          {"change_tolerance", text(options_.change_tolerance)}};
 }
 
 template <class Scalar>
@@ -287,6 +399,7 @@ void DescentSearchMinimizer<Scalar>::reset() {
   search_->reset();
   descent_->reset();
   has_previous_ = false;
+  cached_problem_ = nullptr;
   best_.reset();
 }
 

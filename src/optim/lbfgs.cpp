@@ -1,10 +1,13 @@
+// L-BFGS as a composition: this file validates the options, builds the two-loop descent and the
+// line search, and lists the option fields.
+
 #include "curvopt/optim/lbfgs.h"
 
-#include <algorithm>
-#include <cmath>
-#include <cstring>
+#include <memory>
 
-#include "curvopt/core/errors.h"
+#include "curvopt/optim/search/backtracking_search.h"
+#include "curvopt/optim/search/fixed_search.h"
+#include "curvopt/optim/search/strong_wolfe_search.h"
 #include "option_list.h"
 
 namespace curvopt {
@@ -21,9 +24,61 @@ std::optional<std::string> LbfgsOptions::validate() const {
                       require_non_negative(o, "change_tolerance", change_tolerance)});
 }
 
+namespace {
+
+template <class Scalar>
+std::unique_ptr<Descent<Scalar>> lbfgs_descent(const LbfgsOptions& o) {
+  throw_if_invalid(o);
+  return std::make_unique<LbfgsDescent<Scalar>>(
+      LbfgsDescentOptions{.scale = o.learning_rate,
+                          .memory = o.memory,
+                          .curvature_epsilon = o.curvature_epsilon,
+                          .reset_on_failure = o.reset_on_failure});
+}
+
+std::unique_ptr<Search> lbfgs_search(const LbfgsOptions& o) {
+  const LineSearchOptions& ls = o.line_search;
+  switch (ls.kind) {
+    case LineSearchKind::kNone:
+      return std::make_unique<FixedSearch>(StepScalar::kStepSize, o.learning_rate);
+    case LineSearchKind::kArmijo:
+      return std::make_unique<BacktrackingSearch>(
+          BacktrackingSearchOptions{.initial_step = o.learning_rate,
+                                    .factor = ls.backtrack_factor,
+                                    .c1 = ls.c1,
+                                    .min_step = ls.min_step});
+    case LineSearchKind::kStrongWolfe:
+      break;
+  }
+  return std::make_unique<StrongWolfeSearch>(ls);
+}
+
+DescentSearchOptions loop_options(const LbfgsOptions& o) {
+  const LineSearchOptions& ls = o.line_search;
+  // The strong-Wolfe search may revisit its best bracket end once after its budget.
+  const int trials = ls.kind == LineSearchKind::kNone     ? 1
+                     : ls.kind == LineSearchKind::kArmijo ? ls.max_evaluations
+                                                          : ls.max_evaluations + 1;
+  return {.learning_rate = 1,
+          .max_trials = trials,
+          .gradient_tolerance = o.gradient_tolerance,
+          .change_tolerance = o.change_tolerance};
+}
+
+}  // namespace
+
 template <class Scalar>
 Lbfgs<Scalar>::Lbfgs(const Options& options)
-    : options_((throw_if_invalid(options), options)), line_search_(options.line_search) {}
+    : DescentSearchMinimizer<Scalar>("lbfgs", lbfgs_descent<Scalar>(options), lbfgs_search(options),
+                                     loop_options(options)),
+      options_(options) {}
+
+template <class Scalar>
+LineSearchOutcome Lbfgs<Scalar>::last_line_search() const {
+  if (const auto* wolfe = dynamic_cast<const StrongWolfeSearch*>(&this->search()))
+    return wolfe->last_outcome();
+  return LineSearchOutcome::kFailed;
+}
 
 template <class Scalar>
 const OptionFields<LbfgsOptions>& Lbfgs<Scalar>::option_fields() {
@@ -74,181 +129,6 @@ const OptionFields<LbfgsOptions>& Lbfgs<Scalar>::option_fields() {
 template <class Scalar>
 std::vector<std::pair<std::string, std::string>> Lbfgs<Scalar>::options() const {
   return option_values(option_fields(), options_);
-}
-
-template <class Scalar>
-void Lbfgs<Scalar>::ensure_size(Index n) {
-  if (n_ == n) return;
-  memory_.resize(n, options_.memory);
-  grad_.resize(n);
-  direction_.resize(n);
-  s_.resize(n);
-  y_.resize(n);
-  cached_params_.resize(n);
-  cached_problem_ = nullptr;
-  n_ = n;
-}
-
-template <class Scalar>
-StepReport Lbfgs<Scalar>::step(Problem<Scalar>& problem, VectorRef<Scalar> params) {
-  detail::check_parameter_count(name(), params.size(), problem.num_parameters(), n_);
-  ensure_size(params.size());
-  StepReport report;
-  detail::PhaseTimer total(report.times.total_seconds);
-  report.step = num_steps_++;
-  report.learning_rate = options_.learning_rate;
-
-  Scalar value;
-  if (!evaluate_gradient(problem, params, value, report) || gradient_converged(report))
-    return report;
-  double slope, initial_step;
-  {
-    detail::PhaseTimer timer(report.times.direction_seconds);
-    slope = two_loop_direction(initial_step);
-  }
-  LineSearchResult<Scalar> result;
-  {
-    detail::PhaseTimer timer(report.times.search_seconds);
-    result = line_search_.search(problem, params, direction_, value, slope, initial_step);
-  }
-  last_outcome_ = result.outcome;
-  report.num_value_evaluations = result.num_value_evaluations;
-  report.num_gradient_evaluations += result.num_gradient_evaluations;
-  report.inner_iterations = result.num_evaluations();
-  report.num_trials = std::max(1, result.num_evaluations());
-  if (!result.success()) {
-    report.status = result.non_finite ? StepStatus::kNumericalIssue : StepStatus::kNoConvergence;
-    report.message = result.message;
-    if (options_.reset_on_failure) memory_.clear();
-    return report;
-  }
-  commit(problem, params, value, result, report);
-  return report;
-}
-
-template <class Scalar>
-bool Lbfgs<Scalar>::evaluate_gradient(Problem<Scalar>& problem, ConstVectorRef<Scalar> params,
-                                      Scalar& value, StepReport& report) {
-  {
-    detail::PhaseTimer timer(report.times.gradient_seconds);
-    const bool reuse = cached_problem_ == &problem && cached_version_ == problem.data_version() &&
-                       std::memcmp(cached_params_.data(), params.data(),
-                                   sizeof(Scalar) * static_cast<std::size_t>(n_)) == 0;
-    if (reuse) {
-      value = cached_value_;
-    } else {
-      value = problem.gradient(params, grad_);
-      report.num_gradient_evaluations = 1;
-      remember(problem, params, value);
-    }
-  }
-  if (!detail::accept_gradient<Scalar>(value, grad_, report)) return false;
-  report.gradient_norm = static_cast<double>(grad_.norm());
-  return true;
-}
-
-template <class Scalar>
-bool Lbfgs<Scalar>::gradient_converged(StepReport& report) const {
-  if (!(static_cast<double>(grad_.cwiseAbs().maxCoeff()) <= options_.gradient_tolerance))
-    return false;
-  report.converged = true;
-  report.loss_after = report.loss_before;
-  report.message = "gradient tolerance met";
-  return true;
-}
-
-template <class Scalar>
-double Lbfgs<Scalar>::two_loop_direction(double& initial_step) {
-  memory_.apply(grad_, direction_);
-  direction_ = -direction_;
-  double slope = static_cast<double>(grad_.dot(direction_));
-  if (!(slope < 0) || !std::isfinite(slope)) {
-    // Round-off can make H lose positive definiteness; restart from steepest descent.
-    memory_.clear();
-    direction_ = -grad_;
-    slope = -static_cast<double>(grad_.squaredNorm());
-  }
-  initial_step = options_.learning_rate;
-  if (memory_.empty())
-    initial_step *= std::min(1.0, 1.0 / static_cast<double>(grad_.template lpNorm<1>()));
-  return slope;
-}
-
-// Move to the accepted point, store the new curvature pair and test the change tolerance.
-template <class Scalar>
-void Lbfgs<Scalar>::commit(Problem<Scalar>& problem, VectorRef<Scalar> params, Scalar value,
-                           const LineSearchResult<Scalar>& result, StepReport& report) {
-  const Vector<Scalar>& point = line_search_.point();
-  s_ = point - params;
-  y_ = line_search_.gradient() - grad_;
-  memory_.push(s_, y_, options_.curvature_epsilon);
-
-  report.step_length = result.step_length;
-  report.step_norm = static_cast<double>(s_.norm());
-  report.loss_after = static_cast<double>(result.value);
-  if (std::abs(static_cast<double>(result.value) - static_cast<double>(value)) <
-          options_.change_tolerance ||
-      static_cast<double>(s_.cwiseAbs().maxCoeff()) <= options_.change_tolerance) {
-    report.converged = true;
-    report.message = "change tolerance met";
-  }
-  params = point;
-  grad_ = line_search_.gradient();
-  remember(problem, point, result.value);
-}
-
-template <class Scalar>
-void Lbfgs<Scalar>::remember(const Problem<Scalar>& problem, ConstVectorRef<Scalar> point,
-                             Scalar value) {
-  cached_params_ = point;
-  cached_value_ = value;
-  cached_version_ = problem.data_version();
-  cached_problem_ = &problem;
-}
-
-template <class Scalar>
-void Lbfgs<Scalar>::reset() {
-  n_ = 0;
-  num_steps_ = 0;
-  memory_.clear();
-  cached_problem_ = nullptr;
-  last_outcome_ = LineSearchOutcome::kFailed;
-}
-
-template <class Scalar>
-OptimizerState Lbfgs<Scalar>::save_state() const {
-  OptimizerState state{std::string(name())};
-  state.put("num_parameters", static_cast<double>(n_));
-  state.put("num_steps", static_cast<double>(num_steps_));
-  state.put("num_pairs", static_cast<double>(memory_.size()));
-  Matrix<Scalar> s(n_, memory_.size()), y(n_, memory_.size());
-  for (int i = 0; i < memory_.size(); ++i) {
-    s.col(i) = memory_.s(i);
-    y.col(i) = memory_.y(i);
-  }
-  state.put("pairs_s", s);
-  state.put("pairs_y", y);
-  return state;
-}
-
-template <class Scalar>
-void Lbfgs<Scalar>::load_state(const OptimizerState& state) {
-  detail::check_state_owner(name(), state);
-  const auto n = static_cast<Index>(state.get_count("num_parameters"));
-  const std::int64_t stored_pairs = state.get_count("num_pairs");  // compared before narrowing
-  if (stored_pairs > options_.memory)
-    throw ValueError("lbfgs: state holds " + std::to_string(stored_pairs) +
-                     " pairs, more than memory = " + std::to_string(options_.memory));
-  const auto pairs = static_cast<int>(stored_pairs);
-  reset();
-  num_steps_ = state.get_count("num_steps");
-  if (n == 0) return;
-  ensure_size(n);
-  Matrix<Scalar> s(n, pairs), y(n, pairs);
-  state.get_into("pairs_s", s);
-  state.get_into("pairs_y", y);
-  // The stored pairs passed the curvature test once; keep all of them.
-  for (int i = 0; i < pairs; ++i) memory_.push(s.col(i), y.col(i), 0.0);
 }
 
 template class Lbfgs<float>;

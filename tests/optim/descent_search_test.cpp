@@ -15,6 +15,7 @@
 #include "curvopt/optim/descent_search_minimizer.h"
 #include "curvopt/optim/registry.h"
 #include "curvopt/optim/search/backtracking_search.h"
+#include "curvopt/optim/search/fixed_search.h"
 #include "curvopt/optim/search/trust_region_search.h"
 #include "curvopt/problem/function_problem.h"
 #include "testing/problems.h"
@@ -99,7 +100,7 @@ TEST(TrustRegionSearch, RadiusRules) {
 
 TEST(BacktrackingSearch, HalvesUntilSufficientDecreaseAndRefusesAscent) {
   BacktrackingSearch search({.growth = 2, .max_step = 1.5});
-  search.begin_step();
+  search.begin_step({});
   EXPECT_EQ(search.scalar(), 1);
   const TrialOutcome too_long{.f_old = 1, .f_new = 0.99999, .slope = -1};
   EXPECT_FALSE(search.accepts(too_long));  // 0.99999 > 1 − 1e-4
@@ -108,10 +109,10 @@ TEST(BacktrackingSearch, HalvesUntilSufficientDecreaseAndRefusesAscent) {
   const TrialOutcome enough{.f_old = 1, .f_new = 0.9, .slope = -0.5};
   EXPECT_TRUE(search.accepts(enough));
   search.accepted(enough);
-  search.begin_step();  // 2·0.5
+  search.begin_step({});  // 2·0.5
   EXPECT_EQ(search.scalar(), 1);
   search.accepted(enough);
-  search.begin_step();  // min(max_step, 2·1)
+  search.begin_step({});  // min(max_step, 2·1)
   EXPECT_EQ(search.scalar(), 1.5);
   const TrialOutcome ascent{.f_old = 1, .f_new = 0.5, .slope = 0.1};
   EXPECT_FALSE(search.accepts(ascent));  // not a descent direction, even though f fell
@@ -122,6 +123,41 @@ TEST(BacktrackingSearch, HalvesUntilSufficientDecreaseAndRefusesAscent) {
 // Steepest descent × Armijo backtracking on ½(x² + 10y²): each accepted step meets sufficient
 // decrease (checked here from the gradient, independently of the search), and the iterate reaches
 // the minimizer at the rate the condition number allows.
+TEST(FixedSearch, TakesEveryFiniteTrialAtItsScalarOrTheDescentsSuggestion) {
+  FixedSearch search(StepScalar::kDamping, 0.5);
+  search.begin_step({});
+  EXPECT_EQ(search.scalar(), 0.5);
+  EXPECT_TRUE(search.accepts({.f_old = 1, .f_new = 3}));  // uphill too: nothing is searched
+  const TrialOutcome nan{.f_old = 1, .f_new = std::nan("")};
+  EXPECT_FALSE(search.accepts(nan));
+  EXPECT_FALSE(search.rejected(nan));  // one trial per step
+  search.begin_step({.suggested_scalar = 0.25});
+  EXPECT_EQ(search.scalar(), 0.25);
+  search.begin_step({});
+  EXPECT_EQ(search.scalar(), 0.5);
+  EXPECT_FALSE(search.uses_prediction());
+  EXPECT_THROW(FixedSearch(StepScalar::kDamping, 0), ConfigError);
+  EXPECT_THROW(FixedSearch(StepScalar::kStepSize, std::nan("")), ConfigError);
+}
+
+// A first-order baseline as a composition: steepest descent × a fixed step size equals
+// θ ← θ − αg, bit for bit.
+TEST(SteepestDescentWithFixedStep, IsGradientDescent) {
+  FunctionProblem<double> problem = testing::rosenbrock<double>();
+  DescentSearchMinimizer<double> optimizer(
+      "gd-fixed", std::make_unique<SteepestDescent<double>>(),
+      std::make_unique<FixedSearch>(StepScalar::kStepSize, 1e-3));
+  Vector<double> x(2), y(2), g(2);
+  x << -1.2, 1;
+  y = x;
+  for (int k = 0; k < 5; ++k) {
+    ASSERT_TRUE(optimizer.step(problem, x).accepted());
+    problem.gradient(y, g);
+    y = y + 1e-3 * (-g);
+  }
+  EXPECT_EQ(x, y);
+}
+
 TEST(SteepestDescentWithBacktracking, ConvergesAndEveryStepMeetsArmijo) {
   auto problem = testing::quadratic_2d<double>();
   DescentSearchMinimizer<double> optimizer("gd-armijo", std::make_unique<SteepestDescent<double>>(),

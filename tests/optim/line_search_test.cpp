@@ -1,15 +1,62 @@
-#include "curvopt/optim/line_search.h"
+// The line searches of the descent × search loop (StrongWolfeSearch, BacktrackingSearch for
+// Armijo), run through DescentSearchMinimizer along a given direction.
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "curvopt/core/errors.h"
+#include "curvopt/optim/descent_search_minimizer.h"
+#include "curvopt/optim/search/backtracking_search.h"
+#include "curvopt/optim/search/strong_wolfe_search.h"
 #include "testing/problems.h"
 
 namespace curvopt {
 namespace {
+
+// A descent that proposes s = α·d for a direction d given by the test, with a given first α.
+class GivenDirection final : public Descent<double> {
+ public:
+  GivenDirection(Vector<double> d, double first_step) : d_(std::move(d)), first_(first_step) {}
+  StepScalar scalar() const override { return StepScalar::kStepSize; }
+  OracleSet required_oracles() const override { return {}; }
+  std::string_view begin(Problem<double>&, Index) override { return {}; }
+  bool prepare(const DescentPoint<double>&, StepReport&) override { return true; }
+  DescentResult step(double alpha, VectorRef<double> step) override {
+    step = alpha * d_;
+    step_ = step;
+    return {};
+  }
+  double curvature(ConstVectorRef<double>) override { return 0; }
+  const Vector<double>& base_step() const override { return step_; }
+  const Vector<double>* direction() const override { return &d_; }
+  double suggested_scalar() const override { return first_; }
+  void reset() override {}
+
+ private:
+  Vector<double> d_, step_;
+  double first_;
+};
+
+// One line search from θ along d, as one step of the loop.
+struct LineSearchRun {
+  LineSearchRun(std::unique_ptr<curvopt::Search> search, const Vector<double>& d, double first_step,
+                int max_trials = 26)
+      : wolfe(dynamic_cast<StrongWolfeSearch*>(search.get())),
+        loop("line-search", std::make_unique<GivenDirection>(d, first_step), std::move(search),
+             {.max_trials = max_trials}) {}
+  StepReport run(Problem<double>& problem, Vector<double>& theta) {
+    return loop.step(problem, theta);
+  }
+  StrongWolfeSearch* wolfe;
+  DescentSearchMinimizer<double> loop;
+};
+
+std::unique_ptr<curvopt::Search> strong_wolfe(const LineSearchOptions& o = {}) {
+  return std::make_unique<StrongWolfeSearch>(o);
+}
 
 // φ(α) = f(θ + αd) along d = −∇f at θ = (1, 1) of the 2-D quadratic: φ(α) = ½(1 − α)² +
 // 5(1 − 10α)², φ'(0) = −101, minimized at α* = 101/1001.
@@ -20,68 +67,98 @@ struct QuadraticLine {
   double value = 5.5, slope = -101;
 };
 
-void expect_strong_wolfe(const LineSearchResult<double>& r, double value, double slope,
+// Both strong-Wolfe conditions at the new θ, checked from outside.
+void expect_strong_wolfe(QuadraticLine& q, const Vector<double>& theta, double step,
                          const LineSearchOptions& o) {
-  EXPECT_LE(r.value, value + o.c1 * r.step_length * slope);
-  EXPECT_LE(std::abs(r.directional_derivative), -o.c2 * slope);
+  Vector<double> g(2);
+  const double f = q.problem.gradient(theta, g);
+  EXPECT_LE(f, q.value + o.c1 * step * q.slope);
+  EXPECT_LE(std::abs(g.dot(q.direction)), -o.c2 * q.slope);
 }
 
-TEST(LineSearch, StrongWolfeAcceptsAUnitStepThatSatisfiesBothConditions) {
+TEST(StrongWolfeSearch, AcceptsAUnitStepThatSatisfiesBothConditions) {
   // From (1, 1) along −H⁻¹g = −θ the unit step lands on the minimum.
   FunctionProblem<double> problem = testing::quadratic_2d<double>();
-  LineSearch<double> search;
-  const Vector<double> theta = Vector<double>::Ones(2), d = -theta;
-  const auto r = search.search(problem, theta, d, 5.5, -11, 1.0);
-  EXPECT_EQ(r.outcome, LineSearchOutcome::kStrongWolfe);
+  Vector<double> theta = Vector<double>::Ones(2);
+  LineSearchRun s(strong_wolfe(), -theta, 1.0);
+  const StepReport r = s.run(problem, theta);
+  ASSERT_TRUE(r.accepted()) << r.message;
+  EXPECT_EQ(s.wolfe->last_outcome(), LineSearchOutcome::kStrongWolfe);
   EXPECT_EQ(r.step_length, 1.0);
-  EXPECT_EQ(r.num_gradient_evaluations, 1);
-  EXPECT_NEAR(search.point().norm(), 0, 1e-15);
+  EXPECT_EQ(r.num_trials, 1);
+  EXPECT_EQ(r.num_gradient_evaluations, 2);  // at θ and at the one trial
+  EXPECT_NEAR(theta.norm(), 0, 1e-15);
 }
 
-TEST(LineSearch, StrongWolfeZoomsIntoATooLongStep) {
+TEST(StrongWolfeSearch, ZoomsIntoATooLongStep) {
   QuadraticLine q;
   LineSearchOptions options;
   options.c2 = 0.1;  // demand a nearly exact minimizer
-  LineSearch<double> search(options);
-  const auto r = search.search(q.problem, q.theta, q.direction, q.value, q.slope, 1.0);
-  ASSERT_EQ(r.outcome, LineSearchOutcome::kStrongWolfe);
-  expect_strong_wolfe(r, q.value, q.slope, options);
-  // The returned point and gradient belong to the returned step.
-  const Vector<double> expected_point = q.theta + r.step_length * q.direction;
-  EXPECT_NEAR((search.point() - expected_point).norm(), 0, 1e-15);
-  Vector<double> g(2);
-  const double f = q.problem.gradient(expected_point, g);
-  EXPECT_DOUBLE_EQ(r.value, f);
-  EXPECT_NEAR((search.gradient() - g).norm(), 0, 1e-15);
+  LineSearchRun s(strong_wolfe(options), q.direction, 1.0);
+  Vector<double> theta = q.theta;
+  const StepReport r = s.run(q.problem, theta);
+  ASSERT_TRUE(r.accepted()) << r.message;
+  ASSERT_EQ(s.wolfe->last_outcome(), LineSearchOutcome::kStrongWolfe);
+  const double step = r.step_length.value();
+  expect_strong_wolfe(q, theta, step, options);
+  EXPECT_EQ(theta, q.theta + step * q.direction);
+  EXPECT_DOUBLE_EQ(r.loss_after.value(), q.problem.value(theta));
   // A cubic through two points of a quadratic is the quadratic: one interpolation is exact.
-  EXPECT_NEAR(r.step_length, 101.0 / 1001, 1e-12);
+  EXPECT_NEAR(step, 101.0 / 1001, 1e-12);
+  EXPECT_EQ(r.num_trials, 2);
 }
 
-TEST(LineSearch, StrongWolfeExtrapolatesATooShortStep) {
+TEST(StrongWolfeSearch, ExtrapolatesATooShortStep) {
   QuadraticLine q;
-  LineSearch<double> search;
-  const auto r = search.search(q.problem, q.theta, q.direction, q.value, q.slope, 1e-4);
-  ASSERT_EQ(r.outcome, LineSearchOutcome::kStrongWolfe);
-  EXPECT_GT(r.step_length, 1e-4);
-  expect_strong_wolfe(r, q.value, q.slope, search.options());
+  LineSearchRun s(strong_wolfe(), q.direction, 1e-4);
+  Vector<double> theta = q.theta;
+  const StepReport r = s.run(q.problem, theta);
+  ASSERT_TRUE(r.accepted()) << r.message;
+  ASSERT_EQ(s.wolfe->last_outcome(), LineSearchOutcome::kStrongWolfe);
+  EXPECT_GT(r.step_length.value(), 1e-4);
+  expect_strong_wolfe(q, theta, r.step_length.value(), LineSearchOptions{});
 }
 
-TEST(LineSearch, ArmijoHalvesUntilSufficientDecrease) {
-  QuadraticLine q;
+TEST(StrongWolfeSearch, TakesTheBestBracketEndWhenTheBudgetRunsOut) {
+  // φ(α) = α⁴/4 − α from 0 along +1 (φ'(0) = −1). α = 3 overshoots (φ = 17.25); the zoom's
+  // cubic gives α = 1.187 with sufficient decrease but |φ'| = 0.67 > c₂ = 1e-3; with the two
+  // evaluations spent the search revisits that bracket end and takes it.
+  FunctionProblem<double> problem(
+      1, [](ConstVectorRef<double> x) { return std::pow(x(0), 4) / 4 - x(0); },
+      [](ConstVectorRef<double> x, VectorRef<double> g) {
+        g(0) = std::pow(x(0), 3) - 1;
+        return std::pow(x(0), 4) / 4 - x(0);
+      });
   LineSearchOptions options;
-  options.kind = LineSearchKind::kArmijo;
-  LineSearch<double> search(options);
+  options.c2 = 1e-3;
+  options.max_evaluations = 2;
+  LineSearchRun s(strong_wolfe(options), Vector<double>::Ones(1), 3.0, options.max_evaluations + 1);
+  Vector<double> x = Vector<double>::Zero(1);
+  const StepReport r = s.run(problem, x);
+  ASSERT_TRUE(r.accepted()) << r.message;
+  EXPECT_EQ(s.wolfe->last_outcome(), LineSearchOutcome::kSufficientDecrease);
+  EXPECT_EQ(r.num_trials, 3);
+  EXPECT_NEAR(x(0), 1.18718, 1e-5);
+  EXPECT_EQ(x(0), r.step_length.value());
+}
+
+TEST(BacktrackingSearch, HalvesFromTheDescentsSuggestionUntilSufficientDecrease) {
+  QuadraticLine q;
   // φ(α) ≤ 5.5 − 1.01e-2·α holds first at α = 1/8 (φ(1/4) = 11.53, φ(1/8) = 0.69).
-  const auto r = search.search(q.problem, q.theta, q.direction, q.value, q.slope, 1.0);
-  ASSERT_EQ(r.outcome, LineSearchOutcome::kSufficientDecrease);
+  LineSearchRun s(
+      std::make_unique<BacktrackingSearch>(BacktrackingSearchOptions{.initial_step = 7}),
+      q.direction, 1.0);
+  Vector<double> theta = q.theta;
+  const StepReport r = s.run(q.problem, theta);
+  ASSERT_TRUE(r.accepted()) << r.message;
   EXPECT_EQ(r.step_length, 0.125);
   EXPECT_EQ(r.num_value_evaluations, 4);     // values at 1, 1/2, 1/4, 1/8
-  EXPECT_EQ(r.num_gradient_evaluations, 1);  // the gradient only at the accepted step
-  EXPECT_LE(r.value, q.value + 1e-4 * 0.125 * q.slope);
+  EXPECT_EQ(r.num_gradient_evaluations, 1);  // at θ only
+  EXPECT_LE(r.loss_after.value(), q.value + 1e-4 * 0.125 * q.slope);
 }
 
-TEST(LineSearch, NonFiniteTrialValuesCountAsTooLarge) {
-  // f is NaN beyond α = 0.2 along d: both searches must back off and still succeed.
+TEST(LineSearches, TreatNonFiniteTrialValuesAsTooLarge) {
+  // f is NaN beyond x = 0.2 along d: both searches must back off and still succeed.
   FunctionProblem<double> problem(
       1,
       [](ConstVectorRef<double> x) {
@@ -95,33 +172,51 @@ TEST(LineSearch, NonFiniteTrialValuesCountAsTooLarge) {
         g(0) = 2 * (x(0) - 0.1);
         return (x(0) - 0.1) * (x(0) - 0.1);
       });
-  const Vector<double> x0 = Vector<double>::Zero(1), d = Vector<double>::Ones(1);
-  for (LineSearchKind kind : {LineSearchKind::kArmijo, LineSearchKind::kStrongWolfe}) {
-    LineSearchOptions options;
-    options.kind = kind;
-    LineSearch<double> search(options);
-    const auto r = search.search(problem, x0, d, 0.01, -0.2, 1.0);
-    EXPECT_TRUE(r.success()) << to_string(kind) << ": " << r.message;
-    EXPECT_TRUE(std::isfinite(r.value));
-    EXPECT_LT(r.value, 0.01);
+  const Vector<double> d = Vector<double>::Ones(1);
+  for (bool wolfe : {false, true}) {
+    LineSearchRun s(wolfe ? strong_wolfe() : std::make_unique<BacktrackingSearch>(), d, 1.0);
+    Vector<double> x = Vector<double>::Zero(1);
+    const StepReport r = s.run(problem, x);
+    EXPECT_TRUE(r.accepted()) << (wolfe ? "strong Wolfe: " : "Armijo: ") << r.message;
+    EXPECT_TRUE(std::isfinite(r.loss_after.value()));
+    EXPECT_LT(r.loss_after.value(), 0.01);
   }
 }
 
-TEST(LineSearch, FailsOnAnAscentDirectionAndWhenNoDecreaseExists) {
+TEST(LineSearches, FailOnAnAscentDirectionWithParametersUntouched) {
   QuadraticLine q;
-  LineSearch<double> search;
-  EXPECT_FALSE(search.search(q.problem, q.theta, -q.direction, q.value, 101, 1.0).success());
-  // A wrong slope claim (f actually increases along d): Armijo runs out of steps.
-  LineSearchOptions options;
-  options.kind = LineSearchKind::kArmijo;
-  options.max_evaluations = 10;
-  LineSearch<double> armijo(options);
-  const auto r = armijo.search(q.problem, q.theta, -q.direction, q.value, -1, 1.0);
-  EXPECT_EQ(r.outcome, LineSearchOutcome::kFailed);
-  EXPECT_FALSE(r.message.empty());
+  for (bool wolfe : {false, true}) {
+    LineSearchRun s(wolfe ? strong_wolfe() : std::make_unique<BacktrackingSearch>(), -q.direction,
+                    1.0);
+    Vector<double> theta = q.theta;
+    const StepReport r = s.run(q.problem, theta);
+    EXPECT_EQ(r.status, StepStatus::kNoConvergence);
+    EXPECT_FALSE(r.message.empty());
+    EXPECT_EQ(theta, q.theta);
+  }
 }
 
-TEST(LineSearch, OptionsNameTheBadField) {
+TEST(StrongWolfeSearch, NeedsADescentWithADirection) {
+  // The Gram-style damping descents have no single direction; a line search cannot use them.
+  class NoDirection final : public Descent<double> {
+   public:
+    StepScalar scalar() const override { return StepScalar::kStepSize; }
+    OracleSet required_oracles() const override { return {}; }
+    std::string_view begin(Problem<double>&, Index) override { return {}; }
+    bool prepare(const DescentPoint<double>&, StepReport&) override { return true; }
+    DescentResult step(double, VectorRef<double>) override { return {}; }
+    double curvature(ConstVectorRef<double>) override { return 0; }
+    const Vector<double>& base_step() const override { return none_; }
+    void reset() override {}
+    Vector<double> none_;
+  };
+  QuadraticLine q;
+  DescentSearchMinimizer<double> loop("x", std::make_unique<NoDirection>(), strong_wolfe());
+  Vector<double> theta = q.theta;
+  EXPECT_THROW(loop.step(q.problem, theta), ConfigError);
+}
+
+TEST(LineSearchOptions, NameTheBadField) {
   LineSearchOptions o;
   o.c2 = 1e-5;
   ASSERT_TRUE(o.validate().has_value());
@@ -129,7 +224,7 @@ TEST(LineSearch, OptionsNameTheBadField) {
   o = {};
   o.max_evaluations = 0;
   EXPECT_NE(o.validate()->find("max_evaluations"), std::string::npos);
-  EXPECT_THROW(LineSearch<double>{o}, ConfigError);
+  EXPECT_THROW(StrongWolfeSearch{o}, ConfigError);
 }
 
 TEST(CubicMinimizer, RecoversAQuadraticsMinimumAndBisectsWithoutOne) {

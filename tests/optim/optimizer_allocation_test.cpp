@@ -38,9 +38,10 @@ TEST(OptimizerAllocations, NoneAfterTheFirstStep) {
   }
 }
 
-// Levenberg-Marquardt in each form, on a full batch and on epochs of two batches whose second is
-// short: after the first epoch (which sizes the buffers for both shapes) no step allocates.
-TEST(OptimizerAllocations, LevenbergMarquardtNoneAfterWarmUpWithAShortLastBatch) {
+// Levenberg-Marquardt in each form, the full-Jacobian NLLS and L-BFGS, on a full batch and on
+// epochs of two batches whose second is short: after the first epoch (which sizes the buffers for
+// both shapes) no step allocates.
+TEST(OptimizerAllocations, GaussNewtonMethodsNoneAfterWarmUpWithAShortLastBatch) {
   if (!testing::allocation_counting_available()) GTEST_SKIP() << "sanitizer build";
   set_num_threads(1);
   const char* const specs[] = {
@@ -52,6 +53,8 @@ TEST(OptimizerAllocations, LevenbergMarquardtNoneAfterWarmUpWithAShortLastBatch)
       "lm-modified",
       "lm momentum=true uphill=true keep_best=true lr_search=true lr_search_grid=halving",
       "lm geodesic=true",
+      "nlls-full",
+      "lbfgs memory=4",
   };
   for (const char* spec : specs) {
     testing::SineRegression<double> task(40);

@@ -23,7 +23,11 @@ BacktrackingSearch::BacktrackingSearch(const BacktrackingSearchOptions& options)
   throw_if_invalid(options);
 }
 
-void BacktrackingSearch::begin_step() {
+void BacktrackingSearch::begin_step(const StepStart& start) {
+  if (std::isfinite(start.suggested_scalar) && start.suggested_scalar > 0) {
+    alpha_ = start.suggested_scalar;
+    return;
+  }
   alpha_ = options_.growth > 0 && previous_ > 0
                ? std::min(options_.max_step, options_.growth * previous_)
                : options_.initial_step;

@@ -3,6 +3,7 @@
 /// a point, turn the gradient and the method's curvature into a step for a scalar that a search
 /// chooses: a damping λ, a trust-region radius Δ or a step size α.
 
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -72,6 +73,21 @@ class Descent {
   virtual const Vector<Scalar>& base_step() const = 0;
   /// The last step() was accepted (a descent with memory updates it here).
   virtual void accepted() {}
+  /// For a kStepSize descent, the direction p of s = α·p at the prepared point, along which a
+  /// line search measures slopes; nullptr for a descent whose steps are not one direction.
+  virtual const Vector<Scalar>* direction() const { return nullptr; }
+  /// The scalar this point's first trial should use (L-BFGS's unit step, shortened while it has
+  /// no curvature pairs), or NaN to leave the choice to the search.
+  virtual double suggested_scalar() const { return std::numeric_limits<double>::quiet_NaN(); }
+  /// Whether the descent learns from the gradient at each accepted point (L-BFGS's pairs): the
+  /// loop then hands it learn() after accepted(), taking ∇f(θ + s) on the step's data.
+  virtual bool needs_accepted_gradient() const { return false; }
+  /// After accepted(), when needs_accepted_gradient(): the accepted move s = θ₊ − θ and the
+  /// gradients at θ and θ₊, both on the step's data.
+  virtual void learn(ConstVectorRef<Scalar> /*move*/, ConstVectorRef<Scalar> /*gradient*/,
+                     ConstVectorRef<Scalar> /*new_gradient*/) {}
+  /// The step ended without an accepted trial (a descent with memory may drop it).
+  virtual void step_failed() {}
   /// The finer phase times (Jacobian, matrix, factorization) since begin(), into `times`.
   virtual void report_times(StepTimes& /*times*/) const {}
   /// Hessian or Gauss-Newton products made since prepare() (for the step report).

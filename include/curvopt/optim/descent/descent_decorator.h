@@ -32,6 +32,14 @@ class DescentDecorator : public Descent<Scalar> {
   double curvature(ConstVectorRef<Scalar> s) override { return inner_->curvature(s); }
   const Vector<Scalar>& base_step() const override { return inner_->base_step(); }
   void accepted() override { inner_->accepted(); }
+  const Vector<Scalar>* direction() const override { return inner_->direction(); }
+  double suggested_scalar() const override { return inner_->suggested_scalar(); }
+  bool needs_accepted_gradient() const override { return inner_->needs_accepted_gradient(); }
+  void learn(ConstVectorRef<Scalar> move, ConstVectorRef<Scalar> gradient,
+             ConstVectorRef<Scalar> new_gradient) override {
+    inner_->learn(move, gradient, new_gradient);
+  }
+  void step_failed() override { inner_->step_failed(); }
   void report_times(StepTimes& times) const override { inner_->report_times(times); }
   int curvature_products() const override { return inner_->curvature_products(); }
   void reset() override { inner_->reset(); }

@@ -17,11 +17,12 @@ class SteepestDescent final : public Descent<Scalar> {
   DescentResult step(double alpha, VectorRef<Scalar> step) override;
   double curvature(ConstVectorRef<Scalar>) override { return 0; }
   const Vector<Scalar>& base_step() const override { return step_; }
+  /// p = −g (so a strong-Wolfe search can measure slopes along it).
+  const Vector<Scalar>* direction() const override { return &direction_; }
   void reset() override {}
 
  private:
-  const Vector<Scalar>* gradient_ = nullptr;
-  Vector<Scalar> step_;
+  Vector<Scalar> direction_, step_;
 };
 
 extern template class SteepestDescent<float>;

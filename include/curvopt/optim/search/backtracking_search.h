@@ -10,7 +10,7 @@
 namespace curvopt {
 
 struct BacktrackingSearchOptions {
-  /// α of each step's first trial, > 0. Default 1.
+  /// α of each step's first trial, > 0, unless the descent suggests one. Default 1.
   double initial_step = 1;
   /// α ← factor·α after a refused trial, in (0, 1). Default 0.5.
   double factor = 0.5;
@@ -38,7 +38,8 @@ class BacktrackingSearch final : public Search {
   explicit BacktrackingSearch(const BacktrackingSearchOptions& options = {});
 
   StepScalar scalar_kind() const override { return StepScalar::kStepSize; }
-  void begin_step() override;
+  /// α = the descent's suggestion when it has one, else as the options say.
+  void begin_step(const StepStart& start) override;
   double scalar() const override { return alpha_; }
   bool accepts(const TrialOutcome& trial) const override;
   void accepted(const TrialOutcome& trial) override;

@@ -4,6 +4,7 @@
 /// predicted. A small state machine: Levenberg-Marquardt's damping rule, a backtracking line
 /// search and a trust-region radius rule are all searches.
 
+#include <limits>
 #include <string_view>
 
 #include "curvopt/optim/descent/descent.h"
@@ -21,6 +22,20 @@ struct TrialOutcome {
   double rho = -1;
   double slope = 0;      ///< gᵀs (< 0 for a descent direction)
   double step_norm = 0;  ///< ‖s‖
+  double scalar = 0;     ///< the scalar the trial was made with
+  /// ∇f(θ + s)ᵀp along the descent's direction p, when the search asked for trial gradients;
+  /// else NaN.
+  double trial_slope = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// What a search learns when a step begins.
+struct StepStart {
+  double value = 0;  ///< f(θ)
+  /// The descent's suggestion for the first scalar, or NaN.
+  double suggested_scalar = std::numeric_limits<double>::quiet_NaN();
+  /// gᵀp along a kStepSize descent's direction p, and ‖p‖∞; NaN for other descents.
+  double slope = std::numeric_limits<double>::quiet_NaN();
+  double direction_max_abs = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// The gain ratio of a trial: −1 when the model predicted no decrease, so that such a trial
@@ -34,8 +49,16 @@ class Search {
   virtual ~Search() = default;
 
   virtual StepScalar scalar_kind() const = 0;
-  /// A new step begins (a line search restarts from its initial step size).
-  virtual void begin_step() {}
+  /// A new step begins (a line search restarts from its initial step size, or the descent's
+  /// suggestion).
+  virtual void begin_step(const StepStart& /*start*/) {}
+  /// Whether each trial needs ∇f(θ + s) (a strong-Wolfe search's curvature condition): the loop
+  /// then evaluates the gradient instead of the value alone and fills trial_slope.
+  virtual bool needs_trial_gradient() const { return false; }
+  /// Whether accepts() reads the model's curvature in the predicted reduction; a search that does
+  /// not spares the descent's curvature product per trial (the prediction is then the linear
+  /// model's −gᵀs).
+  virtual bool uses_prediction() const { return true; }
   /// The scalar for the next trial.
   virtual double scalar() const = 0;
   /// Whether the trial is accepted. Non-finite losses are never accepted.
