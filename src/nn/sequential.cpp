@@ -341,8 +341,10 @@ void Sequential<Scalar>::kfac_factors(std::vector<KfacFactors<Scalar>>& out) {
   for (Index l = 0; l < num_layers(); ++l) {
     if (!has_parameters(l)) continue;
     if (used == out.size()) out.emplace_back();
-    if (layers_[l]->kfac_factors(input_of(l), row_cotangents_of(l), out[used]))
-      out[used++].layer = l;
+    if (layers_[l]->kfac_factors(input_of(l), row_cotangents_of(l), out[used])) {
+      out[used].layer = l;
+      out[used++].offset = offsets_[static_cast<std::size_t>(l)];
+    }
   }
   out.resize(used);
 }

@@ -190,9 +190,14 @@ typename DescentSearchMinimizer<Scalar>::Trial DescentSearchMinimizer<Scalar>::t
     o.f_new = evaluate_trial_gradient(problem, params, lr, report);
     if (trial_gradient_fresh_)
       o.trial_slope = static_cast<double>(trial_gradient_.dot(*descent_->direction()));
-  } else {
+  } else if (search_->needs_trial_value()) {
     o.f_new = evaluate_trial(problem, params, lr, report);
+  } else {
+    form_trial(params, lr);
+    o.evaluated = false;
+    o.f_new = std::numeric_limits<double>::quiet_NaN();
   }
+  o.finite = o.evaluated ? std::isfinite(o.f_new) : static_cast<bool>(trial_.allFinite());
   // The model's predicted reduction for the trial step lr·s: −(lr·gᵀs + ½lr²·sᵀBs).
   const double slope = static_cast<double>(grad_.dot(direction_));
   const double curvature = search_->uses_prediction() ? descent_->curvature(direction_) : 0.0;
@@ -293,13 +298,13 @@ void DescentSearchMinimizer<Scalar>::commit(Problem<Scalar>& problem, const Tria
                    : trial.verdict == Verdict::kRescued ? "accepted after the learning-rate search"
                                                         : std::string_view();
   report_scalar(report, trial.scalar);
-  report.loss_after = f_new;
+  if (trial.outcome.evaluated) report.loss_after = f_new;
   if (trial.verdict == Verdict::kRescued) report.learning_rate = trial.learning_rate;
   previous_ = trial_ - params;
   report.step_norm = static_cast<double>(previous_.norm());
   has_previous_ = true;
   params = trial_;
-  if (tracks_best()) best_.observe_accepted(f_new, params);
+  if (tracks_best() && trial.outcome.evaluated) best_.observe_accepted(f_new, params);
   descent_->accepted();
   if (descent_->needs_accepted_gradient()) descent_->learn(previous_, grad_, trial_gradient_);
   if (trial_gradient_fresh_ && reuses_gradients()) {

@@ -9,6 +9,7 @@
 #include "curvopt/optim/adam.h"
 #include "curvopt/optim/classical_quasi_newton.h"
 #include "curvopt/optim/hessian_free.h"
+#include "curvopt/optim/kfac.h"
 #include "curvopt/optim/lbfgs.h"
 #include "curvopt/optim/levenberg_marquardt.h"
 #include "curvopt/optim/nlls1.h"
@@ -148,6 +149,10 @@ const std::vector<Entry>& registry() {
         "backtracking, Martens' preconditioner (Martens 2010)",
         HessianFreeOptions{}));
     e.push_back(entry<HessianFree>("hf", "alias of hessian-free", HessianFreeOptions{}));
+    e.push_back(entry<Kfac>("kfac",
+                            "K-FAC: Kronecker-factored natural gradient, KFC for convolutions, "
+                            "quadratic-model step and momentum (Martens & Grosse 2015)",
+                            KfacOptions{}));
     e.push_back(entry<Nlls1>("nlls1", "NLLS1: rank-1 Jacobian estimate, O(n) per step (Brust 2021)",
                              Nlls1Options{}));
     e.push_back(entry<Nllsl>("nllsl",

@@ -80,6 +80,7 @@ const char* const kSpecs[] = {
     // backtracking's ties, and the preconditioned warm-started long CG runs (measured: 2e-6
     // relative drift by step 10 in the CURVOPT_NATIVE=OFF sanitizer build).
     "hf max_cg=10 preconditioner=none warm_start_decay=0 cg_backtracking=false",
+    "kfac inverse_period=3 damping_period=2",
 };
 
 constexpr int kSteps = 10;

@@ -26,6 +26,8 @@ TEST(OptimizerAllocations, NoneAfterTheFirstStep) {
       "hessian-free",
       "hf preconditioner=none residual_refresh=3 cg_backtracking=false",
       "hf structural_damping=0.1 uphill=true keep_best=true",
+      "kfac inverse_period=3",
+      "kfac inverse=eigen inverse_period=2 reject=true",
   };
   for (const char* spec : specs) {
     testing::SineRegression<float> task;

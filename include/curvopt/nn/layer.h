@@ -25,7 +25,9 @@ namespace curvopt {
 /// as the homogeneous coordinate (last row/column of A).
 template <class Scalar>
 struct KfacFactors {
-  Index layer = 0;  ///< index of the layer inside its Sequential
+  Index layer = 0;   ///< index of the layer inside its Sequential
+  Index offset = 0;  ///< where the layer's parameters start in θ: W (fan_out × fan_in,
+                     ///< column-major) then the bias, i.e. [W b] column-major
   Matrix<Scalar> A;  ///< input-side factor, (fan_in + 1)²: (1/b) Σ ā āᵀ (conv: Σ over positions)
   Matrix<Scalar> G;  ///< output-side factor, fan_out²: (1/b) Σ g gᵀ (conv: also / positions)
 };

@@ -15,7 +15,11 @@ namespace curvopt {
 /// One evaluated trial θ + s, as a search judges it.
 struct TrialOutcome {
   double f_old = 0;  ///< f(θ)
-  double f_new = 0;  ///< f(θ + s); NaN when the trial was not finite
+  double f_new = 0;  ///< f(θ + s); NaN when the trial was not finite or not evaluated
+  /// Whether f(θ + s) was evaluated (see Search::needs_trial_value()).
+  bool evaluated = true;
+  /// Whether θ + s is finite (what a search that skips the evaluation accepts on).
+  bool finite = true;
   /// −(gᵀs + ½sᵀBs), the model's predicted reduction (> 0 when the model decreases).
   double predicted = 0;
   /// (f_old − f_new)/predicted, or −1 when the model predicted no decrease.
@@ -59,6 +63,10 @@ class Search {
   /// not spares the descent's curvature product per trial (the prediction is then the linear
   /// model's −gᵀs).
   virtual bool uses_prediction() const { return true; }
+  /// Whether this step's trial needs f(θ + s) at all. A search that takes every finite step and
+  /// adapts its scalar only every few steps (K-FAC's damping) spares the loss evaluation on the
+  /// others; the trial then has evaluated = false and f_new = NaN, and the report no loss_after.
+  virtual bool needs_trial_value() const { return true; }
   /// The scalar for the next trial.
   virtual double scalar() const = 0;
   /// Whether the trial is accepted. Non-finite losses are never accepted.
