@@ -63,6 +63,9 @@ const OptionFields<KfacOptions>& Kfac<Scalar>::option_fields() {
         "max_momentum", "clamp mu into [0, this]; inf = off (inf)",
         [](auto& o) -> auto& { return o.descent.max_momentum; }));
     add(option_field<Options>(
+        "norm_constraint", "scale steps to d'Fd <= this; inf = off (inf)",
+        [](auto& o) -> auto& { return o.descent.norm_constraint; }));
+    add(option_field<Options>(
         "damping", "initial lambda > 0 (1)",
         [](auto& o) -> auto& { return o.damping.initial_damping; }, "lambda"));
     add(option_field<Options>(

@@ -214,6 +214,26 @@ TEST(KfacDescent, AlphaAndMuMinimizeTheDampedQuadraticModel) {
   std::printf("quadratic model: alpha %.4f, mu %.4f, lambda %.3g\n", alpha, mu, lambda);
 }
 
+TEST(KfacDescent, NormConstraintBoundsTheStepsFisherNorm) {
+  testing::ThreeClassBlobs blobs(30, 1.5, 5);
+  SoftmaxCrossEntropy<double> loss;
+  Objective<double> objective(blobs.model, loss);
+  objective.set_batch(blobs.inputs, blobs.labels);
+  KfacOptions options;
+  options.descent.norm_constraint = 1e-3;
+  Kfac<double> kfac(options);
+  Vector<double> theta = blobs.model.parameters(), Fs(theta.size());
+  for (int k = 0; k < 5; ++k) {
+    const Vector<double> start = theta;
+    ASSERT_TRUE(kfac.step(objective, theta).accepted());
+    const Vector<double> s = theta - start;
+    objective.ggn_vector_product(start, s, Fs);
+    // Unconstrained, these steps have sᵀFs = 0.029, 0.021, 0.017, 0.012, 0.0086.
+    EXPECT_LE(s.dot(Fs), 1e-3 * (1 + 1e-9)) << "step " << k;
+    EXPECT_GE(s.dot(Fs), 0.999e-3) << "step " << k;  // binding: scaled to the bound
+  }
+}
+
 TEST(Kfac, ClassifiesTheBlobsAndResumesBitIdentically) {
   testing::ThreeClassBlobs blobs(60, 1.5, 8);
   SoftmaxCrossEntropy<double> loss;

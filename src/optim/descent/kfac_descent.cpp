@@ -14,7 +14,10 @@ std::optional<std::string> KfacDescentOptions::validate() const {
     stats = out_of_range(o, "statistics_period", statistics_period, ">= 1");
   if (inverse_period < 1) inverse = out_of_range(o, "inverse_period", inverse_period, ">= 1");
   if (!(max_momentum >= 0)) momentum_cap = out_of_range(o, "max_momentum", max_momentum, ">= 0");
-  return first_error({curvature.validate(), stats, inverse, momentum_cap});
+  std::optional<std::string> constraint;
+  if (!(norm_constraint > 0))
+    constraint = out_of_range(o, "norm_constraint", norm_constraint, "> 0 (inf = off)");
+  return first_error({curvature.validate(), stats, inverse, momentum_cap, constraint});
 }
 
 template <class Scalar>
@@ -116,6 +119,15 @@ DescentResult KfacDescent<Scalar>::step(double lambda, VectorRef<Scalar> step) {
         mu_ = std::clamp(mu_, 0.0, options_.max_momentum);
         alpha_ = -(gd_ + mu_ * m12) / m11;  // the best α for that μ
       }
+    }
+  }
+  if (std::isfinite(options_.norm_constraint)) {
+    // δᵀFδ of δ = αΔ + μδ₀, undamped, from the same products.
+    const double q = alpha_ * alpha_ * fdd_ + 2 * alpha_ * mu_ * fdp_ + mu_ * mu_ * fpp_;
+    if (q > options_.norm_constraint) {
+      const double scale = std::sqrt(options_.norm_constraint / q);
+      alpha_ *= scale;
+      mu_ *= scale;
     }
   }
   step = static_cast<Scalar>(alpha_) * basis_.col(0);

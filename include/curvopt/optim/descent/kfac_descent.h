@@ -24,6 +24,10 @@ struct KfacDescentOptions {
   bool momentum = true;
   /// Clamp μ into [0, max_momentum]; ∞ leaves it as the model says. Default ∞.
   double max_momentum = std::numeric_limits<double>::infinity();
+  /// Scale the step down so that δᵀFδ ≤ norm_constraint (kfac-jax's norm constraint, a bound on
+  /// the step's predicted KL divergence ½δᵀFδ between the model's predictions before and after);
+  /// ∞ = off. On minibatches it keeps a step fitted to one batch from overshooting. Default ∞.
+  double norm_constraint = std::numeric_limits<double>::infinity();
 
   std::optional<std::string> validate() const;
 };
