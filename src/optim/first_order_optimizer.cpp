@@ -2,20 +2,36 @@
 
 #include <cmath>
 
+#include "curvopt/core/enum_names.h"
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
 
+CURVOPT_ENUM_NAMES(GradientPreconditioner, {GradientPreconditioner::kNone, "none"},
+                   {GradientPreconditioner::kKfac, "kfac"})
+
 std::optional<std::string> UpdateControlOptions::validate() const {
   if (auto e = schedule.validate()) return e;
   if (auto e = clipping.validate()) return e;
+  if (precondition == GradientPreconditioner::kKfac)
+    if (auto e = kfac.validate()) return e;
   return averaging.validate();
 }
 
 template <class Scalar>
 FirstOrderOptimizer<Scalar>::FirstOrderOptimizer(double learning_rate,
                                                  const UpdateControlOptions& control)
-    : learning_rate_(learning_rate), control_(control), averager_(control.averaging) {}
+    : learning_rate_(learning_rate), control_(control), averager_(control.averaging) {
+  if (control.precondition == GradientPreconditioner::kKfac)
+    kfac_ = std::make_unique<KfacPreconditioner<Scalar>>(control.kfac);
+}
+
+template <class Scalar>
+OracleSet FirstOrderOptimizer<Scalar>::required_oracles() const {
+  OracleSet oracles = method_oracles();
+  if (kfac_) oracles = oracles | Oracle::kKfacStatistics;
+  return oracles;
+}
 
 template <class Scalar>
 void FirstOrderOptimizer<Scalar>::ensure_size(Index n) {
@@ -45,12 +61,21 @@ StepReport FirstOrderOptimizer<Scalar>::step(Problem<Scalar>& problem, VectorRef
     report.gradient_norm = control_.clipping.enabled()
                                ? clip_gradient<Scalar>(control_.clipping, grad_)
                                : static_cast<double>(grad_.norm());
+    if (kfac_) {
+      detail::PhaseTimer curvature(report.times.curvature_seconds);
+      if (!kfac_->apply(problem, params, lr, grad_)) {
+        report.status = StepStatus::kNumericalIssue;
+        report.message = "non-finite K-FAC statistics; parameters unchanged";
+        return report;
+      }
+    }
     current_loss_ = report.loss_before;
     current_problem_ = &problem;
     propose(params, grad_, lr, num_updates_ + 1, next_);
     current_problem_ = nullptr;
   }
   if (!next_.allFinite()) {
+    if (kfac_) kfac_->rollback();
     report.status = StepStatus::kNumericalIssue;
     report.message = "non-finite update; parameters unchanged";
     return report;
@@ -71,6 +96,7 @@ void FirstOrderOptimizer<Scalar>::reset() {
   num_steps_ = 0;
   num_updates_ = 0;
   averager_.reset();
+  if (kfac_) kfac_->reset();
 }
 
 template <class Scalar>
@@ -81,6 +107,7 @@ OptimizerState FirstOrderOptimizer<Scalar>::save_state() const {
   state.put("num_updates", static_cast<double>(num_updates_));
   if (n_ > 0) save_method_state(state);
   averager_.save(state);
+  if (kfac_) kfac_->save(state);
   return state;
 }
 
@@ -96,6 +123,7 @@ void FirstOrderOptimizer<Scalar>::load_state(const OptimizerState& state) {
   num_steps_ = state.get_count("num_steps");
   num_updates_ = state.get_count("num_updates");
   averager_.load(state);
+  if (kfac_) kfac_->load(state, n);
 }
 
 template class FirstOrderOptimizer<float>;

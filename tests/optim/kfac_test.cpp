@@ -312,6 +312,87 @@ TEST(Kfac, NonFiniteGradientOrStatisticsLeaveParametersAndFactorsUntouched) {
   EXPECT_TRUE(kfac.step(problem, theta).accepted());
 }
 
+TEST(KfacCurvature, RestoreUndoesTheUpdatesAndInversionsSinceTheSnapshot) {
+  testing::ThreeClassBlobs blobs(30, 1.5, 5);
+  SoftmaxCrossEntropy<double> loss;
+  Objective<double> objective(blobs.model, loss);
+  objective.set_batch(blobs.inputs, blobs.labels);
+  const Vector<double> theta = blobs.model.parameters();
+  Vector<double> g(theta.size()), before(theta.size()), after(theta.size());
+  objective.gradient(theta, g);
+  KfacCurvature<double> kfac({.seed = 4});
+  ASSERT_TRUE(kfac.update(objective, theta));
+  ASSERT_TRUE(kfac.invert(0.2));
+  kfac.precondition(g, before);
+  OptimizerState saved;
+  kfac.save(saved);
+  kfac.snapshot();
+  ASSERT_TRUE(kfac.update(objective, 1.1 * theta));
+  ASSERT_TRUE(kfac.invert(0.05));
+  kfac.restore();
+  OptimizerState restored;
+  kfac.save(restored);
+  EXPECT_TRUE(saved == restored);
+  kfac.precondition(g, after);
+  EXPECT_EQ(before, after);
+}
+
+// One step of SGD with the K-FAC preconditioner: θ₁ = θ₀ − lr·ν·F̃⁻¹g, F̃ from the first
+// statistics with γ = √damping, ν = min(1, √(kl_clip/(lr²·gᵀF̃⁻¹g))).
+TEST(KfacPreconditioner, SgdStepIsTheClippedNaturalGradientStep) {
+  testing::ThreeClassBlobs blobs(30, 1.5, 5);
+  SoftmaxCrossEntropy<double> loss;
+  Objective<double> objective(blobs.model, loss);
+  objective.set_batch(blobs.inputs, blobs.labels);
+  const Vector<double> theta0 = blobs.model.parameters();
+  Vector<double> g(theta0.size()), v(theta0.size());
+  objective.gradient(theta0, g);
+  KfacCurvature<double> reference({.seed = 0});
+  ASSERT_TRUE(reference.update(objective, theta0));
+  ASSERT_TRUE(reference.invert(std::sqrt(0.03)));
+  reference.precondition(g, v);
+  const double lr = 0.5, vg = lr * lr * v.dot(g);
+  for (double kl_clip : {0.0, 1e-3}) {
+    const double nu = kl_clip > 0 && vg > kl_clip ? std::sqrt(kl_clip / vg) : 1.0;
+    auto sgd =
+        make_optimizer<double>("sgd lr=0.5 precondition=kfac kl_clip=" + std::to_string(kl_clip));
+    Vector<double> theta = theta0;
+    ASSERT_TRUE(sgd->step(objective, theta).accepted());
+    const Vector<double> expected = theta0 - lr * nu * v;
+    EXPECT_LE((theta - expected).norm(), 1e-14 * expected.norm()) << kl_clip;
+    if (kl_clip > 0) {
+      EXPECT_LT(nu, 1);  // the clip binds here
+    }
+  }
+}
+
+TEST(KfacPreconditioner, AdamWithKfacResumesBitIdenticallyAndTrains) {
+  testing::ThreeClassBlobs blobs(60, 1.5, 8);
+  SoftmaxCrossEntropy<double> loss;
+  Objective<double> objective(blobs.model, loss);
+  objective.set_batch(blobs.inputs, blobs.labels);
+  const char* spec =
+      "adam lr=0.01 precondition=kfac kfac_inverse_period=3 kfac_statistics_period=2";
+  auto adam = make_optimizer<double>(spec);
+  EXPECT_TRUE(adam->required_oracles().contains(Oracle::kKfacStatistics));
+  Vector<double> theta = blobs.model.parameters();
+  const double initial = objective.value(theta);
+  for (int k = 0; k < 7; ++k) ASSERT_TRUE(adam->step(objective, theta).accepted());
+  auto other = make_optimizer<double>(spec);
+  other->load_state(adam->save_state());
+  Vector<double> resumed = theta;
+  for (int k = 0; k < 30; ++k) {
+    adam->step(objective, theta);
+    other->step(objective, resumed);
+  }
+  EXPECT_EQ(theta, resumed);
+  EXPECT_LT(objective.value(theta), 0.5 * initial);
+  // Without the statistics oracle the problem is refused by name.
+  FunctionProblem<double> quadratic = testing::quadratic_2d<double>();
+  Vector<double> x = Vector<double>::Ones(2);
+  EXPECT_THROW(make_optimizer<double>(spec)->step(quadratic, x), Error);
+}
+
 TEST(Kfac, OptionsNameTheBadField) {
   KfacOptions o;
   o.descent.inverse_period = 0;

@@ -28,6 +28,7 @@ TEST(OptimizerAllocations, NoneAfterTheFirstStep) {
       "hf structural_damping=0.1 uphill=true keep_best=true",
       "kfac inverse_period=3",
       "kfac inverse=eigen inverse_period=2 reject=true",
+      "sgd momentum=0.9 precondition=kfac kfac_inverse_period=3",
   };
   for (const char* spec : specs) {
     testing::SineRegression<float> task;

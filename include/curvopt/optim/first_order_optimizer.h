@@ -3,16 +3,28 @@
 /// gradient clipping, iterate averaging, and the rejection of non-finite steps.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "curvopt/optim/gradient_clipping.h"
 #include "curvopt/optim/iterate_averaging.h"
+#include "curvopt/optim/kfac/kfac_preconditioner.h"
 #include "curvopt/optim/learning_rate_schedule.h"
 #include "curvopt/optim/optimizer.h"
 #include "curvopt/optim/option_fields.h"
 
 namespace curvopt {
+
+/// A preconditioner applied to the (clipped) gradient before the method's update.
+enum class GradientPreconditioner {
+  kNone,
+  kKfac,  ///< K-FAC's F̃⁻¹g with fixed damping and KL clipping (KfacPreconditioner)
+};
+
+std::string_view to_string(GradientPreconditioner p);
+bool parse_enum(std::string_view text, GradientPreconditioner& out);
+std::string enum_choices(GradientPreconditioner);
 
 /// Controls shared by the first-order methods (option keys in brackets).
 struct UpdateControlOptions {
@@ -20,6 +32,10 @@ struct UpdateControlOptions {
                                          ///<  schedule_period, schedule_min_lr, schedule_decay]
   GradientClippingOptions clipping;      ///< [clip_value, clip_norm]
   IterateAveragingOptions averaging;     ///< [averaging, averaging_decay, averaging_start]
+  GradientPreconditioner precondition = GradientPreconditioner::kNone;  ///< [precondition]
+  KfacPreconditionerOptions kfac;  ///< [kfac_damping, kfac_decay, kfac_estimation, kfac_inverse,
+                                   ///<  kfac_statistics_period, kfac_inverse_period, kl_clip,
+                                   ///<  kfac_seed]
 
   std::optional<std::string> validate() const;
 };
@@ -60,16 +76,46 @@ void add_update_control_fields(OptionFields<Options>& fields) {
   fields.push_back(option_field<Options>(
       "averaging_start", "updates before averaging begins (0)",
       [](auto& o) -> auto& { return o.control.averaging.start; }));
+  fields.push_back(option_field<Options>(
+      "precondition", "gradient preconditioner: none, kfac (none)",
+      [](auto& o) -> auto& { return o.control.precondition; }));
+  fields.push_back(option_field<Options>(
+      "kfac_damping", "K-FAC preconditioner: factored damping lambda > 0 (0.03)",
+      [](auto& o) -> auto& { return o.control.kfac.damping; }));
+  fields.push_back(option_field<Options>(
+      "kfac_decay", "K-FAC preconditioner: factor moving average in [0, 1) (0.95)",
+      [](auto& o) -> auto& { return o.control.kfac.curvature.decay; }));
+  fields.push_back(option_field<Options>(
+      "kfac_estimation", "K-FAC preconditioner: sampled, empirical (sampled)",
+      [](auto& o) -> auto& { return o.control.kfac.curvature.targets; }));
+  fields.push_back(option_field<Options>(
+      "kfac_inverse", "K-FAC preconditioner: cholesky, eigen (cholesky)",
+      [](auto& o) -> auto& { return o.control.kfac.curvature.inverse; }));
+  fields.push_back(option_field<Options>(
+      "kfac_statistics_period", "K-FAC preconditioner: statistics every k updates (1)",
+      [](auto& o) -> auto& { return o.control.kfac.statistics_period; }));
+  fields.push_back(option_field<Options>(
+      "kfac_inverse_period", "K-FAC preconditioner: inverses every k updates (50)",
+      [](auto& o) -> auto& { return o.control.kfac.inverse_period; }));
+  fields.push_back(option_field<Options>(
+      "kl_clip", "K-FAC preconditioner: KL clipping bound; 0 = off (1e-3)",
+      [](auto& o) -> auto& { return o.control.kfac.kl_clip; }));
+  fields.push_back(option_field<Options>(
+      "kfac_seed", "K-FAC preconditioner: seed of the sampled targets (0)",
+      [](auto& o) -> auto& { return o.control.kfac.curvature.seed; }));
 }
 
 /// Base of the first-order methods. A step: gradient at θ → reject if the loss or gradient is
-/// not finite → clip → the method proposes θ' and its next state → reject if θ' is not finite →
-/// commit. A rejected step leaves θ and the method's state bit-identical.
+/// not finite → clip → precondition (when configured) → the method proposes θ' and its next
+/// state → reject if θ' is not finite → commit. A rejected step leaves θ and the method's state
+/// (the preconditioner's factors included) bit-identical.
 /// @tparam Scalar float or double
 template <class Scalar>
 class FirstOrderOptimizer : public Optimizer<Scalar> {
  public:
   StepReport step(Problem<Scalar>& problem, VectorRef<Scalar> params) final;
+  /// The method's oracles, and K-FAC statistics when the K-FAC preconditioner is on.
+  OracleSet required_oracles() const final;
   void reset() final;
   OptimizerState save_state() const final;
   void load_state(const OptimizerState& state) final;
@@ -80,6 +126,9 @@ class FirstOrderOptimizer : public Optimizer<Scalar> {
 
  protected:
   FirstOrderOptimizer(double learning_rate, const UpdateControlOptions& control);
+
+  /// The oracles the method itself needs.
+  virtual OracleSet method_oracles() const { return Oracle::kValue | Oracle::kGradient; }
 
   /// f at the parameters of the step being proposed (for methods that use the loss itself).
   double current_loss() const { return current_loss_; }
@@ -105,6 +154,7 @@ class FirstOrderOptimizer : public Optimizer<Scalar> {
   double learning_rate_;
   UpdateControlOptions control_;
   IterateAverager<Scalar> averager_;
+  std::unique_ptr<KfacPreconditioner<Scalar>> kfac_;
   Index n_ = 0;  // 0 until the first step or load_state()
   double current_loss_ = 0;
   Problem<Scalar>* current_problem_ = nullptr;

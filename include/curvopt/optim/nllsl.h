@@ -71,7 +71,7 @@ class Nllsl final : public FirstOrderOptimizer<Scalar> {
   explicit Nllsl(const Options& options = {});
 
   std::string_view name() const override { return "nllsl"; }
-  OracleSet required_oracles() const override {
+  OracleSet method_oracles() const override {
     return Oracle::kValue | Oracle::kGradient | Oracle::kResiduals;
   }
   std::vector<std::pair<std::string, std::string>> options() const override;

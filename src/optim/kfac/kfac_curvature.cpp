@@ -11,7 +11,8 @@
 
 namespace curvopt {
 
-CURVOPT_ENUM_NAMES(KfacInverse, {KfacInverse::kCholesky, "cholesky"}, {KfacInverse::kEigen, "eigen"})
+CURVOPT_ENUM_NAMES(KfacInverse, {KfacInverse::kCholesky, "cholesky"},
+                   {KfacInverse::kEigen, "eigen"})
 CURVOPT_ENUM_NAMES(KfacTargets, {KfacTargets::kSampled, "sampled"},
                    {KfacTargets::kEmpirical, "empirical"})
 
@@ -32,8 +33,7 @@ void KfacCurvature<Scalar>::check_coverage(Index n) const {
   Index next = 0;
   for (const Layer& l : layers_) {
     if (l.offset != next)
-      throw Error("kfac: parameters " + std::to_string(next) + ".." +
-                  std::to_string(l.offset - 1) +
+      throw Error("kfac: parameters " + std::to_string(next) + ".." + std::to_string(l.offset - 1) +
                   " belong to no Dense or Conv2d layer; K-FAC covers only those");
     next = l.offset + l.rows * l.cols;
   }
@@ -64,6 +64,8 @@ bool KfacCurvature<Scalar>::update(Problem<Scalar>& problem, ConstVectorRef<Scal
       l.cols = s.A.rows();
       l.A.setZero(l.cols, l.cols);
       l.G.setZero(l.rows, l.rows);
+      l.saved_A.resize(l.cols, l.cols);  // sized here, so snapshot() never allocates
+      l.saved_G.resize(l.rows, l.rows);
       l.block.resize(l.rows, l.cols);
       l.solved.resize(l.rows, l.cols);
       updates_ = 0;
@@ -99,20 +101,58 @@ bool KfacCurvature<Scalar>::invert(double gamma) {
   }
   gamma_ = gamma;
   inverted_ = true;
+  inverted_since_snapshot_ = true;
   return true;
+}
+
+template <class Scalar>
+void KfacCurvature<Scalar>::snapshot() {
+  for (Layer& l : layers_) {
+    l.saved_A = l.A;
+    l.saved_G = l.G;
+  }
+  saved_ = {.valid = true,
+            .layers = layers_.size(),
+            .updates = updates_,
+            .draws = draws_,
+            .gamma = gamma_,
+            .inverted = inverted_};
+  inverted_since_snapshot_ = false;
+}
+
+template <class Scalar>
+void KfacCurvature<Scalar>::restore() {
+  if (!saved_.valid) return;
+  draws_ = saved_.draws;
+  if (saved_.updates == 0 || saved_.layers != layers_.size()) {
+    // Before the first statistics (or before the layers were known): back to empty.
+    const std::int64_t draws = draws_;
+    reset();
+    draws_ = draws;
+    return;
+  }
+  for (Layer& l : layers_) {
+    l.A = l.saved_A;
+    l.G = l.saved_G;
+  }
+  updates_ = saved_.updates;
+  if (inverted_since_snapshot_) {
+    inverted_ = false;
+    if (saved_.inverted) invert(saved_.gamma);  // the same factors and γ: the same inverses
+  }
+  inverted_since_snapshot_ = false;
 }
 
 template <class Scalar>
 void KfacCurvature<Scalar>::precondition(ConstVectorRef<Scalar> gradient, VectorRef<Scalar> out) {
   for (Layer& l : layers_) {
-    l.block = ConstMatrixMap<Scalar>(gradient.data() + l.offset, l.rows, l.cols)
-                  .template cast<double>();
+    l.block =
+        ConstMatrixMap<Scalar>(gradient.data() + l.offset, l.rows, l.cols).template cast<double>();
     if (options_.inverse == KfacInverse::kCholesky)
       l.cholesky.solve(l.block, l.solved);
     else
       l.eigen.solve_factored(l.block, gamma_, l.solved);
-    MatrixMap<Scalar>(out.data() + l.offset, l.rows, l.cols) =
-        l.solved.template cast<Scalar>();
+    MatrixMap<Scalar>(out.data() + l.offset, l.rows, l.cols) = l.solved.template cast<Scalar>();
   }
 }
 
@@ -123,6 +163,7 @@ void KfacCurvature<Scalar>::reset() {
   draws_ = 0;
   gamma_ = 0;
   inverted_ = false;
+  saved_ = {};
 }
 
 template <class Scalar>
@@ -169,6 +210,8 @@ void KfacCurvature<Scalar>::load(const OptimizerState& state, Index n) {
       throw ValueError("kfac: state's factors of layer " + std::to_string(i) + " are not finite");
     l.block.resize(l.rows, l.cols);
     l.solved.resize(l.rows, l.cols);
+    l.saved_A.resize(l.cols, l.cols);
+    l.saved_G.resize(l.rows, l.rows);
   }
   if (!layers_.empty()) check_coverage(n);
   if (!(gamma >= 0) || !std::isfinite(gamma))

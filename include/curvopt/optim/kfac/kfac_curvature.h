@@ -19,8 +19,8 @@ namespace curvopt {
 /// How the damped factor inverses are computed.
 enum class KfacInverse {
   kCholesky,  ///< (A + πγI)⁻¹ and (G + (γ/π)I)⁻¹ by Cholesky: (d³_in + d³_out)/3 per refresh
-  kEigen,     ///< eigendecompositions of A and G: ~9(d³_in + d³_out) per refresh, but a new γ
-              ///< between refreshes costs nothing
+  kEigen,  ///< eigendecompositions of A and G: ~9(d³_in + d³_out) per refresh, but a new γ
+           ///< between refreshes costs nothing
 };
 
 std::string_view to_string(KfacInverse k);
@@ -80,6 +80,11 @@ class KfacCurvature {
   const Matrix<double>& A(int i) const { return layers_[static_cast<std::size_t>(i)].A; }
   const Matrix<double>& G(int i) const { return layers_[static_cast<std::size_t>(i)].G; }
 
+  /// Remembers the averages and counters (into buffers kept between calls), so that restore()
+  /// can undo the updates and inversions made after it.
+  void snapshot();
+  void restore();
+
   void reset();
   void save(OptimizerState& state) const;
   /// Restores the averages for a problem of n parameters and recomputes the inverses.
@@ -89,9 +94,10 @@ class KfacCurvature {
   struct Layer {
     Index offset = 0, rows = 0, cols = 0;  // the block [W b] is rows × cols at θ + offset
     Matrix<double> A, G;                   // moving averages
+    Matrix<double> saved_A, saved_G;       // snapshot()
     KroneckerCholesky<double> cholesky;
     KroneckerEigen<double> eigen;
-    Matrix<double> block, solved;          // the gradient block and its solve, in double
+    Matrix<double> block, solved;  // the gradient block and its solve, in double
   };
   void check_coverage(Index n) const;
 
@@ -101,6 +107,14 @@ class KfacCurvature {
   std::int64_t updates_ = 0, draws_ = 0;
   double gamma_ = 0;
   bool inverted_ = false;
+  struct Saved {
+    bool valid = false;
+    std::size_t layers = 0;
+    std::int64_t updates = 0, draws = 0;
+    double gamma = 0;
+    bool inverted = false;
+  } saved_;
+  bool inverted_since_snapshot_ = false;
 };
 
 extern template class KfacCurvature<float>;
