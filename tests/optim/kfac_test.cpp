@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "curvopt/core/errors.h"
 #include "curvopt/loss/softmax_cross_entropy.h"
@@ -58,6 +59,18 @@ struct OneLayer {
   SoftmaxCrossEntropy<double> loss;
   Matrix<double> x, y;
   std::unique_ptr<Objective<double>> objective;
+};
+
+// The three-class blobs with their softmax cross-entropy objective bound to all examples.
+struct BlobsObjective {
+  BlobsObjective(Index examples, Index hidden)
+      : blobs(examples, 1.5, hidden), objective(blobs.model, loss) {
+    objective.set_batch(blobs.inputs, blobs.labels);
+  }
+  std::pair<testing::ThreeClassBlobs&, Objective<double>&> parts() { return {blobs, objective}; }
+  testing::ThreeClassBlobs blobs;
+  SoftmaxCrossEntropy<double> loss;
+  Objective<double> objective;
 };
 
 TEST(KfacCurvature, OneExampleGivesTheExactFisherBlock) {
@@ -115,10 +128,8 @@ TEST(KfacCurvature, MovingAveragesWeighTheKthUpdateByMinOneMinusOneOverKAndTheDe
 }
 
 TEST(KfacCurvature, PreconditionerEqualsTheDenseFactoredDampedSolve) {
-  testing::ThreeClassBlobs blobs(30, 1.5, 5);
-  SoftmaxCrossEntropy<double> loss;
-  Objective<double> objective(blobs.model, loss);
-  objective.set_batch(blobs.inputs, blobs.labels);
+  BlobsObjective net(30, 5);
+  auto [blobs, objective] = net.parts();  // references into net
   const Vector<double> theta = blobs.model.parameters();
   for (KfacInverse inverse : {KfacInverse::kCholesky, KfacInverse::kEigen}) {
     KfacCurvature<double> kfac({.inverse = inverse, .seed = 3});
@@ -171,10 +182,8 @@ TEST(KfacCurvature, RefusesANetworkWithParametersOutsideDenseAndConvLayers) {
 }
 
 TEST(KfacDescent, AlphaAndMuMinimizeTheDampedQuadraticModel) {
-  testing::ThreeClassBlobs blobs(30, 1.5, 5);
-  SoftmaxCrossEntropy<double> loss;
-  Objective<double> objective(blobs.model, loss);
-  objective.set_batch(blobs.inputs, blobs.labels);
+  BlobsObjective net(30, 5);
+  auto [blobs, objective] = net.parts();  // references into net
   Kfac<double> kfac;
   Vector<double> theta = blobs.model.parameters(), previous = theta;
   for (int k = 0; k < 3; ++k) {
@@ -215,10 +224,8 @@ TEST(KfacDescent, AlphaAndMuMinimizeTheDampedQuadraticModel) {
 }
 
 TEST(KfacDescent, NormConstraintBoundsTheStepsFisherNorm) {
-  testing::ThreeClassBlobs blobs(30, 1.5, 5);
-  SoftmaxCrossEntropy<double> loss;
-  Objective<double> objective(blobs.model, loss);
-  objective.set_batch(blobs.inputs, blobs.labels);
+  BlobsObjective net(30, 5);
+  auto [blobs, objective] = net.parts();  // references into net
   KfacOptions options;
   options.descent.norm_constraint = 1e-3;
   Kfac<double> kfac(options);
@@ -235,10 +242,8 @@ TEST(KfacDescent, NormConstraintBoundsTheStepsFisherNorm) {
 }
 
 TEST(Kfac, ClassifiesTheBlobsAndResumesBitIdentically) {
-  testing::ThreeClassBlobs blobs(60, 1.5, 8);
-  SoftmaxCrossEntropy<double> loss;
-  Objective<double> objective(blobs.model, loss);
-  objective.set_batch(blobs.inputs, blobs.labels);
+  BlobsObjective net(60, 8);
+  auto [blobs, objective] = net.parts();  // references into net
   auto kfac = make_optimizer<double>("kfac inverse_period=3 damping_period=2");
   Vector<double> theta = blobs.model.parameters();
   const double initial = objective.value(theta);
@@ -284,10 +289,8 @@ class Poisonable final : public Problem<double> {
 };
 
 TEST(Kfac, NonFiniteGradientOrStatisticsLeaveParametersAndFactorsUntouched) {
-  testing::ThreeClassBlobs blobs(30, 1.5, 5);
-  SoftmaxCrossEntropy<double> loss;
-  Objective<double> objective(blobs.model, loss);
-  objective.set_batch(blobs.inputs, blobs.labels);
+  BlobsObjective net(30, 5);
+  auto [blobs, objective] = net.parts();  // references into net
   Poisonable problem(objective);
   Kfac<double> kfac;
   Vector<double> theta = blobs.model.parameters();
@@ -313,10 +316,8 @@ TEST(Kfac, NonFiniteGradientOrStatisticsLeaveParametersAndFactorsUntouched) {
 }
 
 TEST(KfacCurvature, RestoreUndoesTheUpdatesAndInversionsSinceTheSnapshot) {
-  testing::ThreeClassBlobs blobs(30, 1.5, 5);
-  SoftmaxCrossEntropy<double> loss;
-  Objective<double> objective(blobs.model, loss);
-  objective.set_batch(blobs.inputs, blobs.labels);
+  BlobsObjective net(30, 5);
+  auto [blobs, objective] = net.parts();  // references into net
   const Vector<double> theta = blobs.model.parameters();
   Vector<double> g(theta.size()), before(theta.size()), after(theta.size());
   objective.gradient(theta, g);
@@ -340,10 +341,8 @@ TEST(KfacCurvature, RestoreUndoesTheUpdatesAndInversionsSinceTheSnapshot) {
 // One step of SGD with the K-FAC preconditioner: θ₁ = θ₀ − lr·ν·F̃⁻¹g, F̃ from the first
 // statistics with γ = √damping, ν = min(1, √(kl_clip/(lr²·gᵀF̃⁻¹g))).
 TEST(KfacPreconditioner, SgdStepIsTheClippedNaturalGradientStep) {
-  testing::ThreeClassBlobs blobs(30, 1.5, 5);
-  SoftmaxCrossEntropy<double> loss;
-  Objective<double> objective(blobs.model, loss);
-  objective.set_batch(blobs.inputs, blobs.labels);
+  BlobsObjective net(30, 5);
+  auto [blobs, objective] = net.parts();  // references into net
   const Vector<double> theta0 = blobs.model.parameters();
   Vector<double> g(theta0.size()), v(theta0.size());
   objective.gradient(theta0, g);
@@ -367,10 +366,8 @@ TEST(KfacPreconditioner, SgdStepIsTheClippedNaturalGradientStep) {
 }
 
 TEST(KfacPreconditioner, AdamWithKfacResumesBitIdenticallyAndTrains) {
-  testing::ThreeClassBlobs blobs(60, 1.5, 8);
-  SoftmaxCrossEntropy<double> loss;
-  Objective<double> objective(blobs.model, loss);
-  objective.set_batch(blobs.inputs, blobs.labels);
+  BlobsObjective net(60, 8);
+  auto [blobs, objective] = net.parts();  // references into net
   const char* spec =
       "adam lr=0.01 precondition=kfac kfac_inverse_period=3 kfac_statistics_period=2";
   auto adam = make_optimizer<double>(spec);
