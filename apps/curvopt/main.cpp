@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "bench_suites.h"
 #include "commands.h"
 #include "curvopt/core/errors.h"
 #include "curvopt/core/number_text.h"
@@ -123,10 +124,10 @@ int run(int argc, char** argv) {
       "bench", "run a benchmark suite (the published experiments) and write a report with plots");
   bench
       ->add_option("suite", bench_suite_name,
-                   "seeds (the full suite), quick (about 5 minutes) or hessian-free (issue 16's "
-                   "experiments, about 30 minutes)")
+                   "seeds (the full suite), quick (about 5 minutes), hessian-free or kfac (the "
+                   "Hessian-free and K-FAC experiments, about 30 and 40 minutes)")
       ->required()
-      ->check(CLI::IsMember({"seeds", "quick", "hessian-free"}));
+      ->check(CLI::IsMember(curvopt::cli::bench_suite_names()));
   bench->add_option("--out", bench_out, "output directory (default runs/bench-<suite>)");
   bench->add_option("--seeds", bench_seeds, "seeds per experiment (default: the suite's)")
       ->check(at_least<int>(0, true));
