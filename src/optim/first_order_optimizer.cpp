@@ -13,8 +13,8 @@ CURVOPT_ENUM_NAMES(GradientPreconditioner, {GradientPreconditioner::kNone, "none
 std::optional<std::string> UpdateControlOptions::validate() const {
   if (auto e = schedule.validate()) return e;
   if (auto e = clipping.validate()) return e;
-  if (precondition == GradientPreconditioner::kKfac)
-    if (auto e = kfac.validate()) return e;
+  // Validated even while off, so that a mistyped kfac_damping=-1 is not silently ignored.
+  if (auto e = kfac.validate()) return e;
   return averaging.validate();
 }
 

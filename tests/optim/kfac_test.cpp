@@ -401,6 +401,14 @@ TEST(Kfac, OptionsNameTheBadField) {
   o.damping.period = 0;
   EXPECT_NE(o.validate()->find("period"), std::string::npos);
   EXPECT_THROW(make_optimizer<double>("kfac estimation=labels"), ConfigError);
+  // The preconditioner's keys are checked even without precondition=kfac.
+  try {
+    make_optimizer<double>("sgd kfac_damping=-1");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("damping"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(make_optimizer<double>("adam kl_clip=-0.5"), ConfigError);
 }
 
 }  // namespace
