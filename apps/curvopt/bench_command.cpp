@@ -70,7 +70,8 @@ EpochTable read_epochs(const std::filesystem::path& csv) {
 struct RunResult {
   std::filesystem::path dir;
   EpochTable epochs;
-  EpochTable steps;  // steps.csv, read only when the experiment reports evaluations
+  EpochTable steps;        // steps.csv, read only when the experiment reports evaluations
+  EpochTable evaluations;  // evaluations.csv, when the experiment evaluates inside epochs
   double seconds = kNaN;
   std::string stop_reason;
   int interrupted_status = 0;  // 128 + the signal when the run was interrupted
@@ -261,6 +262,7 @@ RunResult run_one(const BenchExperiment& e, const BenchMethod& m, int seed,
     config.out_dir = dir.string();
     config.time_budget_seconds = e.time_budget_seconds;
     config.evaluate_train = e.evaluate_train;
+    config.evaluations_per_epoch = e.evaluations_per_epoch;
     config.progress = false;
     if (m.spec.rfind("libtorch:", 0) == 0) {
       run_torch_peer(config, m.spec.substr(9));
@@ -278,6 +280,7 @@ RunResult run_one(const BenchExperiment& e, const BenchMethod& m, int seed,
   }
   r.epochs = read_epochs(dir / "epochs.csv");
   if (e.report_evaluations) r.steps = read_epochs(dir / "steps.csv");
+  if (e.evaluations_per_epoch > 1) r.evaluations = read_epochs(dir / "evaluations.csv");
   std::ifstream in(dir / "summary.json");
   const nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
   if (!summary.is_discarded()) {
@@ -412,8 +415,9 @@ void write_experiment(std::ostream& md, const BenchExperiment& e,
     for (double target : e.targets) {
       std::vector<double> ep, sec;
       for (const RunResult& r : rs) {
-        const auto [a, b] =
-            first_reaching(r.epochs, e.target_metric, target, e.target_higher_is_better);
+        // Inside epochs when the run evaluated there (a peer's run has only its epochs).
+        const EpochTable& t = r.evaluations.rows > 0 ? r.evaluations : r.epochs;
+        const auto [a, b] = first_reaching(t, e.target_metric, target, e.target_higher_is_better);
         ep.push_back(a);
         sec.push_back(b);
       }
@@ -455,6 +459,27 @@ void write_experiment(std::ostream& md, const BenchExperiment& e,
        << number(b) << " = **" << number(a / b) << "**\n";
   }
   if (!e.peer_pairs.empty()) md << "\n";
+  if (e.report_step_cost) {
+    // Training seconds (no evaluations) over the steps taken, every seed of a method together.
+    auto ms_per_step = [&](std::size_t method) {
+      double seconds = 0, steps = 0;
+      for (const RunResult& r : runs[method])
+        if (const auto* c = r.epochs.column("steps");
+            c && !c->empty() && std::isfinite(r.seconds)) {
+          seconds += r.seconds;
+          steps += c->back();
+        }
+      return steps > 0 ? 1000 * seconds / steps : kNaN;
+    };
+    const double first = ms_per_step(0);
+    md << "Milliseconds per step (training seconds over steps; ÷ the first row):\n\n";
+    for (std::size_t i = 0; i < e.methods.size(); ++i) {
+      const double ms = ms_per_step(i);
+      md << "- " << e.methods[i].label << ": " << number(ms) << " ms (**" << number(ms / first)
+         << "×**)\n";
+    }
+    md << "\n";
+  }
   for (const std::string& f : figures) md << "![" << e.id << "](" << f << ")\n";
   md << "\n";
 }

@@ -29,6 +29,12 @@ struct BenchExperiment {
   double time_budget_seconds = 0;  // > 0: equal wall-clock budget per run
   int seeds = 1;
   bool evaluate_train = false;
+  /// > 1: the runs evaluate this often per epoch and the times to the targets are read from
+  /// evaluations.csv, to a fraction of an epoch.
+  int evaluations_per_epoch = 1;
+  /// The table also gives milliseconds per step (a run's seconds over its steps) and their ratio
+  /// to the first row's.
+  bool report_step_cost = false;
   /// epochs.csv column compared at the end and plotted, and how to read it.
   std::string metric;
   std::string metric_label;

@@ -97,6 +97,10 @@ int run(int argc, char** argv) {
       ->check(number_of_type<int>());
   train->add_flag("--evaluate-train", config.evaluate_train,
                   "evaluate the whole training set every epoch");
+  train
+      ->add_option("--evaluations-per-epoch", config.evaluations_per_epoch,
+                   "evaluate N times per epoch, into evaluations.csv (default 1: at its end)")
+      ->check(number_of_type<int>());
   train->add_flag("--resume", resume,
                   "continue the run in --out from its checkpoint.bin (written every "
                   "--checkpoint-every steps, at the end, and on SIGINT/SIGTERM)");
@@ -197,6 +201,8 @@ int run(int argc, char** argv) {
       if (given("--early-stopping"))
         from_file.early_stopping_patience = config.early_stopping_patience;
       if (given("--evaluate-train")) from_file.evaluate_train = true;
+      if (given("--evaluations-per-epoch"))
+        from_file.evaluations_per_epoch = config.evaluations_per_epoch;
       config = from_file;
     }
     if (train->count("--optimizer") > 0 && config.optimizer.empty())

@@ -104,6 +104,8 @@ void validate_run_config(
   check("time_budget_seconds", c.time_budget_seconds >= 0 && std::isfinite(c.time_budget_seconds),
         number_text(c.time_budget_seconds), "a finite number of seconds >= 0 (0: no budget)");
   check("max_steps", c.max_steps >= 0, to_string(c.max_steps), ">= 0 (0: no limit)");
+  check("evaluations_per_epoch", c.evaluations_per_epoch >= 1, to_string(c.evaluations_per_epoch),
+        ">= 1");
   check("early_stopping_patience", c.early_stopping_patience >= 0,
         to_string(c.early_stopping_patience), ">= 0 (0: no early stopping)");
 }
@@ -126,7 +128,8 @@ nlohmann::json to_json(const RunConfig& c) {
           {"time_budget_seconds", c.time_budget_seconds},
           {"max_steps", c.max_steps},
           {"early_stopping_patience", c.early_stopping_patience},
-          {"evaluate_train", c.evaluate_train}};
+          {"evaluate_train", c.evaluate_train},
+          {"evaluations_per_epoch", c.evaluations_per_epoch}};
 }
 
 RunConfig run_config_from_json(const nlohmann::json& j, const std::string& source) {
@@ -149,6 +152,7 @@ RunConfig run_config_from_json(const nlohmann::json& j, const std::string& sourc
   get("max_steps", c.max_steps);
   get("early_stopping_patience", c.early_stopping_patience);
   get("evaluate_train", c.evaluate_train);
+  get("evaluations_per_epoch", c.evaluations_per_epoch);
   if (j.contains("optimizer_options")) {
     const auto& o = j.at("optimizer_options");
     if (!o.is_object())
@@ -175,7 +179,8 @@ RunConfig run_config_from_json(const nlohmann::json& j, const std::string& sourc
                                         "time_budget_seconds",
                                         "max_steps",
                                         "early_stopping_patience",
-                                        "evaluate_train"};
+                                        "evaluate_train",
+                                        "evaluations_per_epoch"};
     bool ok = false;
     for (const char* name : known) ok = ok || k == name;
     if (!ok) throw ConfigError(source + ": unknown key '" + k + "'");

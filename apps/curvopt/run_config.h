@@ -31,7 +31,8 @@ struct RunConfig {
   std::int64_t max_steps = 0;
   int early_stopping_patience = 0;
   bool evaluate_train = false;
-  bool progress = true;  // live progress bar on stderr (not recorded in config.json)
+  int evaluations_per_epoch = 1;  // evaluation passes per epoch (> 1: also inside it)
+  bool progress = true;           // live progress bar on stderr (not recorded in config.json)
 };
 
 nlohmann::json to_json(const RunConfig& config);

@@ -83,6 +83,7 @@ int train(RunConfig config, bool resume) {
   // The same batches every epoch for MovieLens, as Brust's (2021) code caches them.
   options.batching.fixed_batches = config.task == "movielens";
   options.evaluate_train = config.evaluate_train;
+  options.evaluations_per_epoch = config.evaluations_per_epoch;
   options.seed = config.seed;
   Vector<Scalar> theta = task.model->parameters();
   Trainer<Scalar> trainer(*task.model, *task.loss, *optimizer, train_set, options);

@@ -61,6 +61,9 @@ std::optional<std::string> TrainerOptions::validate() const {
            ": must be >= 1";
   if (curvature_batch < 0)
     return p + "curvature_batch = " + std::to_string(curvature_batch) + ": must be >= 0";
+  if (evaluations_per_epoch < 1)
+    return p + "evaluations_per_epoch = " + std::to_string(evaluations_per_epoch) +
+           ": must be >= 1";
   return std::nullopt;
 }
 
@@ -150,11 +153,40 @@ EpochInfo Trainer<Scalar>::finish_epoch(ConstVectorRef<Scalar> params, double se
   info.mean_step_loss = epoch_loss_count_ > 0
                             ? epoch_loss_sum_ / static_cast<double>(epoch_loss_count_)
                             : std::numeric_limits<double>::quiet_NaN();
+  evaluate(params, info.train, info.validation, info.test);
+  return info;
+}
+
+template <class Scalar>
+void Trainer<Scalar>::evaluate(ConstVectorRef<Scalar> params, std::optional<Metrics>& train,
+                               std::optional<Metrics>& validation, std::optional<Metrics>& test) {
+  // Not training time: a run evaluated more often must not look slower.
+  const Clock::time_point start = Clock::now();
   // Averaged or best-so-far iterates, when the optimizer keeps them, are what a run reports.
   const ConstVectorRef<Scalar> at = reported(params);
-  if (options_.evaluate_train) info.train = problem_.evaluate(at, EvaluationSet::kTrain);
-  info.validation = problem_.evaluate(at, EvaluationSet::kValidation);
-  info.test = problem_.evaluate(at, EvaluationSet::kTest);
+  if (options_.evaluate_train) train = problem_.evaluate(at, EvaluationSet::kTrain);
+  validation = problem_.evaluate(at, EvaluationSet::kValidation);
+  test = problem_.evaluate(at, EvaluationSet::kTest);
+  evaluation_seconds_ += seconds_since(start);
+}
+
+template <class Scalar>
+bool Trainer<Scalar>::evaluates_after(Index step_in_epoch) const {
+  // Evaluation j of k follows step ⌈j·n/k⌉: k near-equal parts, the last ending the epoch.
+  const Index n = sampler_.num_batches();
+  const Index k = std::min<Index>(options_.evaluations_per_epoch, n);
+  return k > 1 && (step_in_epoch * k) / n != ((step_in_epoch - 1) * k) / n;
+}
+
+template <class Scalar>
+EvaluationInfo Trainer<Scalar>::evaluation_info() const {
+  EvaluationInfo info;
+  info.step = step_;
+  info.epochs = static_cast<double>(epoch_) +
+                static_cast<double>(step_in_epoch_) / static_cast<double>(sampler_.num_batches());
+  info.mean_step_loss = epoch_loss_count_ > 0
+                            ? epoch_loss_sum_ / static_cast<double>(epoch_loss_count_)
+                            : std::numeric_limits<double>::quiet_NaN();
   return info;
 }
 
@@ -166,7 +198,10 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
                      std::to_string(problem_.problem().num_parameters()));
   const Clock::time_point start = Clock::now();
   elapsed_before_ = elapsed_;
-  auto update_elapsed = [&] { elapsed_ = elapsed_before_ + seconds_since(start); };
+  evaluation_seconds_ = 0;
+  auto update_elapsed = [&] {
+    elapsed_ = elapsed_before_ + seconds_since(start) - evaluation_seconds_;
+  };
   TrainingSummary summary;
   summary.last_epoch = last_epoch_;  // kept when this call finishes no epoch (a finished run)
   full_batch_bound_ = false;
@@ -203,6 +238,7 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
   while (!stopped && epoch_ < options_.epochs) {
     if (stop_requested()) break;
     const Clock::time_point epoch_start = Clock::now();
+    const double evaluation_seconds_before = evaluation_seconds_;
     sampler_.start_epoch(epoch_);
     if (step_in_epoch_ == 0) {
       publish(params);
@@ -227,6 +263,12 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
           stop_by(*c);
           stopped = true;
         }
+      if (!stopped && step_in_epoch_ < sampler_.num_batches() && evaluates_after(step_in_epoch_)) {
+        EvaluationInfo evaluation = evaluation_info();
+        evaluate(params, evaluation.train, evaluation.validation, evaluation.test);
+        update_elapsed();
+        for (auto& c : callbacks_) c->on_evaluation(context(params), evaluation);
+      }
       if (!stopped && consecutive_failures >= options_.max_consecutive_failures) {
         summary.reason = StopReason::kNonFinite;
         summary.message = "the loss or gradient was non-finite for " +
@@ -248,10 +290,18 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
       }
     }
     if (step_in_epoch_ < sampler_.num_batches()) break;  // stopped inside the epoch
-    const EpochInfo info = finish_epoch(params, seconds_since(epoch_start));
+    const double evaluating = evaluation_seconds_ - evaluation_seconds_before;
+    const EpochInfo info = finish_epoch(params, seconds_since(epoch_start) - evaluating);
     summary.last_epoch = last_epoch_ = info;
     update_elapsed();
     publish(params);
+    if (evaluates_after(step_in_epoch_)) {
+      EvaluationInfo evaluation = evaluation_info();
+      evaluation.train = info.train;
+      evaluation.validation = info.validation;
+      evaluation.test = info.test;
+      for (auto& c : callbacks_) c->on_evaluation(context(params), evaluation);
+    }
     for (auto& c : callbacks_)
       if (c->on_epoch_end(context(params), info) == CallbackAction::kStop && !stopped) {
         stop_by(*c);

@@ -126,6 +126,10 @@ TrainingLog<Scalar>::TrainingLog(const std::filesystem::path& directory, bool ap
   // A header goes only into an empty CSV: a resumed run continues the old table.
   steps_header_ = !append || steps_empty;
   epochs_header_ = !append || epochs_empty;
+  // The evaluation log is opened by the first evaluation; a fresh run drops an old one.
+  if (!append)
+    for (const char* name : {"evaluations.csv", "evaluations.jsonl"})
+      std::filesystem::remove(directory / name);
 }
 
 template <class Scalar>
@@ -145,6 +149,10 @@ void TrainingLog<Scalar>::on_train_begin(const TrainingContext<Scalar>& context)
   steps_jsonl_ = open(directory_ / "steps.jsonl", true);
   epochs_csv_ = open(directory_ / "epochs.csv", true);
   epochs_jsonl_ = open(directory_ / "epochs.jsonl", true);
+  evaluations_csv_.close();
+  evaluations_jsonl_.close();
+  keep_rows_up_to(directory_ / "evaluations.csv", "", context.step);
+  keep_rows_up_to(directory_ / "evaluations.jsonl", "{\"step\":", context.step);
 }
 
 template <class Scalar>
@@ -198,6 +206,25 @@ CallbackAction TrainingLog<Scalar>::on_epoch_end(const TrainingContext<Scalar>& 
   f.push_back(num("elapsed_seconds", context.elapsed_seconds));
   write_row(epochs_csv_, epochs_jsonl_, std::exchange(epochs_header_, false), f);
   return CallbackAction::kContinue;
+}
+
+template <class Scalar>
+void TrainingLog<Scalar>::on_evaluation(const TrainingContext<Scalar>& context,
+                                        const EvaluationInfo& info) {
+  if (!evaluations_csv_.is_open()) {
+    evaluations_header_ = empty_file(directory_ / "evaluations.csv");
+    evaluations_csv_ = open(directory_ / "evaluations.csv", true);
+    evaluations_jsonl_ = open(directory_ / "evaluations.jsonl", true);
+  }
+  std::vector<Field> f;
+  f.push_back(integer("step", info.step));
+  f.push_back(num("epoch", info.epochs));
+  f.push_back(num("mean_step_loss", info.mean_step_loss));
+  add_metrics(f, "train", info.train);
+  add_metrics(f, "validation", info.validation);
+  add_metrics(f, "test", info.test);
+  f.push_back(num("elapsed_seconds", context.elapsed_seconds));
+  write_row(evaluations_csv_, evaluations_jsonl_, std::exchange(evaluations_header_, false), f);
 }
 
 template <class Scalar>

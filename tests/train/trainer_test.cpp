@@ -89,6 +89,62 @@ TEST(Trainer, TrainsAClassifierAndReportsEpochs) {
   EXPECT_FALSE(summary.last_epoch->test->mse.has_value());
 }
 
+// Records every evaluation and epoch end.
+struct EvaluationRecorder final : Callback<float> {
+  std::vector<EvaluationInfo> evaluations;
+  std::vector<EpochInfo> epochs;
+  std::vector<double> elapsed;
+  void on_evaluation(const TrainingContext<float>& c, const EvaluationInfo& info) override {
+    evaluations.push_back(info);
+    elapsed.push_back(c.elapsed_seconds);
+  }
+  CallbackAction on_epoch_end(const TrainingContext<float>&, const EpochInfo& info) override {
+    epochs.push_back(info);
+    return CallbackAction::kContinue;
+  }
+};
+
+TEST(Trainer, EvaluatesInsideEpochsAtEvenlySpacedSteps) {
+  Blobs task;
+  auto adam = make_optimizer<float>("adam lr=0.02");
+  // 200 examples in batches of 20: 10 steps per epoch, 4 evaluations after steps ⌈10j/4⌉ =
+  // 3, 5, 8, 10.
+  TrainerOptions options{.epochs = 2, .batching = {.batch_size = 20, .seed = 1}};
+  options.evaluations_per_epoch = 4;
+  Trainer<float> trainer(task.model, task.loss, *adam, task.train, options);
+  trainer.set_test(&task.test);
+  auto& recorder = static_cast<EvaluationRecorder&>(
+      trainer.add_callback(std::make_unique<EvaluationRecorder>()));
+  Vector<float> theta = task.model.parameters();
+  trainer.train(theta);
+  ASSERT_EQ(recorder.evaluations.size(), 8u);
+  const std::int64_t steps[] = {3, 5, 8, 10, 13, 15, 18, 20};
+  for (std::size_t i = 0; i < 8; ++i) {
+    const EvaluationInfo& e = recorder.evaluations[i];
+    EXPECT_EQ(e.step, steps[i]);
+    EXPECT_DOUBLE_EQ(e.epochs, static_cast<double>(steps[i]) / 10);
+    ASSERT_TRUE(e.test.has_value());
+    EXPECT_FALSE(e.train.has_value());  // evaluate_train is off
+    if (i > 0) {
+      EXPECT_GE(recorder.elapsed[i], recorder.elapsed[i - 1]);
+    }
+  }
+  // The evaluation that ends an epoch is the epoch's own.
+  ASSERT_EQ(recorder.epochs.size(), 2u);
+  EXPECT_EQ(recorder.evaluations[3].test->loss, recorder.epochs[0].test->loss);
+  EXPECT_EQ(recorder.evaluations[7].test->loss, recorder.epochs[1].test->loss);
+  // More evaluations than steps: one after every step.
+  options.evaluations_per_epoch = 50;
+  Trainer<float> every(task.model, task.loss, *adam, task.train, options);
+  every.set_test(&task.test);
+  auto& all =
+      static_cast<EvaluationRecorder&>(every.add_callback(std::make_unique<EvaluationRecorder>()));
+  every.train(theta);
+  EXPECT_EQ(all.evaluations.size(), 20u);
+  options.evaluations_per_epoch = 0;
+  EXPECT_THROW(Trainer<float>(task.model, task.loss, *adam, task.train, options), ConfigError);
+}
+
 TEST(Trainer, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
   const auto dir = temp_dir("resume");
   auto run = [&](bool interrupt) {
@@ -176,7 +232,11 @@ std::string without_times(const std::filesystem::path& file) {
 struct LoggedRun {
   Blobs task;
   std::unique_ptr<Optimizer<float>> adam = make_optimizer<float>("adam lr=0.02");
-  TrainerOptions options{.epochs = 3, .batching = {.batch_size = 16, .seed = 2}, .seed = 7};
+  // 13 steps per epoch, evaluated after steps 4, 7, 10 and 13 of each.
+  TrainerOptions options{.epochs = 3,
+                         .batching = {.batch_size = 16, .seed = 2},
+                         .evaluations_per_epoch = 4,
+                         .seed = 7};
   Trainer<float> trainer{task.model, task.loss, *adam, task.train, options};
   Vector<float> theta = task.model.parameters();
   LoggedRun() { trainer.set_test(&task.test); }
@@ -208,7 +268,8 @@ TEST(TrainingLog, AResumeAfterACrashCutsTheRowsLoggedPastTheCheckpoint) {
     run.trainer.add_callback(std::make_unique<CheckpointAt>(crashed / "checkpoint.bin", 20));
     run.trainer.add_callback(std::make_unique<StepBudget<float>>(30));
     run.trainer.train(run.theta);
-    for (const char* f : {"steps.csv", "steps.jsonl", "epochs.csv", "epochs.jsonl"})
+    for (const char* f : {"steps.csv", "steps.jsonl", "epochs.csv", "epochs.jsonl",
+                          "evaluations.csv", "evaluations.jsonl"})
       std::ofstream(crashed / f, std::ios::app) << (f[0] == 's' ? "31,3,acc" : "{\"epoch\":3,");
   }
   {
@@ -217,7 +278,8 @@ TEST(TrainingLog, AResumeAfterACrashCutsTheRowsLoggedPastTheCheckpoint) {
     run.trainer.add_callback(std::make_unique<TrainingLog<float>>(crashed, /*append=*/true));
     EXPECT_EQ(run.trainer.train(run.theta).steps, 39);
   }
-  for (const char* f : {"steps.csv", "steps.jsonl", "epochs.csv", "epochs.jsonl"}) {
+  for (const char* f : {"steps.csv", "steps.jsonl", "epochs.csv", "epochs.jsonl", "evaluations.csv",
+                        "evaluations.jsonl"}) {
     const std::string expected = without_times(straight / f);
     EXPECT_EQ(without_times(crashed / f), expected) << f;
     EXPECT_NE(expected.find("T"), std::string::npos) << "no time column masked in " << f;

@@ -34,7 +34,8 @@ struct TrainingContext {
   std::int64_t step = 0;        ///< optimizer steps taken so far, over all epochs
   Index step_in_epoch = 0;      ///< steps taken in the current epoch
   Index steps_per_epoch = 0;
-  double elapsed_seconds = 0;         ///< training time so far (including before a resume)
+  /// Training time so far (including before a resume), without the evaluation passes.
+  double elapsed_seconds = 0;
   double epoch_loss_sum = 0;          ///< Σ loss_before over the epoch's steps so far
   std::int64_t epoch_loss_count = 0;  ///< steps summed in epoch_loss_sum
   /// The run's last finished epoch, also one finished before a resume (checkpoints keep it);
@@ -61,7 +62,19 @@ struct EpochInfo {
   std::optional<Metrics> train;       ///< full pass over the training set, when enabled
   std::optional<Metrics> validation;  ///< when a validation set was given
   std::optional<Metrics> test;        ///< when a test set was given
-  double seconds = 0;                 ///< wall time of the epoch
+  double seconds = 0;                 ///< wall time of the epoch's steps (no evaluations)
+};
+
+/// One evaluation inside or at the end of an epoch, with TrainerOptions::evaluations_per_epoch
+/// above 1 (Lightning's val_check_interval): the same passes as an epoch's, more often.
+struct EvaluationInfo {
+  std::int64_t step = 0;  ///< optimizer steps taken so far, over all epochs
+  /// Epochs of training behind this evaluation, fractional inside an epoch (1.25: a quarter of
+  /// the second epoch done).
+  double epochs = 0;
+  /// Mean of the finite loss_before of the current epoch's steps so far.
+  double mean_step_loss = 0;
+  std::optional<Metrics> train, validation, test;
 };
 
 /// Why training ended.
@@ -101,6 +114,9 @@ class Callback {
   virtual CallbackAction on_epoch_end(const TrainingContext<Scalar>&, const EpochInfo&) {
     return CallbackAction::kContinue;
   }
+  /// After each evaluation when TrainerOptions::evaluations_per_epoch > 1 (the one that ends an
+  /// epoch included, before on_epoch_end); never otherwise.
+  virtual void on_evaluation(const TrainingContext<Scalar>&, const EvaluationInfo&) {}
   virtual void on_train_end(const TrainingContext<Scalar>&, const TrainingSummary&) {}
   /// Why this callback stopped training (shown in the summary), when it did.
   virtual std::string stop_message() const { return {}; }

@@ -29,6 +29,10 @@ struct TrainerOptions {
   Index evaluation_batch_size = 1000;
   /// Evaluate the whole training set at the end of every epoch (costs one forward pass over it).
   bool evaluate_train = false;
+  /// Evaluations per epoch, ≥ 1: with k > 1 the epoch's steps are cut into k near-equal parts
+  /// and the evaluation passes run after each (Callback::on_evaluation), so that the time to an
+  /// accuracy is known to a fraction of an epoch; capped at the steps per epoch. Default 1.
+  int evaluations_per_epoch = 1;
   /// Examples of each batch the curvature oracles use (Gauss-Newton, Hessian and Fisher products,
   /// Jacobians, curvature pairs), ≥ 0; 0: the whole batch. The gradient always uses the whole
   /// batch. Network trainers only (CurvatureSubset; the batches are shuffled, so the first
@@ -105,6 +109,12 @@ class Trainer {
  private:
   TrainingContext<Scalar> context(ConstVectorRef<Scalar> params) const;
   EpochInfo finish_epoch(ConstVectorRef<Scalar> params, double seconds);
+  /// Whether an evaluation falls after the epoch's step `step_in_epoch` (1-based).
+  bool evaluates_after(Index step_in_epoch) const;
+  /// The evaluation passes at the reported parameters (train only with evaluate_train).
+  void evaluate(ConstVectorRef<Scalar> params, std::optional<Metrics>& train,
+                std::optional<Metrics>& validation, std::optional<Metrics>& test);
+  EvaluationInfo evaluation_info() const;
   /// The parameters the trainer reports: the optimizer's evaluation parameters, or the iterate.
   ConstVectorRef<Scalar> reported(ConstVectorRef<Scalar> params) const;
   /// Copies the reported parameters into the caller's model.
@@ -133,6 +143,7 @@ class Trainer {
   std::int64_t epoch_loss_count_ = 0;
   double elapsed_before_ = 0;  // seconds trained before the current train() call
   double elapsed_ = 0;
+  double evaluation_seconds_ = 0;        // spent in evaluations in the current train() call
   std::optional<EpochInfo> last_epoch_;  // the run's last finished epoch
   /// The position a checkpoint was loaded from: the callbacks restore their state from it when
   /// training starts (they may be added after load_checkpoint()).

@@ -13,7 +13,9 @@ namespace curvopt {
 /// learning_rate, step_length, damping, inner_iterations, num_trials, value and gradient
 /// evaluations, step seconds and elapsed seconds. Epoch rows: epoch, steps, mean_step_loss,
 /// then loss/accuracy/mse/rmse for train, validation and test, epoch seconds and elapsed
-/// seconds. Fields that were not measured are empty in CSV and null in JSON.
+/// seconds. With TrainerOptions::evaluations_per_epoch > 1 also evaluations.csv and .jsonl: step,
+/// epoch (fractional), mean_step_loss of the epoch so far, the metrics and elapsed seconds, one
+/// row per evaluation. Fields that were not measured are empty in CSV and null in JSON.
 ///
 /// With `append` (resuming a run) existing files are continued from where the trainer stands
 /// when training begins: rows past its position (steps after the checkpoint it resumed from,
@@ -30,13 +32,16 @@ class TrainingLog final : public Callback<Scalar> {
   CallbackAction on_step_end(const TrainingContext<Scalar>& context, const StepInfo& info) override;
   CallbackAction on_epoch_end(const TrainingContext<Scalar>& context,
                               const EpochInfo& info) override;
+  void on_evaluation(const TrainingContext<Scalar>& context, const EvaluationInfo& info) override;
   void on_train_end(const TrainingContext<Scalar>&, const TrainingSummary&) override;
 
  private:
   std::filesystem::path directory_;
   bool append_ = false;
   std::ofstream steps_csv_, steps_jsonl_, epochs_csv_, epochs_jsonl_;
-  bool steps_header_ = true, epochs_header_ = true;  // a CSV header is still to be written
+  std::ofstream evaluations_csv_, evaluations_jsonl_;  // opened by the first evaluation
+  // A CSV header is still to be written.
+  bool steps_header_ = true, epochs_header_ = true, evaluations_header_ = true;
 };
 
 extern template class TrainingLog<float>;
