@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 
 #include "curvopt/core/errors.h"
@@ -13,10 +14,14 @@ namespace curvopt {
 namespace {
 
 // From Nocedal & Wright's start (−1.2, 1) to the minimizer (1, 1). Measured steps (a rejected
-// trust-region step counts as one): bfgs 37, sr1 95, lsr1 238, lsr1 exact 182; bounds 1.5×.
+// trust-region step counts as one): bfgs 37, sr1 95, lsr1 238, lsr1 exact 182 on Zen 4
+// (AVX-512); lsr1 286 (OpenBLAS's Zen kernels) and 389 (its Haswell kernels) on Zen 3: L-SR1's
+// trust-region path through the curved valley is decided by last-bit differences of its compact
+// solves, so its bound is the count a method that works needs anywhere (3-4× the measured), not
+// a property of one machine's rounding.
 TEST(ClassicalQuasiNewton, SolveRosenbrockFromTheStandardStart) {
   const std::pair<const char*, int> cases[] = {
-      {"bfgs", 60}, {"sr1", 150}, {"lsr1", 360}, {"lsr1 solver=exact", 280}};
+      {"bfgs", 60}, {"sr1", 150}, {"lsr1", 1000}, {"lsr1 solver=exact", 1000}};
   for (const auto& [spec, max_steps] : cases) {
     auto problem = testing::rosenbrock<double>(2);
     auto optimizer = make_optimizer<double>(std::string(spec) + " gradient_tolerance=1e-7");
@@ -30,6 +35,7 @@ TEST(ClassicalQuasiNewton, SolveRosenbrockFromTheStandardStart) {
         EXPECT_LE(*r.loss_after, r.loss_before) << spec << ", step " << k;
       }
       converged = r.converged;
+      if (converged) std::printf("%s: converged in %d steps\n", spec, k + 1);
     }
     EXPECT_TRUE(converged) << spec;
     EXPECT_LT((x - Vector<double>::Ones(2)).norm(), 1e-6) << spec;
