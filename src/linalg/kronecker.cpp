@@ -42,18 +42,51 @@ FactorStatus KroneckerCholesky<Scalar>::factorize(ConstMatrixRef<Scalar> A,
   const auto da = static_cast<Scalar>(pi_ * gamma), dg = static_cast<Scalar>(gamma / pi_);
   llt_a_.compute(A + da * Matrix<Scalar>::Identity(A.rows(), A.cols()));
   llt_g_.compute(G + dg * Matrix<Scalar>::Identity(G.rows(), G.cols()));
+  diagonal_ = false;
   return llt_a_.info() == Eigen::Success && llt_g_.info() == Eigen::Success
              ? FactorStatus::kPositiveDefinite
              : FactorStatus::kNotPositiveDefinite;
 }
 
 template <class Scalar>
+FactorStatus KroneckerCholesky<Scalar>::factorize_diagonal(ConstVectorRef<Scalar> a,
+                                                           ConstMatrixRef<Scalar> G, double gamma) {
+  if (G.rows() != G.cols())
+    throw ShapeError("KroneckerCholesky: the factor G must be square, got " +
+                     std::to_string(G.rows()) + "x" + std::to_string(G.cols()));
+  const double mean_a = static_cast<double>(a.mean());
+  const double mean_g = static_cast<double>(G.trace()) / static_cast<double>(G.rows());
+  pi_ =
+      mean_a > 0 && mean_g > 0 && std::isfinite(mean_a / mean_g) ? std::sqrt(mean_a / mean_g) : 1.0;
+  const auto da = static_cast<Scalar>(pi_ * gamma), dg = static_cast<Scalar>(gamma / pi_);
+  inverse_a_ = (a.array() + da).inverse().matrix();
+  llt_g_.compute(G + dg * Matrix<Scalar>::Identity(G.rows(), G.cols()));
+  diagonal_ = true;
+  const bool ok = (a.array() + da > 0).all() && inverse_a_.allFinite();
+  return ok && llt_g_.info() == Eigen::Success ? FactorStatus::kPositiveDefinite
+                                               : FactorStatus::kNotPositiveDefinite;
+}
+
+template <class Scalar>
 void KroneckerCholesky<Scalar>::solve(ConstMatrixRef<Scalar> V, MatrixRef<Scalar> U) const {
   U = V;
   llt_g_.solveInPlace(U);  // G_d⁻¹ V
+  if (diagonal_) {
+    U *= inverse_a_.asDiagonal();
+    return;
+  }
   // · A_d⁻¹ from the right: A_d = L Lᵀ, so X A_d = Y is X = Y L⁻ᵀ L⁻¹.
   llt_a_.matrixU().template solveInPlace<Eigen::OnTheRight>(U);
   llt_a_.matrixL().template solveInPlace<Eigen::OnTheRight>(U);
+}
+
+template <class Scalar>
+void KroneckerCholesky<Scalar>::inverses(MatrixRef<Scalar> inverse_a,
+                                         MatrixRef<Scalar> inverse_g) const {
+  inverse_a.setIdentity();
+  llt_a_.solveInPlace(inverse_a);
+  inverse_g.setIdentity();
+  llt_g_.solveInPlace(inverse_g);
 }
 
 template <class Scalar>
@@ -98,6 +131,14 @@ void KroneckerEigen<Scalar>::solve_factored(ConstMatrixRef<Scalar> V, double gam
   const auto da = static_cast<Scalar>(pi_ * gamma), dg = static_cast<Scalar>(gamma / pi_);
   for (Index j = 0; j < rotated_.cols(); ++j)
     rotated_.col(j).array() /= (g_.array() + dg) * (a_(j) + da);
+  rotate_out(U);
+}
+
+template <class Scalar>
+void KroneckerEigen<Scalar>::solve_scaled(ConstMatrixRef<Scalar> V, ConstMatrixRef<Scalar> S,
+                                          double lambda, MatrixRef<Scalar> U) {
+  rotate_in(V);
+  rotated_.array() /= S.array() + static_cast<Scalar>(lambda);
   rotate_out(U);
 }
 

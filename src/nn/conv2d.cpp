@@ -369,6 +369,8 @@ bool Conv2d<Scalar>::kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& 
   const Index b = X.cols(), chunk = chunk_size(b), K = patch_size_;
   out.A.setZero(K + 1, K + 1);
   out.G.setZero(opt_.out_channels, opt_.out_channels);
+  const bool ekfac = out.basis_A.rows() == K + 1 && out.basis_G.rows() == opt_.out_channels;
+  if (ekfac) out.scaling.setZero(opt_.out_channels, K + 1);
   ChunkScratch& w = serial_scratch();
   for (Index first = 0; first < b; first += chunk) {
     const Index count = std::min(chunk, b - first);
@@ -376,8 +378,13 @@ bool Conv2d<Scalar>::kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& 
     out.A.topLeftCorner(K, K).template selfadjointView<Eigen::Lower>().rankUpdate(cols.transpose());
     out.A.col(K).head(K) += cols.colwise().sum().transpose();
     auto pos = positions(w.pos, count);
-    gather_positions(dY, first, count, pos);
-    out.G.template selfadjointView<Eigen::Lower>().rankUpdate(pos.transpose());
+    // dY may hold several cotangents per example (blocks of b columns: the exact Gauss-Newton
+    // factor's columns); G sums them all.
+    for (Index block = 0; block < dY.cols(); block += b) {
+      gather_positions(dY, block + first, count, pos);
+      out.G.template selfadjointView<Eigen::Lower>().rankUpdate(pos.transpose());
+      if (ekfac) accumulate_scaling(cols, pos, count, out);
+    }
   }
   out.A.topLeftCorner(K, K).template triangularView<Eigen::StrictlyUpper>() =
       out.A.topLeftCorner(K, K).transpose();
@@ -386,7 +393,26 @@ bool Conv2d<Scalar>::kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& 
   out.A /= static_cast<Scalar>(b);
   out.G.template triangularView<Eigen::StrictlyUpper>() = out.G.transpose();
   out.G /= static_cast<Scalar>(b * positions_);
+  if (ekfac) out.scaling /= static_cast<Scalar>(b);
   return true;
+}
+
+template <class Scalar>
+void Conv2d<Scalar>::accumulate_scaling(ConstRef cols, ConstRef pos, Index count,
+                                        KfacFactors<Scalar>& out) const {
+  // Example s's gradient sums its positions: ∇Wₛ = Dₛᵀ [Cₛ 1] with Cₛ its P × K patches and Dₛ
+  // its P × out_channels cotangents; EKFAC needs the squares of Q_Gᵀ ∇Wₛ Q_A, example by example.
+  const Index P = positions_, K = patch_size_, oc = opt_.out_channels;
+  out.example.resize(oc, K + 1);
+  out.projected_outputs.resize(oc, K + 1);
+  for (Index s = 0; s < count; ++s) {
+    const auto D = pos.middleRows(s * P, P);
+    out.example.leftCols(K).noalias() = D.transpose() * cols.middleRows(s * P, P);
+    out.example.col(K) = D.colwise().sum().transpose();
+    out.projected_outputs.noalias() = out.basis_G.transpose() * out.example;
+    out.example.noalias() = out.projected_outputs * out.basis_A;
+    out.scaling += out.example.array().square().matrix();
+  }
 }
 
 template class Conv2d<float>;

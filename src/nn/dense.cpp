@@ -257,6 +257,19 @@ bool Dense<Scalar>::kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& o
   out.A.row(fan_in_).head(fan_in_) = out.A.col(fan_in_).head(fan_in_).transpose();
   out.A(fan_in_, fan_in_) = Scalar(1);
   out.G.noalias() = inv_b * dY * dY.transpose();
+  if (out.basis_A.rows() == fan_in_ + 1 && out.basis_G.rows() == dY.rows()) {
+    // ∇Wₛ = gₛāₛᵀ projects to (Q_Gᵀgₛ)(Q_Aᵀāₛ)ᵀ, whose squares are (Q_Gᵀgₛ)∘²((Q_Aᵀāₛ)∘²)ᵀ: the
+    // mean over examples is one GEMM of the squared projections. Block k of dY pairs with X.
+    out.projected_inputs.noalias() = out.basis_A.topRows(fan_in_).transpose() * X;
+    out.projected_inputs.colwise() += out.basis_A.row(fan_in_).transpose();
+    out.projected_inputs = out.projected_inputs.array().square().matrix();
+    out.projected_outputs.noalias() = out.basis_G.transpose() * dY;
+    out.projected_outputs = out.projected_outputs.array().square().matrix();
+    out.scaling.setZero(dY.rows(), fan_in_ + 1);
+    for (Index k = 0; k < dY.cols(); k += b)
+      out.scaling.noalias() +=
+          inv_b * out.projected_outputs.middleCols(k, b) * out.projected_inputs.transpose();
+  }
   return true;
 }
 

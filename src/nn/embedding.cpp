@@ -117,6 +117,20 @@ void Embedding<Scalar>::per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) 
 }
 
 template <class Scalar>
+bool Embedding<Scalar>::kfac_block(ConstRef X, ConstRef dY, Index table, KfacFactors<Scalar>& out) {
+  const Index b = X.cols();
+  const auto f = static_cast<std::size_t>(table);
+  const Scalar inv_b = Scalar(1) / static_cast<Scalar>(b);
+  out.diagonal_A = true;
+  out.offset = offsets_[f];
+  out.A.setZero(vocab_[f], 1);
+  for (Index s = 0; s < b; ++s) out.A(indices_(table, s), 0) += inv_b;
+  const auto D = dY.middleRows(table * dim_, dim_);
+  out.G.noalias() = inv_b * D * D.transpose();
+  return true;
+}
+
+template <class Scalar>
 void Embedding<Scalar>::accumulate_gram(ConstRef X, ConstRef dY, Ref G) {
   const Index b = X.cols(), m = dY.cols();
   for (std::size_t f = 0; f < vocab_.size(); ++f) {

@@ -334,16 +334,22 @@ void Sequential<Scalar>::squared_row_sums(VectorRef<Scalar> squares) {
 
 template <class Scalar>
 void Sequential<Scalar>::kfac_factors(std::vector<KfacFactors<Scalar>>& out) {
-  if (num_rows_ != batch_)
-    throw ShapeError("Sequential::kfac_factors: needs one cotangent per example (" +
+  if (num_rows_ == 0 || num_rows_ % batch_ != 0)
+    throw ShapeError("Sequential::kfac_factors: needs blocks of one cotangent per example (" +
                      std::to_string(batch_) + "), got " + std::to_string(num_rows_));
   std::size_t used = 0;
   for (Index l = 0; l < num_layers(); ++l) {
     if (!has_parameters(l)) continue;
-    if (used == out.size()) out.emplace_back();
-    if (layers_[l]->kfac_factors(input_of(l), row_cotangents_of(l), out[used])) {
-      out[used].layer = l;
-      out[used++].offset = offsets_[static_cast<std::size_t>(l)];
+    for (Index block = 0; block < layers_[l]->kfac_block_count(); ++block) {
+      if (used == out.size()) out.emplace_back();
+      KfacFactors<Scalar>& f = out[used];
+      f.offset = 0;
+      f.diagonal_A = false;
+      if (layers_[l]->kfac_block(input_of(l), row_cotangents_of(l), block, f)) {
+        f.layer = l;
+        f.offset += offsets_[static_cast<std::size_t>(l)];
+        ++used;
+      }
     }
   }
   out.resize(used);

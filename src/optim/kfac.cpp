@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "curvopt/problem/l2_regularized.h"
 #include "option_list.h"
 
 namespace curvopt {
@@ -34,18 +35,28 @@ Kfac<Scalar>::Kfac(const Options& options)
       options_(options) {}
 
 template <class Scalar>
+StepReport Kfac<Scalar>::step(Problem<Scalar>& problem, VectorRef<Scalar> params) {
+  if (options_.descent.weight_decay == 0)
+    return DescentSearchMinimizer<Scalar>::step(problem, params);
+  // The whole objective regularized, so that the quadratic model, the gain ratio and the loss
+  // the search compares all see the same f + ½η‖θ‖².
+  L2Regularized<Scalar> regularized(problem, options_.descent.weight_decay);
+  return DescentSearchMinimizer<Scalar>::step(regularized, params);
+}
+
+template <class Scalar>
 const OptionFields<KfacOptions>& Kfac<Scalar>::option_fields() {
   static const OptionFields<Options> fields = [] {
     OptionFields<Options> f;
     auto add = [&f](OptionField<Options> field) { f.push_back(std::move(field)); };
     add(option_field<Options>(
-        "estimation", "factor G from targets: sampled (Fisher), empirical (labels)",
+        "estimation", "factor G: sampled (Fisher), empirical (labels), exact (Gauss-Newton)",
         [](auto& o) -> auto& { return o.descent.curvature.targets; }));
     add(option_field<Options>(
         "decay", "factor moving average, in [0, 1) (0.95)",
         [](auto& o) -> auto& { return o.descent.curvature.decay; }, "ema"));
     add(option_field<Options>(
-        "inverse", "damped factor inverses: cholesky, eigen",
+        "inverse", "damped factor inverses: cholesky, eigen, ekfac (cholesky)",
         [](auto& o) -> auto& { return o.descent.curvature.inverse; }));
     add(option_field<Options>(
         "seed", "seed of the sampled targets (0)",
@@ -65,6 +76,9 @@ const OptionFields<KfacOptions>& Kfac<Scalar>::option_fields() {
     add(option_field<Options>(
         "norm_constraint", "scale steps to d'Fd <= this; inf = off (inf)",
         [](auto& o) -> auto& { return o.descent.norm_constraint; }));
+    add(option_field<Options>(
+        "weight_decay", "l2 coefficient eta: minimizes f + eta/2 |theta|^2 (0)",
+        [](auto& o) -> auto& { return o.descent.weight_decay; }));
     add(option_field<Options>(
         "damping", "initial lambda > 0 (1)",
         [](auto& o) -> auto& { return o.damping.initial_damping; }, "lambda"));

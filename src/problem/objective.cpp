@@ -1,5 +1,6 @@
 #include "curvopt/problem/objective.h"
 
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -287,7 +288,18 @@ void Objective<Scalar>::kfac_statistics(ConstVectorRef<Scalar> params, KfacTarge
                                         std::vector<KfacFactors<Scalar>>& out) {
   ensure_forward(params);
   const Mat& Z = model_.output();
-  dz_.resize(num_outputs(), batch_);
+  const Index c = num_outputs();
+  if (which == KfacTargets::kExact) {
+    // Column k of every example's factor, Q e_k, in block k: the factor is that of the reduced
+    // loss scale·Σℓₛ (QQᵀ = scale·∂²ℓₛ/∂z²), so 1/√scale makes it the per-example loss's.
+    dz_.resize(c, c * batch_);
+    for (Index k = 0; k < c; ++k) loss_.factor_column(Z, k, dz_.middleCols(k * batch_, batch_));
+    dz_ /= std::sqrt(loss_.scale(batch_, c));
+    model_.row_cotangents(dz_);
+    model_.kfac_factors(out);
+    return;
+  }
+  dz_.resize(c, batch_);
   if (which == KfacTargets::kSampled) {
     sampled_.resize(num_outputs(), batch_);
     loss_.sample_targets(Z, rng, sampled_);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <Eigen/QR>
+
 #include <cstring>
 
 #include "curvopt/core/errors.h"
@@ -101,6 +103,33 @@ TEST(Conv2d, KfacFactorsMatchPatchSums) {
       }
   EXPECT_LT(testing::relative_error(f.A, (A / b).eval()), 1e-12);
   EXPECT_LT(testing::relative_error(f.G, (G / (b * P)).eval()), 1e-12);
+  // Two cotangents per example (blocks of b columns, as the exact Gauss-Newton mode passes):
+  // the same A, and G summed over both blocks.
+  const Matrix<double> D2 = testing::random_matrix(out.size(), b, rng);
+  Matrix<double> both(out.size(), 2 * b);
+  both << D, D2;
+  KfacFactors<double> f2, g2;
+  ASSERT_TRUE(layer.kfac_factors(X, both, f2));
+  ASSERT_TRUE(layer.kfac_factors(X, D2, g2));
+  EXPECT_LT(testing::relative_error(f2.A, f.A), 1e-14);
+  EXPECT_LT(testing::relative_error(f2.G, (f.G + g2.G).eval()), 1e-12);
+  // EKFAC's scaling for given orthonormal bases: the mean over examples of the squared
+  // projections Q_Gᵀ ∇Wₛ Q_A of the per-example gradients (which sum the positions).
+  const Matrix<double> QA = testing::random_matrix(5, 5, rng).householderQr().householderQ();
+  const Matrix<double> QG = testing::random_matrix(2, 2, rng).householderQr().householderQ();
+  KfacFactors<double> e;
+  e.basis_A = QA;
+  e.basis_G = QG;
+  ASSERT_TRUE(layer.kfac_factors(X, D, e));
+  Matrix<double> rows(b, layer.num_parameters());
+  layer.per_sample_gradients(X, D, rows);
+  Matrix<double> S = Matrix<double>::Zero(2, 5);
+  for (Index s = 0; s < b; ++s) {
+    const Matrix<double> grad = rows.row(s).reshaped(2, 5);  // [W b], column-major
+    S += (QG.transpose() * grad * QA).array().square().matrix() / static_cast<double>(b);
+  }
+  EXPECT_LT(testing::relative_error(e.scaling, S), 1e-12);
+  EXPECT_LT(testing::relative_error(e.A, f.A), 1e-14);  // the factors are unchanged
 }
 
 TEST(Conv2d, LargeBatchesSplitIntoChunksGiveTheSameResults) {

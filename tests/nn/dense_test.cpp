@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <Eigen/QR>
+
 #include "curvopt/core/errors.h"
 #include "testing/layer_conformance.h"
 
@@ -39,6 +41,18 @@ TEST(Dense, KfacFactorsMatchDefinition) {
   Xbar << X, Matrix<double>::Ones(1, 6);
   EXPECT_LT(testing::relative_error(f.A, (Xbar * Xbar.transpose() / 6.0).eval()), 1e-12);
   EXPECT_LT(testing::relative_error(f.G, (D * D.transpose() / 6.0).eval()), 1e-12);
+  // EKFAC's scaling for given orthonormal bases: (1/b) Σₛ (Q_Gᵀ gₛāₛᵀ Q_A)∘².
+  f.basis_A = testing::random_matrix(5, 5, rng).householderQr().householderQ();
+  f.basis_G = testing::random_matrix(3, 3, rng).householderQr().householderQ();
+  ASSERT_TRUE(layer.kfac_factors(X, D, f));
+  Matrix<double> S = Matrix<double>::Zero(3, 5);
+  for (Index s = 0; s < 6; ++s)
+    S += (f.basis_G.transpose() * D.col(s) * Xbar.col(s).transpose() * f.basis_A)
+             .array()
+             .square()
+             .matrix() /
+         6.0;
+  EXPECT_LT(testing::relative_error(f.scaling, S), 1e-12);
 }
 
 TEST(Dense, ForwardIsAffine) {

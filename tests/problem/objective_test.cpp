@@ -201,14 +201,19 @@ void check_oracles(const Network& net, const LossCase& lc, std::uint64_t seed) {
   for (Index k = 0; k < kOutputs; ++k) hjzv_vec.segment(k * b, b) = hjzv.row(k).transpose();
   EXPECT_LT(relative_error(ggn, (Jz.transpose() * hjzv_vec).eval()), fd_tol) << "Gv = JzᵀHJzv";
 
-  // K-FAC: one factor pair per Dense/Conv2d layer; the last layer's G is the mean outer product
+  // K-FAC: one factor pair per Dense/Conv2d layer and Embedding table; the last layer's G is the
+  // mean outer product
   // of the unreduced per-example output gradients (the bias part of the per-example gradients).
   std::vector<KfacFactors<double>> factors;
   Rng kfac_rng(seed);
   obj.kfac_statistics(theta, KfacTargets::kEmpirical, kfac_rng, factors);
   Index expected_layers = 0;
   for (Index l = 0; l < model.num_layers(); ++l)
-    expected_layers += (model.layer(l).type() == "Dense" || model.layer(l).type() == "Conv2d");
+    expected_layers +=
+        model.layer(l).type() == "Embedding"
+            ? static_cast<Index>(
+                  dynamic_cast<const Embedding<double>&>(model.layer(l)).vocab_sizes().size())
+            : (model.layer(l).type() == "Dense" || model.layer(l).type() == "Conv2d");
   ASSERT_EQ(static_cast<Index>(factors.size()), expected_layers);
   const Mat bias_grads = P.rightCols(kOutputs) / loss->scale(b, kOutputs);
   EXPECT_LT(relative_error(factors.back().G, (bias_grads.transpose() * bias_grads / b).eval()),

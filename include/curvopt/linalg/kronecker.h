@@ -31,13 +31,22 @@ class KroneckerCholesky {
   void resize(Index d_in, Index d_out);
   /// Factors both damped factors (γ ≥ 0); kNotPositiveDefinite if either fails.
   FactorStatus factorize(ConstMatrixRef<Scalar> A, ConstMatrixRef<Scalar> G, double gamma);
+  /// The same with A = diag(a) (an embedding's one-hot inputs: d_in entries, a d_in³ factor
+  /// would be wasted), π = √(mean(a) / (tr G / d_out)); (A + πγI)⁻¹ is then elementwise.
+  FactorStatus factorize_diagonal(ConstVectorRef<Scalar> a, ConstMatrixRef<Scalar> G, double gamma);
   double pi() const { return pi_; }
   /// U = (G + (γ/π)I)⁻¹ V (A + πγI)⁻¹ for V of d_out × d_in (U may be V).
   void solve(ConstMatrixRef<Scalar> V, MatrixRef<Scalar> U) const;
+  /// The explicit damped inverses (A + πγI)⁻¹ and (G + (γ/π)I)⁻¹ of the last factorize(), into
+  /// square matrices of the factors' sizes: 2(d_in³ + d_out³)/3 flops, for a caller that applies
+  /// them every step by GEMM. Not for factorize_diagonal().
+  void inverses(MatrixRef<Scalar> inverse_a, MatrixRef<Scalar> inverse_g) const;
 
  private:
   double pi_ = 1;
+  bool diagonal_ = false;
   Eigen::LLT<Matrix<Scalar>> llt_a_, llt_g_;
+  Vector<Scalar> inverse_a_;  // 1 / (a + πγ) when diagonal_
 };
 
 /// The same block through eigendecompositions A = Q_A diag(a) Q_Aᵀ, G = Q_G diag(g) Q_Gᵀ, done
@@ -64,6 +73,16 @@ class KroneckerEigen {
   void solve_factored(ConstMatrixRef<Scalar> V, double gamma, MatrixRef<Scalar> U);
   /// Exact damping λ > 0: U = unvec((A ⊗ G + λI)⁻¹ vec V) (U may not alias V).
   void solve_exact(ConstMatrixRef<Scalar> V, double lambda, MatrixRef<Scalar> U);
+  /// EKFAC (George et al. 2018): U = Q_G [(Q_Gᵀ V Q_A) ./ (S + λ)] Q_Aᵀ, the eigenvalues g aᵀ
+  /// replaced by a scaling S (d_out × d_in) estimated in this basis (U may not alias V).
+  void solve_scaled(ConstMatrixRef<Scalar> V, ConstMatrixRef<Scalar> S, double lambda,
+                    MatrixRef<Scalar> U);
+  /// The eigenbases, eigenvectors as columns.
+  ConstMatrixMap<Scalar> basis_a() const { return eig_a_.eigenvectors(); }
+  ConstMatrixMap<Scalar> basis_g() const { return eig_g_.eigenvectors(); }
+  /// S = g aᵀ, K-FAC's own eigenvalues of A ⊗ G (clamped at 0): EKFAC's scaling in a new basis
+  /// until statistics have been drawn in it.
+  void kronecker_eigenvalues(MatrixRef<Scalar> S) const { S.noalias() = g_ * a_.transpose(); }
 
  private:
   void rotate_in(ConstMatrixRef<Scalar> V);

@@ -53,6 +53,10 @@ class Conv2d final : public Layer<Scalar> {
                             Index grad_stride) override;
   void per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) override;
   bool kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& out) override;
+  /// EKFAC's scaling: adds the squared projections of the `count` examples' gradients, from
+  /// their patches `cols` and position-major cotangents `pos`, to out.scaling.
+  void accumulate_scaling(ConstRef cols, ConstRef pos, Index count, KfacFactors<Scalar>& out) const;
+  Index kfac_block_count() const override { return 1; }
 
   const Conv2dOptions& options() const { return opt_; }
 

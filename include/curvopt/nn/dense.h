@@ -43,6 +43,7 @@ class Dense final : public Layer<Scalar> {
   /// the row blocks: one GEMM per block.
   void accumulate_squared_gradients(ConstRef X, ConstRef dY, VectorRef<Scalar> squares) override;
   bool kfac_factors(ConstRef X, ConstRef dY, KfacFactors<Scalar>& out) override;
+  Index kfac_block_count() const override { return 1; }
 
   Index units() const { return units_; }
 

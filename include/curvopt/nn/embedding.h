@@ -42,6 +42,10 @@ class Embedding final : public Layer<Scalar> {
                     const Scalar* v, Mat* RdX, Scalar* Rgrad) override;
   void per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) override;
   void accumulate_gram(ConstRef X, ConstRef dY, Ref G) override;
+  /// One K-FAC block per table: A = diag(how often each entry was looked up) / b (the inputs are
+  /// one-hot), G = (1/b) Σ gᵢgᵢᵀ over the table's output cotangents; dim × vocabulary.
+  Index kfac_block_count() const override { return static_cast<Index>(vocab_.size()); }
+  bool kfac_block(ConstRef X, ConstRef dY, Index table, KfacFactors<Scalar>& out) override;
 
   Index dim() const { return dim_; }
   const std::vector<Index>& vocab_sizes() const { return vocab_; }

@@ -28,7 +28,17 @@ struct KfacFactors {
   Index layer = 0;   ///< index of the layer inside its Sequential
   Index offset = 0;  ///< where the layer's parameters start in θ: W (fan_out × fan_in,
                      ///< column-major) then the bias, i.e. [W b] column-major
-  Matrix<Scalar> A;  ///< input-side factor, (fan_in + 1)²: (1/b) Σ ā āᵀ (conv: Σ over positions)
+  Matrix<Scalar> A;  ///< input-side factor, (fan_in + 1)²: (1/b) Σ ā āᵀ (conv: Σ over positions);
+                     ///< with diagonal_A its diagonal as one column
+  /// A is diagonal (an Embedding table: its inputs are one-hot, so A = diag(entry frequencies)).
+  bool diagonal_A = false;
+  /// EKFAC (George et al. 2018), an input: the eigenbases of the layer's averaged factors, Q_A
+  /// ((fan_in + 1)²) and Q_G (fan_out²), eigenvectors as columns. When both are set (Dense and
+  /// Conv2d) the layer also writes `scaling` = (1/b) Σₛ (Q_Gᵀ ∇Wₛ Q_A)∘² (fan_out × (fan_in + 1)):
+  /// the second moments, in that basis, of the per-example gradients ∇Wₛ = Σ over positions of
+  /// g āᵀ (summed over the cotangent blocks, as G is).
+  Matrix<Scalar> basis_A, basis_G, scaling;
+  Matrix<Scalar> projected_inputs, projected_outputs, example;  ///< scratch of `scaling`
   Matrix<Scalar> G;  ///< output-side factor, fan_out²: (1/b) Σ g gᵀ (conv: also / positions)
 };
 
@@ -123,10 +133,18 @@ class Layer {
   /// GEMM of the squared inputs and squared cotangents.
   virtual void accumulate_squared_gradients(ConstRef X, ConstRef dY, VectorRef<Scalar> squares);
 
-  /// K-FAC statistics from the layer input X and per-example output gradients dY (one column per
-  /// example). Returns false for layers K-FAC does not cover.
+  /// K-FAC statistics from the layer input X (b columns) and per-example output gradients dY:
+  /// b columns, or m·b (m blocks of b, one cotangent per example each, summed into G: the m
+  /// columns of a Gauss-Newton factor). Returns false for layers K-FAC does not cover.
   virtual bool kfac_factors(ConstRef /*X*/, ConstRef /*dY*/, KfacFactors<Scalar>& /*out*/) {
     return false;
+  }
+  /// K-FAC blocks of the layer: 1 for a layer with kfac_factors(), one per table for Embedding.
+  virtual Index kfac_block_count() const { return 0; }
+  /// Block `block`'s factors, `out.offset` relative to the layer's parameters; by default
+  /// kfac_factors() for the one block.
+  virtual bool kfac_block(ConstRef X, ConstRef dY, Index /*block*/, KfacFactors<Scalar>& out) {
+    return kfac_factors(X, dY, out);
   }
 
  protected:

@@ -86,10 +86,10 @@ void add_update_control_fields(OptionFields<Options>& fields) {
       "kfac_decay", "K-FAC preconditioner: factor moving average in [0, 1) (0.95)",
       [](auto& o) -> auto& { return o.control.kfac.curvature.decay; }));
   fields.push_back(option_field<Options>(
-      "kfac_estimation", "K-FAC preconditioner: sampled, empirical (sampled)",
+      "kfac_estimation", "K-FAC preconditioner: sampled, empirical, exact (sampled)",
       [](auto& o) -> auto& { return o.control.kfac.curvature.targets; }));
   fields.push_back(option_field<Options>(
-      "kfac_inverse", "K-FAC preconditioner: cholesky, eigen (cholesky)",
+      "kfac_inverse", "K-FAC preconditioner: cholesky, eigen, ekfac (cholesky)",
       [](auto& o) -> auto& { return o.control.kfac.curvature.inverse; }));
   fields.push_back(option_field<Options>(
       "kfac_statistics_period", "K-FAC preconditioner: statistics every k updates (1)",

@@ -40,6 +40,10 @@ class Kfac final : public DescentSearchMinimizer<Scalar> {
 
   explicit Kfac(const Options& options = {});
 
+  /// With weight_decay η > 0 the step minimizes f + ½η‖θ‖² (L2Regularized): its reported losses
+  /// include the penalty.
+  StepReport step(Problem<Scalar>& problem, VectorRef<Scalar> params) override;
+
   std::vector<std::pair<std::string, std::string>> options() const override;
   static const OptionFields<Options>& option_fields();
 

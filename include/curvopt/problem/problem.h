@@ -33,6 +33,9 @@ enum class Oracle : std::uint32_t {
 enum class KfacTargets {
   kSampled,    ///< drawn from the model's predictive distribution: the true Fisher (default)
   kEmpirical,  ///< the data labels: the empirical Fisher
+  /// the exact Gauss-Newton matrix of the loss: every column of the per-example factor Q
+  /// (QQᵀ = ∂²ℓ/∂z²) back-propagated, no sampling noise, at one backward pass per output
+  kExact,
 };
 
 /// The name of an oracle as used in messages ("hessian_vector_product").

@@ -17,7 +17,10 @@ std::optional<std::string> KfacDescentOptions::validate() const {
   std::optional<std::string> constraint;
   if (!(norm_constraint > 0))
     constraint = out_of_range(o, "norm_constraint", norm_constraint, "> 0 (inf = off)");
-  return first_error({curvature.validate(), stats, inverse, momentum_cap, constraint});
+  std::optional<std::string> decay;
+  if (!(weight_decay >= 0) || !std::isfinite(weight_decay))
+    decay = out_of_range(o, "weight_decay", weight_decay, "finite and >= 0");
+  return first_error({curvature.validate(), stats, inverse, momentum_cap, constraint, decay});
 }
 
 template <class Scalar>
@@ -59,7 +62,8 @@ bool KfacDescent<Scalar>::direction(double lambda) {
   if (inverse_due_) {
     detail::PhaseTimer timer(times_.factorization_seconds);
     // A failed refresh keeps the previous inverses, stale but positive definite.
-    if (!curvature_.invert(std::sqrt(lambda)) && !curvature_.has_inverses()) return false;
+    if (!curvature_.invert(std::sqrt(lambda + options_.weight_decay)) && !curvature_.has_inverses())
+      return false;
     inverse_due_ = false;
   }
   const DescentPoint<Scalar>& p = *point_;

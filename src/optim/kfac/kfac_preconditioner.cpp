@@ -26,7 +26,12 @@ bool KfacPreconditioner<Scalar>::apply(Problem<Scalar>& problem, ConstVectorRef<
                                        double lr, VectorRef<Scalar> grad) {
   const bool draw = steps_ % options_.statistics_period == 0 || !curvature_.has_statistics();
   const bool invert = steps_ % options_.inverse_period == 0 || !curvature_.has_inverses();
-  curvature_.snapshot();
+  // Only a step that changes the factors or inverses needs a way back (a copy of every factor,
+  // megabytes for a CNN, is not free); the others leave nothing to undo.
+  if (draw || invert)
+    curvature_.snapshot();
+  else
+    curvature_.drop_snapshot();
   if ((draw && !curvature_.update(problem, params)) ||
       (invert && !curvature_.invert(std::sqrt(options_.damping)) && !curvature_.has_inverses())) {
     curvature_.restore();

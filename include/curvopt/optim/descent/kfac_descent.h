@@ -28,6 +28,10 @@ struct KfacDescentOptions {
   /// the step's predicted KL divergence ½δᵀFδ between the model's predictions before and after);
   /// ∞ = off. On minibatches it keeps a step fitted to one batch from overshooting. Default ∞.
   double norm_constraint = std::numeric_limits<double>::infinity();
+  /// The ℓ2 coefficient η of the objective (Kfac regularizes the problem by it): the factored
+  /// damping is γ = √(λ + η) (Martens & Grosse 2015), the factors approximating the data term
+  /// only. Default 0.
+  double weight_decay = 0;
 
   std::optional<std::string> validate() const;
 };

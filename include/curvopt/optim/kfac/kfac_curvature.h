@@ -21,6 +21,10 @@ enum class KfacInverse {
   kCholesky,  ///< (A + πγI)⁻¹ and (G + (γ/π)I)⁻¹ by Cholesky: (d³_in + d³_out)/3 per refresh
   kEigen,  ///< eigendecompositions of A and G: ~9(d³_in + d³_out) per refresh, but a new γ
            ///< between refreshes costs nothing
+  /// EKFAC (George et al. 2018): the eigenbases of A and G as kEigen, with the eigenvalues gᵢaⱼ
+  /// replaced by the second moments Sᵢⱼ of the per-example gradients in that basis (moving
+  /// averages, drawn with the statistics; the optimal diagonal there), damped as S + γ²
+  kEkfac,
 };
 
 std::string_view to_string(KfacInverse k);
@@ -49,11 +53,14 @@ struct KfacCurvatureOptions {
 /// entries are means of products over a batch whose float32 sums lose digits, and the damped
 /// inverses of their ill-conditioned moving averages (condition numbers of 1e6 and more once γ
 /// is small) are where float32 Cholesky fails first; the factors are small (d² per layer) next
-/// to the network, so double costs little. The layers of the statistics must cover every
-/// parameter exactly once (a network of Dense and Conv2d layers); update() throws Error naming
-/// the first uncovered parameter otherwise.
-/// Checkpoint keys: kfac_updates, kfac_draws, kfac_gamma, kfac_layers, kfac_A<i>, kfac_G<i>
-/// (the inverses are recomputed from the factors and γ on load, bit for bit).
+/// to the network, so double costs little. An Embedding table's A is diagonal (one-hot inputs)
+/// and is kept and inverted as a diagonal, by Cholesky of G whatever `inverse` says. The blocks
+/// of the statistics must cover every parameter exactly once (Dense, Conv2d and Embedding
+/// layers); update() throws Error naming the first uncovered parameter otherwise.
+/// Checkpoint keys: kfac_updates, kfac_draws, kfac_gamma, kfac_layers, kfac_diagonal, kfac_A<i>,
+/// kfac_G<i>, kfac_inverted_A<i> and kfac_inverted_G<i> (the averages of the last inversion,
+/// from which load() recomputes the inverses bit for bit), and with EKFAC kfac_scaling_updates
+/// and kfac_S<i>.
 /// @tparam Scalar the network's float or double
 template <class Scalar>
 class KfacCurvature {
@@ -67,7 +74,11 @@ class KfacCurvature {
   /// Recomputes the damped inverses of the current averages for factored damping γ > 0.
   /// False when a damped factor is not positive definite (the previous inverses stay).
   bool invert(double gamma);
-  /// out = F̃⁻¹ g with the last inverses, F̃ = blockdiag(Āᵢ ⊗ Ĝᵢ) with factored damping γ.
+  /// out = F̃⁻¹ g with the last inverses, F̃ = blockdiag(Āᵢ ⊗ Ĝᵢ) with factored damping γ. With
+  /// Cholesky inverses a block is two GEMMs in the network's precision with the explicit damped
+  /// inverses (formed in double at each invert(), d³ flops amortized over the inverse period):
+  /// every step applies them, and triangular solves in double cost 4-6× as much.
+  /// `out` may alias `gradient`.
   void precondition(ConstVectorRef<Scalar> gradient, VectorRef<Scalar> out);
 
   bool has_statistics() const { return updates_ > 0; }
@@ -79,11 +90,24 @@ class KfacCurvature {
   /// The moving averages of layer i (float64).
   const Matrix<double>& A(int i) const { return layers_[static_cast<std::size_t>(i)].A; }
   const Matrix<double>& G(int i) const { return layers_[static_cast<std::size_t>(i)].G; }
+  /// With eigen or EKFAC inverses: layer i's eigenbases (after invert()).
+  ConstMatrixMap<double> basis_A(int i) const {
+    return layers_[static_cast<std::size_t>(i)].eigen.basis_a();
+  }
+  ConstMatrixMap<double> basis_G(int i) const {
+    return layers_[static_cast<std::size_t>(i)].eigen.basis_g();
+  }
+  /// With EKFAC inverses: layer i's scaling S (rows × cols of its block; empty for a diagonal A).
+  const Matrix<double>& scaling(int i) const {
+    return layers_[static_cast<std::size_t>(i)].scaling;
+  }
 
   /// Remembers the averages and counters (into buffers kept between calls), so that restore()
   /// can undo the updates and inversions made after it.
   void snapshot();
   void restore();
+  /// Forgets the snapshot: restore() then changes nothing.
+  void drop_snapshot() { saved_.valid = false; }
 
   void reset();
   void save(OptimizerState& state) const;
@@ -93,24 +117,49 @@ class KfacCurvature {
  private:
   struct Layer {
     Index offset = 0, rows = 0, cols = 0;  // the block [W b] is rows × cols at θ + offset
+    bool diagonal = false;                 // A is a diagonal, held as one column (Embedding)
     Matrix<double> A, G;                   // moving averages
     Matrix<double> saved_A, saved_G;       // snapshot()
     KroneckerCholesky<double> cholesky;
     KroneckerEigen<double> eigen;
     Matrix<double> block, solved;  // the gradient block and its solve, in double
+    // Cholesky, not diagonal: the damped inverses, in double and in the network's precision,
+    // and G⁻¹V between the two products.
+    Matrix<double> inverse_A_d, inverse_G_d;
+    Matrix<Scalar> inverse_A, inverse_G, half;
+    Matrix<double> scaling, saved_scaling;  // EKFAC's S, not diagonal: rows × cols
+    Matrix<double> inverted_A, inverted_G;  // the averages the inverses were computed from
+    Matrix<double> saved_inverted_A, saved_inverted_G;
   };
   void check_coverage(Index n) const;
+  /// Factors every layer's damped inverse from its current averages or from those of the last
+  /// inversion; false at the first layer that fails.
+  bool factor_layers(double gamma, bool current);
+  /// Sizes a layer's buffers for its shape (so that later steps never allocate).
+  void size_buffers(Layer& l) const;
+  /// Whether a layer is preconditioned with its explicit inverses.
+  bool explicit_inverses(const Layer& l) const {
+    return !l.diagonal && options_.inverse == KfacInverse::kCholesky;
+  }
+  bool scaled(const Layer& l) const {
+    return !l.diagonal && options_.inverse == KfacInverse::kEkfac;
+  }
+  /// EKFAC: hands the current eigenbases to the statistics (empties them otherwise).
+  void pass_bases();
+  /// EKFAC: folds the statistics' scalings into the moving averages.
+  void fold_scalings();
 
   KfacCurvatureOptions options_;
   std::vector<Layer> layers_;
   std::vector<KfacFactors<Scalar>> statistics_;
   std::int64_t updates_ = 0, draws_ = 0;
+  std::int64_t scaling_updates_ = 0;  // EKFAC: scalings drawn in the current bases
   double gamma_ = 0;
   bool inverted_ = false;
   struct Saved {
     bool valid = false;
     std::size_t layers = 0;
-    std::int64_t updates = 0, draws = 0;
+    std::int64_t updates = 0, draws = 0, scaling_updates = 0;
     double gamma = 0;
     bool inverted = false;
   } saved_;
