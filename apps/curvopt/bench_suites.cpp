@@ -242,16 +242,25 @@ BenchExperiment kfac_mnist_cnn_large(std::int64_t epochs, int seeds) {
   e.title = "K-FAC on the larger MNIST CNN, 62,346 parameters";
   e.task = "mnist-cnn-large";
   e.targets = {0.97, 0.98};
-  e.published_source = "none (the goal: 98 % sooner than Adam on the same machine)";
+  e.evaluations_per_epoch = 8;
+  e.report_step_cost = true;
+  e.published_source = "none (the goal: 98 % sooner than tuned Adam on the same machine)";
   e.notes =
-      "Conv 32@5×5 and 64@5×5 with max pooling, batches of 256. Adam at PyTorch's MNIST "
-      "learning rate 1e-3; K-FAC as in the kfac-mnist-cnn experiment.";
+      "Conv 32@5×5 and 64@5×5 with max pooling; test accuracy 8 times per epoch (evaluation "
+      "time not counted). Adam tuned on a grid, learning rate {5e-4, 1e-3, 2e-3, 4e-3, 8e-3} × "
+      "batch {64, 256}, by seconds to 98 % in one epoch (seed 1, one thread): the best at batch "
+      "256 and the best overall (batch 64) are both here. K-FAC tuned by hand over batch {64, "
+      "128, 256}, KL clip {1e-3, 3e-3, 1e-2, 3e-2} and learning rate {0.05, 0.1, 0.2}: "
+      "statistics every 5 (full optimizer) or 10 (preconditioner) steps and Gauss-Newton "
+      "products on a curvature batch of 32 examples, batches of 256.";
   e.methods = {
-      {"Adam (lr 1e-3)", "adam lr=1e-3", ""},
-      {"SGD (lr 0.05, momentum 0.9)", "sgd lr=0.05 momentum=0.9", ""},
-      {"K-FAC (norm constraint 0.01)", "kfac norm_constraint=0.01", ""},
-      {"SGD + K-FAC preconditioner (lr 0.05, momentum 0.9)",
-       "sgd lr=0.05 momentum=0.9 precondition=kfac", ""},
+      {"Adam (lr 4e-3, batch 256)", "adam lr=4e-3", "", 0, 256},
+      {"Adam (lr 4e-3, batch 64)", "adam lr=4e-3", "", 0, 64},
+      {"SGD (lr 0.05, momentum 0.9)", "sgd lr=0.05 momentum=0.9", "", 0, 256},
+      {"K-FAC (norm constraint 0.01, statistics every 5, curvature batch 32)",
+       "kfac norm_constraint=0.01 statistics_period=5", "", 32, 256},
+      {"SGD + K-FAC preconditioner (statistics every 10, curvature batch 32)",
+       "sgd lr=0.05 momentum=0.9 precondition=kfac kfac_statistics_period=10", "", 32, 256},
   };
   return e;
 }
@@ -439,7 +448,7 @@ std::vector<BenchExperiment> bench_suite(const std::string& name, int seeds_over
              mnist_autoencoder(300)};
   } else if (name == "kfac") {
     // Issue 17's experiments.
-    suite = {sine(3.0, 5, false), kfac_mnist_cnn(5, 2), kfac_mnist_cnn_large(3, 1),
+    suite = {sine(3.0, 5, false), kfac_mnist_cnn(5, 2), kfac_mnist_cnn_large(2, 2),
              kfac_mnist_autoencoder(300)};
   } else {
     throw ConfigError("bench: unknown suite '" + name +
