@@ -22,19 +22,13 @@
 #include "curvopt/optim/kfac/kfac_curvature.h"
 #include "curvopt/optim/registry.h"
 #include "curvopt/problem/objective.h"
+#include "testing/kfac.h"
 #include "testing/problems.h"
 
 namespace curvopt {
 namespace {
 
-// A ⊗ G in the order of vec([W b]) (column-major d_out × d_in).
-Matrix<double> kron(const Matrix<double>& A, const Matrix<double>& G) {
-  const Index p = A.rows(), q = G.rows();
-  Matrix<double> K(p * q, p * q);
-  for (Index i = 0; i < p; ++i)
-    for (Index j = 0; j < p; ++j) K.block(i * q, j * q, q, q) = A(i, j) * G;
-  return K;
-}
+using testing::kron;
 
 // The Kronecker block of layer i, with a diagonal A expanded.
 Matrix<double> block(const KfacCurvature<double>& kfac, int i) {
@@ -127,12 +121,8 @@ struct EmbeddingNet {
     objective = std::make_unique<Objective<double>>(model, loss);
     objective->set_batch(x, y);
   }
-  // (1/b) Σₛ ∇ℓₛ∇ℓₛᵀ from the per-example gradient rows ∇ℓₛ / b.
   Matrix<double> empirical_fisher() {
-    const Vector<double> theta = model.parameters();
-    Matrix<double> rows(x.cols(), theta.size());
-    objective->per_example_gradients(theta, rows);
-    return static_cast<double>(x.cols()) * rows.transpose() * rows;
+    return testing::empirical_fisher(*objective, model.parameters());
   }
   Sequential<double> model;
   SoftmaxCrossEntropy<double> loss;
@@ -222,9 +212,7 @@ struct EkfacOnOneLayer {
     EXPECT_TRUE(kfac.update(*net.objective, theta));
     EXPECT_TRUE(kfac.invert(0.1));
     EXPECT_TRUE(kfac.update(*net.objective, theta));
-    Matrix<double> rows(20, theta.size());
-    net.objective->per_example_gradients(theta, rows);
-    fisher = 20.0 * rows.transpose() * rows;  // (1/b) Σ ∇ℓₛ∇ℓₛᵀ, with rows ∇ℓₛ / b
+    fisher = testing::empirical_fisher(*net.objective, theta);
     basis = kron(kfac.basis_A(0), kfac.basis_G(0));
   }
   SoftmaxCrossEntropy<double> loss;

@@ -20,19 +20,13 @@
 #include "curvopt/optim/kfac/kfac_curvature.h"
 #include "curvopt/optim/registry.h"
 #include "curvopt/problem/objective.h"
+#include "testing/kfac.h"
 #include "testing/problems.h"
 
 namespace curvopt {
 namespace {
 
-// A ⊗ G in the order of vec([W b]) (column-major d_out × (d_in + 1)).
-Matrix<double> kron(const Matrix<double>& A, const Matrix<double>& G) {
-  const Index p = A.rows(), q = G.rows();
-  Matrix<double> K(p * q, p * q);
-  for (Index i = 0; i < p; ++i)
-    for (Index j = 0; j < p; ++j) K.block(i * q, j * q, q, q) = A(i, j) * G;
-  return K;
-}
+using testing::kron;
 
 // One Dense layer 4 → 3 with softmax cross-entropy on b examples.
 struct OneLayer {
@@ -47,12 +41,8 @@ struct OneLayer {
     objective = std::make_unique<Objective<double>>(model, loss);
     objective->set_batch(x, y);
   }
-  // The empirical Fisher (1/b)Σₛ∇ℓₛ∇ℓₛᵀ from the per-example gradient rows gₛ = ∇ℓₛ/b.
   Matrix<double> empirical_fisher() {
-    const Vector<double> theta = model.parameters();
-    Matrix<double> rows(x.cols(), theta.size());
-    objective->per_example_gradients(theta, rows);
-    return static_cast<double>(x.cols()) * rows.transpose() * rows;
+    return testing::empirical_fisher(*objective, model.parameters());
   }
   Sequential<double> model;
   SoftmaxCrossEntropy<double> loss;
