@@ -1,0 +1,226 @@
+#include "curvopt/problem/least_squares_problem.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "curvopt/core/errors.h"
+
+namespace curvopt {
+namespace {
+
+// y = a·exp(−b·t) + c at one data point, the classic decay model.
+struct Decay {
+  double t, y;
+  template <class T>
+  bool operator()(const T* p, T* r) const {
+    using std::exp;
+    r[0] = y - (p[0] * exp(-p[1] * t) + p[2]);
+    return true;
+  }
+};
+
+bool decay_analytic(double t, double y, const double* p, double* r, double* J) {
+  const double e = std::exp(-p[1] * t);
+  r[0] = y - (p[0] * e + p[2]);
+  if (J) {
+    J[0] = -e;
+    J[1] = p[0] * t * e;
+    J[2] = -1;
+  }
+  return true;
+}
+
+// Twenty parameters: more than one chunk of sixteen dual directions.
+struct Polynomial20 {
+  double t;
+  template <class T>
+  bool operator()(const T* p, T* r) const {
+    T sum = p[19];
+    for (int j = 18; j >= 0; --j) sum = sum * t + p[j] * p[j];
+    r[0] = sum;
+    r[1] = p[0] * p[19] - t;
+    return true;
+  }
+};
+
+const std::vector<double> kTimes{0, 0.5, 1, 2, 3, 5, 8};
+const std::vector<double> kValues{5.1, 3.9, 3.1, 2.2, 1.7, 1.3, 1.05};
+
+LeastSquaresProblem decay_problem(int kind,
+                                  NumericDifference method = NumericDifference::kCentral) {
+  LeastSquaresProblem problem(3);
+  for (std::size_t i = 0; i < kTimes.size(); ++i) {
+    const double t = kTimes[i], y = kValues[i];
+    if (kind == 0) problem.add_residual_block(Decay{t, y}, 1);
+    if (kind == 1)
+      problem.add_analytic_residual_block(
+          [t, y](const double* p, double* r, double* J) { return decay_analytic(t, y, p, r, J); },
+          1);
+    if (kind == 2)
+      problem.add_numeric_residual_block(
+          [t, y](const double* p, double* r) {
+            return Decay{t, y}(p, r);
+          },
+          1, method);
+  }
+  return problem;
+}
+
+Matrix<double> jacobian_of(LeastSquaresProblem& problem, const Vector<double>& x) {
+  Matrix<double> J(problem.num_residuals(), problem.num_parameters());
+  problem.jacobian(x, J);
+  return J;
+}
+
+TEST(LeastSquaresProblem, DualNumberJacobianEqualsAnalytic) {
+  auto automatic = decay_problem(0);
+  auto analytic = decay_problem(1);
+  const Vector<double> x = (Vector<double>(3) << 4.0, 0.4, 1.0).finished();
+  const Matrix<double> Ja = jacobian_of(automatic, x), Jb = jacobian_of(analytic, x);
+  EXPECT_LE((Ja - Jb).cwiseAbs().maxCoeff(), 1e-15);
+  EXPECT_DOUBLE_EQ(automatic.value(x), analytic.value(x));
+}
+
+TEST(LeastSquaresProblem, FiniteDifferencesReachTheirAccuracy) {
+  auto analytic = decay_problem(1);
+  const Vector<double> x = (Vector<double>(3) << 4.0, 0.4, 1.0).finished();
+  const Matrix<double> J = jacobian_of(analytic, x);
+  const double scale = J.cwiseAbs().maxCoeff();
+  // Forward: O(√ε); central: O(ε^⅔); Ridders' extrapolation: near ε.
+  const std::pair<NumericDifference, double> expected[] = {{NumericDifference::kForward, 1e-6},
+                                                           {NumericDifference::kCentral, 1e-9},
+                                                           {NumericDifference::kRidders, 1e-12}};
+  for (const auto& [method, tolerance] : expected) {
+    auto numeric = decay_problem(2, method);
+    const double error = (jacobian_of(numeric, x) - J).cwiseAbs().maxCoeff() / scale;
+    EXPECT_LE(error, tolerance) << to_string(method);
+    if (method == NumericDifference::kRidders) {
+      EXPECT_GT(error, 0.0) << "not the analytic path";
+    }
+  }
+}
+
+TEST(LeastSquaresProblem, ChunkedDualsCoverManyParameters) {
+  LeastSquaresProblem automatic(20);
+  LeastSquaresProblem numeric(20);
+  for (double t : {0.1, 0.5, 0.9}) {
+    automatic.add_residual_block(Polynomial20{t}, 2);
+    numeric.add_numeric_residual_block(
+        [t](const double* p, double* r) { return Polynomial20{t}(p, r); }, 2,
+        NumericDifference::kRidders);
+  }
+  Vector<double> x(20);
+  for (int j = 0; j < 20; ++j) x[j] = 0.3 + 0.05 * j;
+  const Matrix<double> Ja = jacobian_of(automatic, x), Jn = jacobian_of(numeric, x);
+  EXPECT_LE((Ja - Jn).cwiseAbs().maxCoeff(), 1e-9 * Ja.cwiseAbs().maxCoeff());
+  // The last four columns come from the second chunk; p₁₉ enters both residuals.
+  EXPECT_NE(Ja(1, 19), 0.0);
+}
+
+TEST(LeastSquaresProblem, OraclesAgreeWithTheJacobian) {
+  auto problem = decay_problem(0);
+  const Vector<double> x = (Vector<double>(3) << 4.0, 0.4, 1.0).finished();
+  const Matrix<double> J = jacobian_of(problem, x);
+  Vector<double> r(problem.num_residuals()), g(3), v(3), out(3), Jv(problem.num_residuals());
+  problem.residuals(x, r);
+  EXPECT_NEAR(problem.gradient(x, g), 0.5 * r.squaredNorm(), 1e-15);
+  EXPECT_LE((g - J.transpose() * r).norm(), 1e-14);
+  v << 0.3, -1.0, 2.0;
+  problem.jvp(x, v, Jv);
+  EXPECT_LE((Jv - J * v).norm(), 1e-14);
+  problem.ggn_vector_product(x, v, out);
+  EXPECT_LE((out - J.transpose() * (J * v)).norm(), 1e-13);
+  Matrix<double> G(problem.num_residuals(), problem.num_residuals());
+  problem.gram(x, G);
+  EXPECT_LE((G - J * J.transpose()).norm(), 1e-13);
+  Matrix<double> JtJ = Matrix<double>::Zero(3, 3);
+  problem.gauss_newton_matrix(x, JtJ);
+  const Matrix<double> reference = J.transpose() * J;
+  EXPECT_LE((JtJ.triangularView<Eigen::Lower>().toDenseMatrix() -
+             reference.triangularView<Eigen::Lower>().toDenseMatrix())
+                .norm(),
+            1e-13);
+  // One block evaluation serves every oracle at one point.
+  EXPECT_EQ(problem.num_jacobian_evaluations(), 1);
+  EXPECT_EQ(problem.num_residual_evaluations(), 0);
+}
+
+TEST(LeastSquaresProblem, RobustGradientIsTheDerivativeOfTheRobustCost) {
+  for (const char* name : {"huber", "soft-l1", "cauchy", "arctan", "tukey"}) {
+    LeastSquaresProblem problem(3);
+    const auto loss = make_robust_loss(name, 0.5);
+    for (std::size_t i = 0; i < kTimes.size(); ++i)
+      problem.add_residual_block(Decay{kTimes[i], kValues[i] + (i == 3 ? 1.5 : 0.0)}, 1, loss);
+    const Vector<double> x = (Vector<double>(3) << 4.0, 0.4, 1.0).finished();
+    Vector<double> g(3);
+    problem.gradient(x, g);
+    for (int j = 0; j < 3; ++j) {
+      Vector<double> up = x, down = x;
+      const double h = 1e-6;
+      up[j] += h;
+      down[j] -= h;
+      const double reference = (problem.value(up) - problem.value(down)) / (2 * h);
+      EXPECT_NEAR(g[j], reference, 1e-7 * std::max(1.0, std::abs(reference))) << name << " " << j;
+    }
+  }
+}
+
+TEST(LeastSquaresProblem, RobustCostDownweightsOutliers) {
+  LeastSquaresProblem plain(3), robust(3);
+  const auto loss = make_robust_loss("cauchy", 0.1);
+  for (std::size_t i = 0; i < kTimes.size(); ++i) {
+    plain.add_residual_block(Decay{kTimes[i], kValues[i] + (i == 3 ? 10.0 : 0.0)}, 1);
+    robust.add_residual_block(Decay{kTimes[i], kValues[i] + (i == 3 ? 10.0 : 0.0)}, 1, loss);
+  }
+  const Vector<double> x = (Vector<double>(3) << 4.0, 0.4, 1.0).finished();
+  EXPECT_LT(robust.value(x), 0.01 * plain.value(x));
+}
+
+TEST(LeastSquaresProblem, InfeasiblePointsHaveNaNCost) {
+  LeastSquaresProblem problem(1);
+  problem.add_residual_block(
+      [](const auto* p, auto* r) {
+        using std::log;
+        if (p[0] <= 0.0) return false;  // outside the model's domain
+        r[0] = log(p[0]);
+        return true;
+      },
+      1);
+  const Vector<double> bad = Vector<double>::Constant(1, -1.0);
+  EXPECT_TRUE(std::isnan(problem.value(bad)));
+  Matrix<double> J(1, 1);
+  try {
+    problem.jacobian(bad, J);
+    FAIL() << "expected ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("residual block 0 returned false"), std::string::npos);
+  }
+  const Vector<double> nan_point = Vector<double>::Constant(1, 0.0);
+  // log(0) = −inf: feasible by the functor but not finite.
+  problem.add_residual_block(
+      [](const auto* p, auto* r) {
+        r[0] = p[0] * 1.0;
+        return true;
+      },
+      1);
+  EXPECT_FALSE(std::isfinite(problem.value(nan_point)));
+}
+
+TEST(LeastSquaresProblem, BadUseIsRefused) {
+  EXPECT_THROW(LeastSquaresProblem(0), ConfigError);
+  LeastSquaresProblem problem(2);
+  EXPECT_THROW(problem.value(Vector<double>::Zero(2)), ConfigError);  // no blocks
+  EXPECT_THROW(problem.add_residual_block(Decay{0, 0}, 0), ConfigError);
+  problem.add_residual_block(
+      [](const auto* p, auto* r) {
+        r[0] = p[0] - p[1];
+        return true;
+      },
+      1);
+  EXPECT_THROW(problem.value(Vector<double>::Zero(3)), ShapeError);
+}
+
+}  // namespace
+}  // namespace curvopt
