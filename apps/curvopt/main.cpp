@@ -15,6 +15,7 @@
 #include "curvopt/core/errors.h"
 #include "curvopt/core/number_text.h"
 #include "curvopt/optim/registry.h"
+#include "fit_command.h"
 
 namespace {
 
@@ -160,6 +161,37 @@ int run(int argc, char** argv) {
   predict->add_option("--threads", predict_config.threads, "threads for OpenMP and OpenBLAS")
       ->check(at_least<int>(0, false));
 
+  curvopt::cli::FitConfig fit_config;
+  CLI::App* fit = app.add_subcommand(
+      "fit", "fit a model expression or an ODE system to a CSV file by least squares");
+  fit->add_option("--data", fit_config.data, "CSV file with a header row")->required();
+  fit->add_option("--model", fit_config.model,
+                  "model expression, e.g. \"a*exp(-b*x)+c\": symbols naming columns are data, "
+                  "the others parameters");
+  fit->add_option("--ode", fit_config.ode,
+                  "ODE system, e.g. \"dx = a*x - b*x*y; dy = -c*y + d*x*y\": states whose names "
+                  "are columns are observed");
+  fit->add_option("--target", fit_config.target, "the column the model predicts (default y)");
+  fit->add_option("--time", fit_config.time, "ODE mode: the time column (default t)");
+  fit->add_option("--sigma", fit_config.sigma,
+                  "column of standard deviations: residuals (y - f)/sigma, absolute covariance");
+  fit->add_option("--start", fit_config.start, "starting values, e.g. a=1,b=0.1 (default 1)");
+  fit->add_option("--initial", fit_config.initial,
+                  "ODE mode: initial states, e.g. x=10,y=5 (default: the first observation)");
+  fit->add_flag("--fix-initial", fit_config.fix_initial,
+                "ODE mode: hold the initial states instead of estimating them");
+  fit->add_option("--bounds", fit_config.bounds, "box bounds, e.g. b=0:inf,c=-1:1");
+  fit->add_option("--loss", fit_config.loss,
+                  "robust loss name:scale (none, huber, soft-l1, cauchy, arctan, tukey)");
+  fit->add_option("--method", fit_config.method, "lm (default), dogleg or gauss-newton");
+  fit->add_option("--max-iterations", fit_config.max_iterations, "iteration limit (200)")
+      ->check(at_least<int>(1, false));
+  fit->add_option("--confidence", fit_config.confidence, "confidence level (0.95)")
+      ->check(number_of_type<double>());
+  fit->add_option("--out", fit_config.out,
+                  "run directory: report.txt, summary.json, fit.csv, fit.png");
+  fit->add_flag("--verbose", fit_config.verbose, "one line per iteration");
+
   CLI::App* tasks = app.add_subcommand("tasks", "list the tasks and their defaults");
   std::string optimizer_name;
   CLI::App* optimizers = app.add_subcommand("optimizers", "list optimizers with their options");
@@ -241,6 +273,7 @@ int run(int argc, char** argv) {
         bench_suite_name, bench_out.empty() ? "runs/bench-" + bench_suite_name : bench_out,
         bench_seeds, bench_epochs, bench_data, bench_threads, bench_rerun, bench_only);
   if (*predict) return curvopt::cli::run_predict(predict_config);
+  if (*fit) return curvopt::cli::run_fit(fit_config);
   if (*tasks) return curvopt::cli::run_tasks();
   if (*optimizers) return curvopt::cli::run_optimizers(optimizer_name);
   return 2;

@@ -1,6 +1,7 @@
 #pragma once
 /// Umbrella header: everything a user of curvopt needs.
 
+#include "curvopt/autodiff/dual.h"
 #include "curvopt/core/atomic_file.h"
 #include "curvopt/core/directory_lock.h"
 #include "curvopt/core/enum_names.h"
@@ -43,6 +44,9 @@
 #include "curvopt/nn/max_pool2d.h"
 #include "curvopt/nn/model_file.h"
 #include "curvopt/nn/sequential.h"
+#include "curvopt/ode/dormand_prince.h"
+#include "curvopt/ode/ode_fit.h"
+#include "curvopt/ode/ode_system.h"
 #include "curvopt/optim/accept/best_iterate.h"
 #include "curvopt/optim/accept/keep_best.h"
 #include "curvopt/optim/accept/uphill_acceptance.h"
@@ -101,8 +105,13 @@
 #include "curvopt/problem/derivative_checker.h"
 #include "curvopt/problem/empirical_fisher_problem.h"
 #include "curvopt/problem/function_problem.h"
+#include "curvopt/problem/least_squares_problem.h"
 #include "curvopt/problem/objective.h"
 #include "curvopt/problem/problem.h"
+#include "curvopt/problem/residual_block.h"
+#include "curvopt/problem/robust_loss.h"
+#include "curvopt/solve/covariance.h"
+#include "curvopt/solve/solver.h"
 #include "curvopt/train/budgets.h"
 #include "curvopt/train/callback.h"
 #include "curvopt/train/checkpointer.h"

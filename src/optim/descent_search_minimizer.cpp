@@ -205,6 +205,10 @@ typename DescentSearchMinimizer<Scalar>::Trial DescentSearchMinimizer<Scalar>::t
   o.rho = gain_ratio(o.f_old, o.f_new, o.predicted);
   o.slope = lr * slope;
   o.step_norm = lr * static_cast<double>(direction_.norm());
+  if (search_->uses_prediction()) {
+    report.predicted_reduction = o.predicted;
+    report.gain_ratio = o.rho;
+  }
   if (search_->accepts(o)) {
     t.verdict = Verdict::kAccepted;
   } else {
@@ -342,6 +346,11 @@ void DescentSearchMinimizer<Scalar>::test_convergence(const Trial& trial,
               static_cast<double>(previous_.cwiseAbs().maxCoeff()) <= tol_change)) {
     report.converged = true;
     report.message = "change tolerance met";
+  } else if (report.step_norm == 0) {
+    // An accepted step too small to change any parameter: every later step from here is the
+    // same, so this is a stationary point to working precision, whatever the tolerances say.
+    report.converged = true;
+    report.message = "the step leaves the parameters unchanged (converged to working precision)";
   }
 }
 

@@ -35,10 +35,48 @@ std::optional<std::string> DerivativeCheckOptions::validate() const {
   return std::nullopt;
 }
 
+namespace {
+
+/// Column by column: J's columns against central differences of the residuals; the largest
+/// relative error, and the worst entries in the log.
 template <class Scalar>
-DerivativeCheckReport check_derivatives(Objective<Scalar>& objective,
-                                        std::type_identity_t<ConstVectorRef<Scalar>> params,
-                                        const DerivativeCheckOptions& options) {
+double check_jacobian_columns(Problem<Scalar>& problem, const Vector<Scalar>& theta, Index count,
+                              double rel_step, double tolerance, std::ostringstream& log) {
+  const Index n = problem.num_parameters(), m = problem.num_residuals();
+  Matrix<Scalar> J(m, n);
+  problem.jacobian(theta, J);
+  Vector<Scalar> probe = theta, rp(m), rm(m);
+  double worst = 0;
+  int reported = 0;
+  for (Index c = 0; c < count; ++c) {
+    const Index j = count == n ? c : c * n / count;
+    const double h = rel_step * std::max(1.0, std::abs(double(theta[j])));
+    probe[j] = static_cast<Scalar>(double(theta[j]) + h);
+    problem.residuals(probe, rp);
+    probe[j] = static_cast<Scalar>(double(theta[j]) - h);
+    problem.residuals(probe, rm);
+    const double taken = double(static_cast<Scalar>(double(theta[j]) + h)) -
+                         double(static_cast<Scalar>(double(theta[j]) - h));
+    probe[j] = theta[j];
+    const Eigen::VectorXd numeric = (rp - rm).template cast<double>() / taken;
+    const double error = relative_error(J.col(j), numeric);
+    worst = std::max(worst, error);
+    if (error > tolerance && reported < 20) {
+      Index i = 0;
+      (J.col(j).template cast<double>() - numeric).cwiseAbs().maxCoeff(&i);
+      log << "jacobian(" << i << ", " << j << "): analytic " << J(i, j) << ", finite difference "
+          << numeric[i] << "\n";
+      ++reported;
+    }
+  }
+  log << "Jacobian: " << count << " of " << n << " columns, max relative error " << worst << "\n";
+  return worst;
+}
+
+template <class Scalar>
+DerivativeCheckReport check_problem(Problem<Scalar>& objective, ConstVectorRef<Scalar> params,
+                                    const DerivativeCheckOptions& options, bool exact_residuals,
+                                    bool by_columns) {
   if (auto problem = options.validate()) throw ConfigError(*problem);
   using Vec = Vector<Scalar>;
   const Index n = objective.num_parameters();
@@ -87,8 +125,16 @@ DerivativeCheckReport check_derivatives(Objective<Scalar>& objective,
 
   // Hessian-vector products and, for exact residuals, Jacobian-vector products.
   Rng rng(options.seed);
-  const bool exact_residuals = objective.loss().residuals_are_exact();
-  if (exact_residuals) report.jacobian_error = 0.0;
+  const OracleSet oracles = objective.oracles();
+  const bool hessian = oracles.contains(Oracle::kHessianProduct);
+  const bool columns =
+      by_columns && exact_residuals && oracles.contains(Oracle::kJacobian | Oracle::kResiduals);
+  const bool products =
+      exact_residuals && !columns && oracles.contains(Oracle::kJvp | Oracle::kResiduals);
+  if (columns)
+    report.jacobian_error =
+        check_jacobian_columns(objective, theta, count, rel_step, report.tolerance, log);
+  if (products) report.jacobian_error = 0.0;
   const Index m = objective.num_residuals();
   Vec v(n), hv(n), gp(n), gm(n), jv(m), rp(m), rm(m);
   for (Index d = 0; d < options.num_directions; ++d) {
@@ -96,12 +142,14 @@ DerivativeCheckReport check_derivatives(Objective<Scalar>& objective,
     v /= static_cast<Scalar>(std::max(1.0, double(v.norm())));
     const double h = rel_step * std::max(1.0, double(theta.cwiseAbs().maxCoeff()));
     const Vec plus = theta + static_cast<Scalar>(h) * v, minus = theta - static_cast<Scalar>(h) * v;
-    objective.hessian_vector_product(theta, v, hv);
-    objective.gradient(plus, gp);
-    objective.gradient(minus, gm);
-    const Eigen::VectorXd hv_fd = (gp - gm).template cast<double>() / (2 * h);
-    report.hessian_error = std::max(report.hessian_error, relative_error(hv, hv_fd));
-    if (exact_residuals) {
+    if (hessian) {
+      objective.hessian_vector_product(theta, v, hv);
+      objective.gradient(plus, gp);
+      objective.gradient(minus, gm);
+      const Eigen::VectorXd hv_fd = (gp - gm).template cast<double>() / (2 * h);
+      report.hessian_error = std::max(report.hessian_error, relative_error(hv, hv_fd));
+    }
+    if (products) {
       objective.jvp(theta, v, jv);
       objective.residuals(plus, rp);
       objective.residuals(minus, rm);
@@ -109,9 +157,10 @@ DerivativeCheckReport check_derivatives(Objective<Scalar>& objective,
       report.jacobian_error = std::max(*report.jacobian_error, relative_error(jv, jv_fd));
     }
   }
-  log << "Hessian-vector: " << options.num_directions << " directions, max relative error "
-      << report.hessian_error << "\n";
-  if (report.jacobian_error)
+  if (hessian)
+    log << "Hessian-vector: " << options.num_directions << " directions, max relative error "
+        << report.hessian_error << "\n";
+  if (products)
     log << "Jacobian-vector: " << options.num_directions << " directions, max relative error "
         << *report.jacobian_error << "\n";
   report.passed = report.gradient_error <= report.tolerance &&
@@ -121,9 +170,32 @@ DerivativeCheckReport check_derivatives(Objective<Scalar>& objective,
   return report;
 }
 
+}  // namespace
+
+template <class Scalar>
+DerivativeCheckReport check_derivatives(Objective<Scalar>& objective,
+                                        std::type_identity_t<ConstVectorRef<Scalar>> params,
+                                        const DerivativeCheckOptions& options) {
+  return check_problem<Scalar>(objective, params, options,
+                               options.check_jacobian && objective.loss().residuals_are_exact(),
+                               /*by_columns=*/false);
+}
+
+template <class Scalar>
+DerivativeCheckReport check_derivatives(Problem<Scalar>& problem,
+                                        std::type_identity_t<ConstVectorRef<Scalar>> params,
+                                        const DerivativeCheckOptions& options) {
+  return check_problem<Scalar>(problem, params, options, options.check_jacobian,
+                               /*by_columns=*/true);
+}
+
 template DerivativeCheckReport check_derivatives<float>(Objective<float>&, ConstVectorRef<float>,
                                                         const DerivativeCheckOptions&);
 template DerivativeCheckReport check_derivatives<double>(Objective<double>&, ConstVectorRef<double>,
+                                                         const DerivativeCheckOptions&);
+template DerivativeCheckReport check_derivatives<float>(Problem<float>&, ConstVectorRef<float>,
+                                                        const DerivativeCheckOptions&);
+template DerivativeCheckReport check_derivatives<double>(Problem<double>&, ConstVectorRef<double>,
                                                          const DerivativeCheckOptions&);
 
 }  // namespace curvopt

@@ -3,11 +3,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include "curvopt/core/errors.h"
+#include "curvopt/optim/descent/dogleg_descent.h"
 #include "curvopt/optim/levenberg_marquardt.h"
 #include "curvopt/optim/option_fields.h"
+#include "curvopt/optim/search/trust_region_search.h"
 #include "scaled_bounded_problem.h"
 
 namespace curvopt {
@@ -19,10 +22,25 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-/// The composition solve() runs: Levenberg-Marquardt with Marquardt's scale-free diagonal, whose
-/// λ = 1/μ follows Nielsen's rule (Ceres' radius rule), one trial per step() so that every
-/// iteration is reported; the solver, not the minimizer, tests convergence.
-LevenbergMarquardt<double> make_minimizer(const SolverOptions& o) {
+/// Powell's dogleg × the classical radius rule, with the solver's radii.
+std::unique_ptr<DescentSearchMinimizer<double>> make_dogleg(const SolverOptions& o) {
+  TrustRegionSearchOptions radius;
+  radius.initial_radius = o.initial_trust_region_radius;
+  radius.max_radius = o.max_trust_region_radius;
+  radius.min_radius = o.min_trust_region_radius;
+  radius.eta = 1e-3;  // Ceres' min_relative_decrease
+  DescentSearchOptions loop;
+  loop.max_trials = 1;
+  return std::make_unique<DescentSearchMinimizer<double>>(
+      "dogleg", std::make_unique<DoglegDescent<double>>(),
+      std::make_unique<TrustRegionSearch>(radius), loop);
+}
+
+/// The composition solve() runs: Levenberg-Marquardt with MINPACK's max-diagonal scaling, whose
+/// λ = 1/μ follows Nielsen's rule (Ceres' radius rule), or the dogleg; one trial per step() so
+/// that every iteration is reported; the solver, not the minimizer, tests convergence.
+std::unique_ptr<DescentSearchMinimizer<double>> make_minimizer(const SolverOptions& o) {
+  if (o.method == SolverMethod::kDogleg) return make_dogleg(o);
   LevenbergMarquardtOptions lm;
   lm.damping_matrix = DampingMatrix::kMaxDiagonal;
   lm.initial_diagonal = o.min_lm_diagonal;
@@ -36,9 +54,9 @@ LevenbergMarquardt<double> make_minimizer(const SolverOptions& o) {
   if (o.method == SolverMethod::kGaussNewton) {
     // λ → 0 is Gauss-Newton; the damping rule stays as a safeguard against uphill steps.
     lm.damping.initial_damping = lm.damping.min_damping;
-    return LevenbergMarquardt<double>(lm, "gauss-newton");
+    return std::make_unique<LevenbergMarquardt<double>>(lm, "gauss-newton");
   }
-  return LevenbergMarquardt<double>(lm, "lm");
+  return std::make_unique<LevenbergMarquardt<double>>(lm, "lm");
 }
 
 /// sⱼ = 1/(1 + ‖Jⱼ‖) at x (Ceres' Jacobi scaling); ones without it or without a Jacobian.
@@ -169,11 +187,12 @@ class SolveRun {
   void take_step() {
     const auto step_start = Clock::now();
     x_previous_ = x_;
-    const StepReport report = minimizer_.step(*scaled_, u_);
+    const StepReport report = minimizer_->step(*scaled_, u_);
     if (!report.solver.empty()) summary_.linear_solver = report.solver;
     IterationSummary it;
     it.gradient_max_norm = gradient_max_norm_;
-    it.trust_region_radius = 1 / minimizer_.damping();
+    it.trust_region_radius = radius();
+    it.relative_decrease = report.gain_ratio.value_or(0.0);
     if (report.status == StepStatus::kNumericalIssue) {
       end(TerminationType::kFailure,
           "numerical issue: " +
@@ -183,7 +202,11 @@ class SolveRun {
     } else {
       ++summary_.num_unsuccessful_steps;
       it.cost = cost_;
-      if (report.stop_training)
+      if (model_sees_no_gain(report))
+        end(TerminationType::kConvergence,
+            "function tolerance reached: the predicted and actual reductions are below "
+            "function_tolerance·cost");
+      else if (report.stop_training)
         end(TerminationType::kConvergence,
             "minimum trust region radius reached: no step of the damped model decreases the "
             "cost (radius " +
@@ -191,6 +214,16 @@ class SolveRun {
     }
     it.iteration_seconds = seconds_since(step_start);
     record(it);
+  }
+
+  /// MINPACK's ftol test (Moré 1978): the model's predicted reduction and the actual one are
+  /// both below function_tolerance·cost, so no step of this model can make real progress.
+  bool model_sees_no_gain(const StepReport& report) const {
+    if (!report.predicted_reduction || !report.gain_ratio) return false;
+    const double predicted = *report.predicted_reduction;
+    const double actual = *report.gain_ratio * predicted;
+    const double limit = options_.function_tolerance * cost_;
+    return predicted >= 0 && predicted <= limit && std::abs(actual) <= limit;
   }
 
   void accept(const StepReport& report, IterationSummary& it) {
@@ -203,6 +236,16 @@ class SolveRun {
     it.cost = cost_;
     it.cost_change = before - cost_;
     it.step_norm = (x_ - x_previous_).norm();
+    if (report.converged) {
+      end(TerminationType::kConvergence, std::string(report.message));
+      return;
+    }
+    const double rounding = std::numeric_limits<double>::epsilon();
+    if (cost_ <= rounding * rounding * summary_.initial_cost) {
+      end(TerminationType::kConvergence,
+          "the cost fell to the rounding level of the starting residuals (eps^2 * initial cost)");
+      return;
+    }
     if (std::abs(it.cost_change) <= options_.function_tolerance * before) {
       end(TerminationType::kConvergence,
           "function tolerance reached: |cost change|/cost = " +
@@ -252,7 +295,13 @@ class SolveRun {
   const SolverOptions& options_;
   Summary& summary_;
   Clock::time_point start_;
-  LevenbergMarquardt<double> minimizer_ = make_minimizer(options_);
+  /// μ = 1/λ for Levenberg-Marquardt, Δ for the dogleg.
+  double radius() const {
+    const Search& search = minimizer_->search();
+    return search.scalar_kind() == StepScalar::kDamping ? 1 / search.scalar() : search.scalar();
+  }
+
+  std::unique_ptr<DescentSearchMinimizer<double>> minimizer_ = make_minimizer(options_);
   std::optional<detail::ScaledBoundedProblem> scaled_;
   Vector<double> u_, gradient_, x_previous_;
   double cost_ = 0;

@@ -10,7 +10,7 @@
 namespace curvopt {
 
 CURVOPT_ENUM_NAMES(SolverMethod, {SolverMethod::kLevenbergMarquardt, "lm"},
-                   {SolverMethod::kGaussNewton, "gauss-newton"})
+                   {SolverMethod::kGaussNewton, "gauss-newton"}, {SolverMethod::kDogleg, "dogleg"})
 
 namespace {
 constexpr EnumName<TerminationType> kTerminationNames[] = {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "curvopt/core/errors.h"
+#include "curvopt/problem/derivative_checker.h"
 
 namespace curvopt {
 namespace {
@@ -206,6 +207,28 @@ TEST(LeastSquaresProblem, InfeasiblePointsHaveNaNCost) {
       },
       1);
   EXPECT_FALSE(std::isfinite(problem.value(nan_point)));
+}
+
+TEST(LeastSquaresProblem, DerivativeCheckerPassesGoodAndCatchesWrongJacobians) {
+  auto good = decay_problem(1);
+  const Vector<double> x = (Vector<double>(3) << 4.0, 0.4, 1.0).finished();
+  const DerivativeCheckReport ok = check_derivatives(good, x);
+  EXPECT_TRUE(ok.passed) << ok.log;
+  ASSERT_TRUE(ok.jacobian_error.has_value());
+  EXPECT_LT(*ok.jacobian_error, 1e-8);
+  // A user's Jacobian with the sign of ∂r/∂b flipped: the checker names the entry.
+  LeastSquaresProblem wrong(3);
+  for (std::size_t i = 0; i < kTimes.size(); ++i)
+    wrong.add_analytic_residual_block(
+        [t = kTimes[i], y = kValues[i]](const double* p, double* r, double* J) {
+          decay_analytic(t, y, p, r, J);
+          if (J) J[1] = -J[1];
+          return true;
+        },
+        1);
+  const DerivativeCheckReport bad = check_derivatives(wrong, x);
+  EXPECT_FALSE(bad.passed);
+  EXPECT_NE(bad.log.find(", 1): analytic"), std::string::npos) << bad.log;
 }
 
 TEST(LeastSquaresProblem, BadUseIsRefused) {

@@ -80,7 +80,8 @@ struct Beale {
 struct JennrichSampson {
   template <class T>
   bool operator()(const T* x, T* r) const {
-    for (int i = 1; i <= 10; ++i) r[i - 1] = 2.0 + 2.0 * i - (exp(i * x[0]) + exp(i * x[1]));
+    for (int i = 1; i <= 10; ++i)
+      r[i - 1] = 2.0 + 2.0 * i - (exp(double(i) * x[0]) + exp(double(i) * x[1]));
     return true;
   }
 };
@@ -476,96 +477,109 @@ struct Chebyquad {
 };
 }  // namespace mgh
 
-template <class F>
-MghCase mgh_case(std::string name, Index n, Index m, std::vector<double> start,
-                 std::vector<double> minima, F functor) {
-  MghCase c{std::move(name), n, m, std::move(start), std::move(minima), {}};
-  c.add = [functor, m](LeastSquaresProblem& p) { p.add_residual_block(functor, m); };
-  return c;
-}
-
-/// The problems of Moré, Garbow & Hillstrom (1981), numbers 1–35, at the sizes the paper's
-/// tables use; minima as listed there.
-inline std::vector<MghCase> mgh_problems() {
+/// Calls sink(name, n, m, start, minima, functor) for each problem of Moré, Garbow & Hillstrom
+/// (1981), numbers 1–35 at the sizes of the paper's tables, with the functor's own type, so a
+/// benchmark can hand the same functor to another solver (Ceres' autodiff accepts it as is).
+template <class Sink>
+void for_each_mgh_problem(Sink&& sink) {
   using namespace mgh;
-  std::vector<MghCase> c;
-  c.push_back(mgh_case("rosenbrock", 2, 2, {-1.2, 1}, {0}, Rosenbrock{}));
-  c.push_back(mgh_case("freudenstein-roth", 2, 2, {0.5, -2}, {0, 48.9842}, FreudensteinRoth{}));
-  c.push_back(mgh_case("powell-badly-scaled", 2, 2, {0, 1}, {0}, PowellBadlyScaled{}));
-  c.push_back(mgh_case("brown-badly-scaled", 2, 3, {1, 1}, {0}, BrownBadlyScaled{}));
-  c.push_back(mgh_case("beale", 2, 3, {1, 1}, {0}, Beale{}));
-  c.push_back(mgh_case("jennrich-sampson", 2, 10, {0.3, 0.4}, {124.362}, JennrichSampson{}));
-  c.push_back(mgh_case("helical-valley", 3, 3, {-1, 0, 0}, {0}, HelicalValley{}));
-  c.push_back(mgh_case("bard", 3, 15, {1, 1, 1}, {8.21487e-3, 17.4286}, Bard{}));
-  c.push_back(mgh_case("gaussian", 3, 15, {0.4, 1, 0}, {1.12793e-8}, Gaussian{}));
-  c.push_back(mgh_case("meyer", 3, 16, {0.02, 4000, 250}, {87.9458}, Meyer{}));
-  c.push_back(mgh_case("gulf-research", 3, 99, {5, 2.5, 0.15}, {0}, GulfResearch{}));
-  c.push_back(mgh_case("box-3d", 3, 10, {0, 10, 20}, {0}, Box3d{}));
-  c.push_back(mgh_case("powell-singular", 4, 4, {3, -1, 0, 1}, {0}, PowellSingular{}));
-  c.push_back(mgh_case("wood", 4, 6, {-3, -1, -3, -1}, {0}, Wood{}));
-  c.push_back(mgh_case("kowalik-osborne", 4, 11, {0.25, 0.39, 0.415, 0.39}, {3.07505e-4},
-                       KowalikOsborne{}));
-  c.push_back(mgh_case("brown-dennis", 4, 20, {25, 5, -5, -1}, {85822.2}, BrownDennis{}));
-  c.push_back(mgh_case("osborne-1", 5, 33, {0.5, 1.5, -1, 0.01, 0.02}, {5.46489e-5}, Osborne1{}));
-  c.push_back(mgh_case("biggs-exp6", 6, 13, {1, 2, 1, 1, 1, 1}, {5.65565e-3, 0}, BiggsExp6{}));
-  c.push_back(mgh_case("osborne-2", 11, 65, {1.3, 0.65, 0.65, 0.7, 0.6, 3, 5, 7, 2, 4.5, 5.5},
-                       {4.01377e-2}, Osborne2{}));
-  c.push_back(mgh_case("watson-6", 6, 31, std::vector<double>(6, 0.0), {2.28767e-3}, Watson<6>{}));
-  c.push_back(mgh_case("watson-9", 9, 31, std::vector<double>(9, 0.0), {1.39976e-6}, Watson<9>{}));
-  c.push_back(
-      mgh_case("watson-12", 12, 31, std::vector<double>(12, 0.0), {4.72238e-10}, Watson<12>{}));
+  sink(std::string("rosenbrock"), Index(2), Index(2), {-1.2, 1}, {0}, Rosenbrock{});
+  sink(std::string("freudenstein-roth"), Index(2), Index(2), {0.5, -2}, {0, 48.9842},
+       FreudensteinRoth{});
+  sink(std::string("powell-badly-scaled"), Index(2), Index(2), {0, 1}, {0}, PowellBadlyScaled{});
+  sink(std::string("brown-badly-scaled"), Index(2), Index(3), {1, 1}, {0}, BrownBadlyScaled{});
+  sink(std::string("beale"), Index(2), Index(3), {1, 1}, {0}, Beale{});
+  sink(std::string("jennrich-sampson"), Index(2), Index(10), {0.3, 0.4}, {124.362},
+       JennrichSampson{});
+  sink(std::string("helical-valley"), Index(3), Index(3), {-1, 0, 0}, {0}, HelicalValley{});
+  sink(std::string("bard"), Index(3), Index(15), {1, 1, 1}, {8.21487e-3, 17.4286}, Bard{});
+  sink(std::string("gaussian"), Index(3), Index(15), {0.4, 1, 0}, {1.12793e-8}, Gaussian{});
+  sink(std::string("meyer"), Index(3), Index(16), {0.02, 4000, 250}, {87.9458}, Meyer{});
+  sink(std::string("gulf-research"), Index(3), Index(99), {5, 2.5, 0.15}, {0}, GulfResearch{});
+  sink(std::string("box-3d"), Index(3), Index(10), {0, 10, 20}, {0}, Box3d{});
+  sink(std::string("powell-singular"), Index(4), Index(4), {3, -1, 0, 1}, {0}, PowellSingular{});
+  sink(std::string("wood"), Index(4), Index(6), {-3, -1, -3, -1}, {0}, Wood{});
+  sink(std::string("kowalik-osborne"), Index(4), Index(11), {0.25, 0.39, 0.415, 0.39}, {3.07505e-4},
+       KowalikOsborne{});
+  sink(std::string("brown-dennis"), Index(4), Index(20), {25, 5, -5, -1}, {85822.2}, BrownDennis{});
+  sink(std::string("osborne-1"), Index(5), Index(33), {0.5, 1.5, -1, 0.01, 0.02}, {5.46489e-5},
+       Osborne1{});
+  sink(std::string("biggs-exp6"), Index(6), Index(13), {1, 2, 1, 1, 1, 1}, {5.65565e-3, 0},
+       BiggsExp6{});
+  sink(std::string("osborne-2"), Index(11), Index(65),
+       {1.3, 0.65, 0.65, 0.7, 0.6, 3, 5, 7, 2, 4.5, 5.5}, {4.01377e-2}, Osborne2{});
+  sink(std::string("watson-6"), Index(6), Index(31), std::vector<double>(6, 0.0), {2.28767e-3},
+       Watson<6>{});
+  sink(std::string("watson-9"), Index(9), Index(31), std::vector<double>(9, 0.0), {1.39976e-6},
+       Watson<9>{});
+  sink(std::string("watson-12"), Index(12), Index(31), std::vector<double>(12, 0.0), {4.72238e-10},
+       Watson<12>{});
   {
     std::vector<double> s(10);
     for (int i = 0; i < 10; ++i) s[i] = i % 2 == 0 ? -1.2 : 1;
-    c.push_back(mgh_case("extended-rosenbrock-10", 10, 10, s, {0}, ExtendedRosenbrock{10}));
+    sink(std::string("extended-rosenbrock-10"), Index(10), Index(10), s, {0},
+         ExtendedRosenbrock{10});
   }
   {
     std::vector<double> s(12);
     for (int i = 0; i < 12; ++i) s[i] = std::vector<double>{3, -1, 0, 1}[i % 4];
-    c.push_back(mgh_case("extended-powell-12", 12, 12, s, {0}, ExtendedPowell{12}));
+    sink(std::string("extended-powell-12"), Index(12), Index(12), s, {0}, ExtendedPowell{12});
   }
   {
     std::vector<double> s4{1, 2, 3, 4}, s10(10);
     for (int i = 0; i < 10; ++i) s10[i] = i + 1;
-    c.push_back(mgh_case("penalty-1-4", 4, 5, s4, {2.24997e-5}, PenaltyI{4}));
-    c.push_back(mgh_case("penalty-1-10", 10, 11, s10, {7.08765e-5}, PenaltyI{10}));
+    sink(std::string("penalty-1-4"), Index(4), Index(5), s4, {2.24997e-5}, PenaltyI{4});
+    sink(std::string("penalty-1-10"), Index(10), Index(11), s10, {7.08765e-5}, PenaltyI{10});
   }
-  c.push_back(
-      mgh_case("penalty-2-4", 4, 8, std::vector<double>(4, 0.5), {9.37629e-6}, PenaltyII{4}));
-  c.push_back(
-      mgh_case("penalty-2-10", 10, 20, std::vector<double>(10, 0.5), {2.93660e-4}, PenaltyII{10}));
+  sink(std::string("penalty-2-4"), Index(4), Index(8), std::vector<double>(4, 0.5), {9.37629e-6},
+       PenaltyII{4});
+  sink(std::string("penalty-2-10"), Index(10), Index(20), std::vector<double>(10, 0.5),
+       {2.93660e-4}, PenaltyII{10});
   {
     std::vector<double> s(10);
     for (int j = 1; j <= 10; ++j) s[j - 1] = 1 - j / 10.0;
-    c.push_back(mgh_case("variably-dimensioned-10", 10, 12, s, {0}, VariablyDimensioned{10}));
+    sink(std::string("variably-dimensioned-10"), Index(10), Index(12), s, {0},
+         VariablyDimensioned{10});
   }
-  c.push_back(mgh_case("trigonometric-10", 10, 10, std::vector<double>(10, 0.1), {0, 2.79506e-5},
-                       Trigonometric{10}));
-  c.push_back(mgh_case("brown-almost-linear-10", 10, 10, std::vector<double>(10, 0.5), {0, 1},
-                       BrownAlmostLinear{10}));
+  sink(std::string("trigonometric-10"), Index(10), Index(10), std::vector<double>(10, 0.1),
+       {0, 2.79506e-5}, Trigonometric{10});
+  sink(std::string("brown-almost-linear-10"), Index(10), Index(10), std::vector<double>(10, 0.5),
+       {0, 1}, BrownAlmostLinear{10});
   {
     std::vector<double> s(10);
     for (int i = 1; i <= 10; ++i) s[i - 1] = (i / 11.0) * (i / 11.0 - 1);
-    c.push_back(mgh_case("discrete-boundary-value-10", 10, 10, s, {0}, DiscreteBoundaryValue{10}));
-    c.push_back(
-        mgh_case("discrete-integral-equation-10", 10, 10, s, {0}, DiscreteIntegralEquation{10}));
+    sink(std::string("discrete-boundary-value-10"), Index(10), Index(10), s, {0},
+         DiscreteBoundaryValue{10});
+    sink(std::string("discrete-integral-equation-10"), Index(10), Index(10), s, {0},
+         DiscreteIntegralEquation{10});
   }
-  c.push_back(mgh_case("broyden-tridiagonal-10", 10, 10, std::vector<double>(10, -1.0), {0},
-                       BroydenTridiagonal{10}));
-  c.push_back(
-      mgh_case("broyden-banded-10", 10, 10, std::vector<double>(10, -1.0), {0}, BroydenBanded{10}));
-  c.push_back(mgh_case("linear-full-rank-10-20", 10, 20, std::vector<double>(10, 1.0), {10},
-                       LinearFullRank{10, 20}));
-  c.push_back(mgh_case("linear-rank-1-10-20", 10, 20, std::vector<double>(10, 1.0),
-                       {20.0 * 19 / (2 * 41)}, LinearRank1{10, 20}));
-  c.push_back(mgh_case("linear-rank-1-zero-10-20", 10, 20, std::vector<double>(10, 1.0),
-                       {(400.0 + 60 - 6) / (2 * 37)}, LinearRank1ZeroColumnsRows{10, 20}));
+  sink(std::string("broyden-tridiagonal-10"), Index(10), Index(10), std::vector<double>(10, -1.0),
+       {0}, BroydenTridiagonal{10});
+  sink(std::string("broyden-banded-10"), Index(10), Index(10), std::vector<double>(10, -1.0), {0},
+       BroydenBanded{10});
+  sink(std::string("linear-full-rank-10-20"), Index(10), Index(20), std::vector<double>(10, 1.0),
+       {10}, LinearFullRank{10, 20});
+  sink(std::string("linear-rank-1-10-20"), Index(10), Index(20), std::vector<double>(10, 1.0),
+       {20.0 * 19 / (2 * 41)}, LinearRank1{10, 20});
+  sink(std::string("linear-rank-1-zero-10-20"), Index(10), Index(20), std::vector<double>(10, 1.0),
+       {(400.0 + 60 - 6) / (2 * 37)}, LinearRank1ZeroColumnsRows{10, 20});
   {
     std::vector<double> s(8);
     for (int j = 1; j <= 8; ++j) s[j - 1] = j / 9.0;
-    c.push_back(mgh_case("chebyquad-8", 8, 8, s, {3.51687e-3}, Chebyquad{8}));
+    sink(std::string("chebyquad-8"), Index(8), Index(8), s, {3.51687e-3}, Chebyquad{8});
   }
-  return c;
+}
+
+/// The same problems as MghCase records, for tests.
+inline std::vector<MghCase> mgh_problems() {
+  std::vector<MghCase> cases;
+  for_each_mgh_problem([&cases](std::string name, Index n, Index m, std::vector<double> start,
+                                std::vector<double> minima, auto functor) {
+    MghCase c{std::move(name), n, m, std::move(start), std::move(minima), {}};
+    c.add = [functor, m](LeastSquaresProblem& p) { p.add_residual_block(functor, m); };
+    cases.push_back(std::move(c));
+  });
+  return cases;
 }
 
 }  // namespace curvopt::testing

@@ -23,13 +23,16 @@ namespace curvopt {
 template <class T, int N>
 struct Dual {
   static_assert(N >= 1, "Dual<T, N> needs N >= 1 derivative directions");
-  T a{};
-  std::array<T, N> v{};
+  T a;
+  std::array<T, N> v;
 
-  constexpr Dual() = default;
-  constexpr Dual(T value) : a(value) {}  // NOLINT: a constant converts implicitly, as in math
+  constexpr Dual() : a(), v() {}
+  /// Uninitialized derivatives, for results every entry of which is written next.
+  struct Uninitialized {};
+  explicit Dual(Uninitialized) : a() {}       // NOLINT: v is filled by the caller
+  constexpr Dual(T value) : a(value), v() {}  // NOLINT: a constant converts implicitly, as in math
   /// The i-th independent variable: value x and derivative direction eᵢ.
-  constexpr Dual(T value, int i) : a(value) { v[static_cast<std::size_t>(i)] = T(1); }
+  constexpr Dual(T value, int i) : a(value), v() { v[static_cast<std::size_t>(i)] = T(1); }
 
   Dual& operator+=(const Dual& o) {
     a += o.a;
@@ -56,14 +59,18 @@ struct Dual {
     for (int i = 0; i < N; ++i) v[i] *= s;
     return *this;
   }
-  Dual& operator/=(T s) { return *this *= T(1) / s; }
+  Dual& operator/=(T s) {
+    a /= s;
+    for (int i = 0; i < N; ++i) v[i] /= s;
+    return *this;
+  }
 };
 
 namespace detail {
 /// value f and derivative df/da → the dual f(x) by the chain rule.
 template <class T, int N>
 inline Dual<T, N> chain(const Dual<T, N>& x, T f, T df) {
-  Dual<T, N> r;
+  Dual<T, N> r{typename Dual<T, N>::Uninitialized{}};
   r.a = f;
   for (int i = 0; i < N; ++i) r.v[i] = df * x.v[i];
   return r;
@@ -77,7 +84,7 @@ inline Dual<T, N> operator+(const Dual<T, N>& x) {
 }
 template <class T, int N>
 inline Dual<T, N> operator-(const Dual<T, N>& x) {
-  Dual<T, N> r;
+  Dual<T, N> r{typename Dual<T, N>::Uninitialized{}};
   r.a = -x.a;
   for (int i = 0; i < N; ++i) r.v[i] = -x.v[i];
   return r;
@@ -92,18 +99,18 @@ inline Dual<T, N> operator-(Dual<T, N> x, const Dual<T, N>& y) {
 }
 template <class T, int N>
 inline Dual<T, N> operator*(const Dual<T, N>& x, const Dual<T, N>& y) {
-  Dual<T, N> r;
+  Dual<T, N> r{typename Dual<T, N>::Uninitialized{}};
   r.a = x.a * y.a;
   for (int i = 0; i < N; ++i) r.v[i] = x.a * y.v[i] + y.a * x.v[i];
   return r;
 }
 template <class T, int N>
 inline Dual<T, N> operator/(const Dual<T, N>& x, const Dual<T, N>& y) {
-  // (x/y)' = (x' − (x/y)·y')/y: one division, as Ceres' jet does.
-  const T inv = T(1) / y.a;
-  Dual<T, N> r;
-  r.a = x.a * inv;
-  for (int i = 0; i < N; ++i) r.v[i] = (x.v[i] - r.a * y.v[i]) * inv;
+  // (x/y)' = (x' − (x/y)·y')/y. The value is the plain quotient, so a functor's residuals are
+  // bit-identical on doubles and on duals (a solver compares costs from both).
+  Dual<T, N> r{typename Dual<T, N>::Uninitialized{}};
+  r.a = x.a / y.a;
+  for (int i = 0; i < N; ++i) r.v[i] = (x.v[i] - r.a * y.v[i]) / y.a;
   return r;
 }
 template <class T, int N>
@@ -138,8 +145,8 @@ inline Dual<T, N> operator/(Dual<T, N> x, std::type_identity_t<T> s) {
 }
 template <class T, int N>
 inline Dual<T, N> operator/(std::type_identity_t<T> s, const Dual<T, N>& x) {
-  const T inv = T(1) / x.a;
-  return detail::chain(x, s * inv, -s * inv * inv);
+  const T q = s / x.a;
+  return detail::chain(x, q, -q / x.a);
 }
 
 // Comparisons, on the value.
@@ -252,7 +259,7 @@ template <class T, int N>
 inline Dual<T, N> atan2(const Dual<T, N>& y, const Dual<T, N>& x) {
   // d atan2(y, x) = (x dy − y dx)/(x² + y²)
   const T inv = T(1) / (x.a * x.a + y.a * y.a);
-  Dual<T, N> r;
+  Dual<T, N> r{typename Dual<T, N>::Uninitialized{}};
   r.a = std::atan2(y.a, x.a);
   for (int i = 0; i < N; ++i) r.v[i] = (x.a * y.v[i] - y.a * x.v[i]) * inv;
   return r;
@@ -260,7 +267,7 @@ inline Dual<T, N> atan2(const Dual<T, N>& y, const Dual<T, N>& x) {
 template <class T, int N>
 inline Dual<T, N> hypot(const Dual<T, N>& x, const Dual<T, N>& y) {
   const T h = std::hypot(x.a, y.a);
-  Dual<T, N> r;
+  Dual<T, N> r{typename Dual<T, N>::Uninitialized{}};
   r.a = h;
   const T inv = h > T(0) ? T(1) / h : T(0);
   for (int i = 0; i < N; ++i) r.v[i] = (x.a * x.v[i] + y.a * y.v[i]) * inv;
@@ -284,7 +291,7 @@ inline Dual<T, N> pow(const Dual<T, N>& x, const Dual<T, N>& y) {
   const T f = std::pow(x.a, y.a);
   const T dx = x.a == T(0) ? (y.a == T(1) ? T(1) : T(0)) : y.a * std::pow(x.a, y.a - T(1));
   const T dy = x.a > T(0) ? f * std::log(x.a) : T(0);
-  Dual<T, N> r;
+  Dual<T, N> r{typename Dual<T, N>::Uninitialized{}};
   r.a = f;
   for (int i = 0; i < N; ++i) r.v[i] = dx * x.v[i] + dy * y.v[i];
   return r;

@@ -63,6 +63,10 @@ struct StepReport {
   std::optional<double> step_length;
   /// Damping λ (Levenberg-Marquardt, Hessian-free, K-FAC).
   std::optional<double> damping;
+  /// The last trial's reduction of f predicted by the method's quadratic model, and the gain
+  /// ratio ρ = actual/predicted reduction (Ceres' relative_decrease), for methods with a model.
+  std::optional<double> predicted_reduction;
+  std::optional<double> gain_ratio;
   /// Iterations of an inner solver (CG, line search).
   std::optional<int> inner_iterations;
   /// Proposals tried before the step returned (1 for methods that never retry).

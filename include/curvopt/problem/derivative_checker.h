@@ -1,6 +1,6 @@
 #pragma once
-/// Checks an Objective's analytic derivatives against central finite differences, as Ceres'
-/// GradientChecker does: for a user's own model, or as a debugging switch of a solver.
+/// Checks a Problem's derivatives against central finite differences, as Ceres' GradientChecker
+/// does: for a user's own model or residual functions, or as a debugging switch of a solver.
 
 #include <cstdint>
 #include <optional>
@@ -24,6 +24,10 @@ struct DerivativeCheckOptions {
   double tolerance = 0.0;
   /// Seed of the random directions.
   std::uint64_t seed = 0;
+  /// Check the Jacobian (or J v) against differences of the residuals where the problem has
+  /// those oracles. Turn off for residuals that are not what J differentiates (robust-loss
+  /// blocks, whose corrected residuals only reproduce the cost's gradient). Default on.
+  bool check_jacobian = true;
 
   /// The first invalid field as "DerivativeCheckOptions::field = value: must be ...".
   std::optional<std::string> validate() const;
@@ -31,9 +35,11 @@ struct DerivativeCheckOptions {
 
 struct DerivativeCheckReport {
   double gradient_error = 0.0;  ///< gradient vs differences of the value
-  double hessian_error = 0.0;   ///< Hessian-vector products vs differences of the gradient
-  /// J v vs differences of the residuals; only for losses whose residuals are exact (squared
-  /// error), where the Jacobian is the derivative of the residual vector.
+  /// Hessian-vector products vs differences of the gradient (0 when the problem has none)
+  double hessian_error = 0.0;
+  /// J (column by column, with the explicit Jacobian) or J v vs differences of the residuals;
+  /// only where the residuals are exact (squared error, a LeastSquaresProblem without robust
+  /// losses), so that J is the derivative of the residual vector.
   std::optional<double> jacobian_error;
   double tolerance = 0.0;
   bool passed = false;
@@ -48,10 +54,24 @@ DerivativeCheckReport check_derivatives(Objective<Scalar>& objective,
                                         std::type_identity_t<ConstVectorRef<Scalar>> params,
                                         const DerivativeCheckOptions& options = {});
 
+/// The same for any Problem: the gradient always, Hessian-vector products where the problem
+/// lists them, and the Jacobian where it lists the jacobian or jvp oracle and
+/// options.check_jacobian holds (its residuals are then taken to be exact).
+template <class Scalar>
+DerivativeCheckReport check_derivatives(Problem<Scalar>& problem,
+                                        std::type_identity_t<ConstVectorRef<Scalar>> params,
+                                        const DerivativeCheckOptions& options = {});
+
 extern template DerivativeCheckReport check_derivatives<float>(Objective<float>&,
                                                                ConstVectorRef<float>,
                                                                const DerivativeCheckOptions&);
 extern template DerivativeCheckReport check_derivatives<double>(Objective<double>&,
+                                                                ConstVectorRef<double>,
+                                                                const DerivativeCheckOptions&);
+extern template DerivativeCheckReport check_derivatives<float>(Problem<float>&,
+                                                               ConstVectorRef<float>,
+                                                               const DerivativeCheckOptions&);
+extern template DerivativeCheckReport check_derivatives<double>(Problem<double>&,
                                                                 ConstVectorRef<double>,
                                                                 const DerivativeCheckOptions&);
 

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "curvopt/core/errors.h"
 #include "curvopt/problem/problem.h"
 #include "curvopt/problem/residual_block.h"
 #include "curvopt/problem/robust_loss.h"
@@ -31,13 +33,18 @@ class LeastSquaresProblem final : public Problem<double> {
   explicit LeastSquaresProblem(Index num_parameters);
 
   /// A block of `num_residuals` residuals whose Jacobian comes from dual numbers (exact).
-  /// Returns the block's index. Throws ConfigError when num_residuals < 1.
-  template <ResidualFunctor Functor>
+  /// Returns the block's index. Throws ConfigError when num_residuals < 1. With the parameter
+  /// count as a template argument (`add_residual_block<3>(...)`, as Ceres' AutoDiffCostFunction
+  /// takes it) the functor runs once on duals of exactly that width; it must equal n.
+  template <int kParameters = kDynamicSize, ResidualFunctor Functor>
   Index add_residual_block(Functor functor, Index num_residuals,
                            std::shared_ptr<const RobustLoss> loss = nullptr) {
-    return add_block(
-        std::make_unique<AutoDiffResidualBlock<Functor>>(std::move(functor), num_residuals),
-        std::move(loss));
+    if (kParameters != kDynamicSize && kParameters != n_)
+      throw ConfigError("LeastSquaresProblem::add_residual_block<" + std::to_string(kParameters) +
+                        ">: the problem has " + std::to_string(n_) + " parameters");
+    return add_block(std::make_unique<AutoDiffResidualBlock<Functor, kParameters>>(
+                         std::move(functor), num_residuals),
+                     std::move(loss));
   }
   /// A block of a functor on doubles, differentiated numerically.
   template <class Functor>

@@ -62,9 +62,11 @@ bool parse_enum(std::string_view text, NumericDifference& out);
 std::string enum_choices(NumericDifference);
 
 /// A block whose Jacobian comes from dual numbers: the functor runs once per chunk of C
-/// parameter columns with Dual<double, C> (C = n for n ≤ 16 rounded up to 2, 4, 8 or 16;
-/// chunks of 16 beyond). Buffers are sized once; evaluation does not allocate afterwards.
-template <ResidualFunctor Functor>
+/// parameter columns with Dual<double, C>. With kParameters = n given at compile time (as Ceres'
+/// AutoDiffCostFunction takes it) C = n for n ≤ 32: one pass, no unused lanes. Otherwise C is
+/// chosen at run time, the smallest of 2, 4, 8, 12 and 16 that holds n, and chunks of 16 beyond.
+/// Buffers are sized once; evaluation does not allocate afterwards.
+template <ResidualFunctor Functor, int kParameters = kDynamicSize>
 class AutoDiffResidualBlock final : public ResidualBlock {
  public:
   AutoDiffResidualBlock(Functor functor, Index num_residuals)
@@ -74,9 +76,13 @@ class AutoDiffResidualBlock final : public ResidualBlock {
 
   bool evaluate(const double* x, Index n, double* r, const JacobianView& J) const override {
     if (J.data == nullptr) return functor_(x, r);
+    if constexpr (kParameters > 0 && kParameters <= 32) {
+      if (n == kParameters) return evaluate_chunks<kParameters>(x, n, r, J);
+    }
     if (n <= 2) return evaluate_chunks<2>(x, n, r, J);
     if (n <= 4) return evaluate_chunks<4>(x, n, r, J);
     if (n <= 8) return evaluate_chunks<8>(x, n, r, J);
+    if (n <= 12) return evaluate_chunks<12>(x, n, r, J);
     return evaluate_chunks<16>(x, n, r, J);
   }
 
@@ -84,8 +90,8 @@ class AutoDiffResidualBlock final : public ResidualBlock {
   template <int C>
   bool evaluate_chunks(const double* x, Index n, double* r, const JacobianView& J) const {
     using D = Dual<double, C>;
-    std::vector<D>& xd = buffers<C>().first;
-    std::vector<D>& rd = buffers<C>().second;
+    std::vector<D>& xd = buffers<C>().x;
+    std::vector<D>& rd = buffers<C>().r;
     xd.resize(static_cast<std::size_t>(n));
     rd.resize(static_cast<std::size_t>(m_));
     for (Index start = 0; start < n; start += C) {
@@ -101,19 +107,35 @@ class AutoDiffResidualBlock final : public ResidualBlock {
   }
 
   template <int C>
-  std::pair<std::vector<Dual<double, C>>, std::vector<Dual<double, C>>>& buffers() const {
-    if constexpr (C == 2) return buffers2_;
-    if constexpr (C == 4) return buffers4_;
-    if constexpr (C == 8) return buffers8_;
-    if constexpr (C == 16) return buffers16_;
+  struct Buffers {
+    std::vector<Dual<double, C>> x, r;
+  };
+  static constexpr int kExact = kParameters > 0 && kParameters <= 32 ? kParameters : 1;
+
+  template <int C>
+  Buffers<C>& buffers() const {
+    if constexpr (C == 2)
+      return b2_;
+    else if constexpr (C == 4)
+      return b4_;
+    else if constexpr (C == 8)
+      return b8_;
+    else if constexpr (C == 12)
+      return b12_;
+    else if constexpr (C == 16)
+      return b16_;
+    else
+      return exact_;
   }
 
   Functor functor_;
   Index m_;
-  mutable std::pair<std::vector<Dual<double, 2>>, std::vector<Dual<double, 2>>> buffers2_;
-  mutable std::pair<std::vector<Dual<double, 4>>, std::vector<Dual<double, 4>>> buffers4_;
-  mutable std::pair<std::vector<Dual<double, 8>>, std::vector<Dual<double, 8>>> buffers8_;
-  mutable std::pair<std::vector<Dual<double, 16>>, std::vector<Dual<double, 16>>> buffers16_;
+  mutable Buffers<2> b2_;
+  mutable Buffers<4> b4_;
+  mutable Buffers<8> b8_;
+  mutable Buffers<12> b12_;
+  mutable Buffers<16> b16_;
+  mutable Buffers<kExact> exact_;  // the compile-time width when it is none of the above
 };
 
 namespace detail {

@@ -18,6 +18,7 @@ namespace curvopt {
 enum class SolverMethod {
   kLevenbergMarquardt,  ///< Levenberg-Marquardt with Marquardt's diagonal and Nielsen's rule
   kGaussNewton,         ///< undamped Gauss-Newton steps (λ held at a tiny value)
+  kDogleg,  ///< Powell's dogleg in a trust region: one factorization per point (Powell 1970)
 };
 std::string_view to_string(SolverMethod method);
 bool parse_enum(std::string_view text, SolverMethod& out);
@@ -48,6 +49,8 @@ struct IterationSummary {
   double step_norm = 0;  ///< ‖Δx‖₂ of the accepted step in the parameters' own units
   /// μ = 1/λ of Levenberg-Marquardt, a trust-region radius in the scaled variables.
   double trust_region_radius = 0;
+  /// ρ = actual / predicted reduction of the cost for this step (Ceres' relative_decrease).
+  double relative_decrease = 0;
   double iteration_seconds = 0;
   double cumulative_seconds = 0;
 };
@@ -61,8 +64,11 @@ struct SolverOptions {
   /// Osborne's problems of Moré, Garbow & Hillstrom (1981) early from their standard starts.
   int max_iterations = 200;
   double max_seconds = std::numeric_limits<double>::infinity();
-  /// Converged when an accepted step changes the cost by ≤ function_tolerance·cost. Default
-  /// 1e-10; Ceres uses 1e-6, which ends slow (linearly converging) fits well before the minimum.
+  /// Converged when an accepted step changes the cost by ≤ function_tolerance·cost, or when a
+  /// step's actual and predicted reductions are both below it (MINPACK's ftol test: the model
+  /// itself sees nothing left to gain). Default 1e-10; Ceres uses 1e-6, which ends slow
+  /// (linearly converging) fits well before the minimum. Independently, a cost that falls to
+  /// ε²·(initial cost), the rounding level of the starting residuals, ends the solve.
   double function_tolerance = 1e-10;
   /// Converged when maxⱼ |pⱼ|/(‖Jⱼ‖·‖r‖) ≤ gradient_tolerance, p = x − Π(x − ∇f) the projected
   /// gradient: the cosine between the residuals and each Jacobian column, MINPACK's test (Moré
