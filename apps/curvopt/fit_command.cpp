@@ -17,15 +17,15 @@
 #include "fit_table.h"
 
 namespace curvopt::cli {
-namespace {
 
+namespace {
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
 }
+}  // namespace
 
-/// The solver options of the flags: method, iterations, the bounds of named parameters.
 SolverOptions solver_options(const FitConfig& config, const std::vector<std::string>& parameters) {
   SolverOptions options;
   if (!parse_enum(config.method, options.method))
@@ -51,9 +51,8 @@ SolverOptions solver_options(const FitConfig& config, const std::vector<std::str
   return options;
 }
 
-/// Starting values: 1 unless --start names the parameter (SciPy's curve_fit default p0 = 1).
 Vector<double> starting_point(const FitConfig& config, const std::vector<std::string>& parameters,
-                              const std::map<std::string, double>& defaults = {}) {
+                              const std::map<std::string, double>& defaults) {
   Vector<double> x = Vector<double>::Ones(static_cast<Index>(parameters.size()));
   for (std::size_t j = 0; j < parameters.size(); ++j) {
     const auto d = defaults.find(parameters[j]);
@@ -68,6 +67,8 @@ Vector<double> starting_point(const FitConfig& config, const std::vector<std::st
   }
   return x;
 }
+
+namespace {
 
 std::shared_ptr<const RobustLoss> robust_loss(const std::string& text) {
   const auto colon = text.find(':');
@@ -142,7 +143,7 @@ FitReport fit_expression(const FitConfig& config) {
     report.inputs.push_back(in);
     report.observed.push_back(table.columns[target][i]);
   }
-  report.x = starting_point(config, parameters);
+  report.x = starting_point(config, parameters, {});
   const SolverOptions options = solver_options(config, parameters);
   report.summary = solve(*problem, report.x, options);
   for (const ExpressionRowResidual& row : rows) report.fitted.push_back(row.model(report.x.data()));

@@ -74,21 +74,7 @@ FitReport fit_ode(const FitConfig& config) {
   std::map<std::string, double> defaults;
   for (Index s = 0; s < n && !config.fix_initial; ++s)
     defaults[system.states[static_cast<std::size_t>(s)] + "(t0)"] = y0[s];
-  report.x = Vector<double>::Ones(static_cast<Index>(report.parameters.size()));
-  {
-    // Starting values of θ from --start (1 otherwise); of the initial states, y0.
-    std::vector<std::pair<std::string, double>> start = parse_assignments(config.start, "--start");
-    for (std::size_t j = 0; j < report.parameters.size(); ++j) {
-      const auto d = defaults.find(report.parameters[j]);
-      if (d != defaults.end()) report.x[static_cast<Index>(j)] = d->second;
-    }
-    for (const auto& [name, value] : start) {
-      const auto it = std::find(report.parameters.begin(), report.parameters.end(), name);
-      if (it == report.parameters.end())
-        throw ValueError("--start: unknown parameter '" + name + "'");
-      report.x[it - report.parameters.begin()] = value;
-    }
-  }
+  report.x = starting_point(config, report.parameters, defaults);
   OdeFitOptions options;
   options.estimate_initial_state = !config.fix_initial;
   auto problem = std::make_unique<LeastSquaresProblem>(report.x.size());
@@ -96,24 +82,7 @@ FitReport fit_ode(const FitConfig& config) {
       std::make_unique<OdeTrajectoryBlock<OdeExpressionSystem>>(system, n, p, y0, data, options),
       nullptr);
 
-  SolverOptions solver;
-  if (!parse_enum(config.method, solver.method))
-    throw ConfigError("--method '" + config.method + "': must be one of " +
-                      enum_choices(SolverMethod{}));
-  solver.max_iterations = config.max_iterations;
-  solver.progress_to_stdout = config.verbose;
-  if (!config.bounds.empty()) {
-    const Index m = report.x.size();
-    solver.lower_bounds = Vector<double>::Constant(m, -std::numeric_limits<double>::infinity());
-    solver.upper_bounds = Vector<double>::Constant(m, std::numeric_limits<double>::infinity());
-    for (const FitBound& b : parse_bounds(config.bounds)) {
-      const auto it = std::find(report.parameters.begin(), report.parameters.end(), b.name);
-      if (it == report.parameters.end())
-        throw ValueError("--bounds: unknown parameter '" + b.name + "'");
-      solver.lower_bounds[it - report.parameters.begin()] = b.lower;
-      solver.upper_bounds[it - report.parameters.begin()] = b.upper;
-    }
-  }
+  const SolverOptions solver = solver_options(config, report.parameters);
   report.summary = solve(*problem, report.x, solver);
 
   // The fitted trajectories at the observation times.

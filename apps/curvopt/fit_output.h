@@ -1,6 +1,7 @@
 #pragma once
 // What `curvopt fit` found, printed as a table and written as a run directory.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,5 +38,12 @@ void write_fit_directory(const FitReport& report, const FitConfig& config);
 
 /// ODE mode (fit_ode.cpp).
 FitReport fit_ode(const FitConfig& config);
+
+/// The solver options of the flags: --method, --max-iterations, --verbose and the --bounds of
+/// the named parameters (fit_command.cpp).
+SolverOptions solver_options(const FitConfig& config, const std::vector<std::string>& parameters);
+/// Starting values: `defaults` where given, else 1 (SciPy's curve_fit p0), then --start.
+Vector<double> starting_point(const FitConfig& config, const std::vector<std::string>& parameters,
+                              const std::map<std::string, double>& defaults);
 
 }  // namespace curvopt::cli

@@ -37,7 +37,7 @@ struct Outcome {
   double seconds = 0;  // per solve
 };
 
-std::string seconds_text(double s) {
+std::string seconds_text(double s) {  // also used for costs: 4 significant digits
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.4g", s);
   return buffer;
@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
     solved_curvopt += ours.solved;
     const auto row = [&](const char* solver, const Outcome& o) {
       csv += name + "," + std::to_string(n) + "," + std::to_string(m) + "," + solver + "," +
-             std::to_string(o.f) + "," + std::to_string(o.iterations) + "," + o.termination + "," +
+             seconds_text(o.f) + "," + std::to_string(o.iterations) + "," + o.termination + "," +
              (o.solved ? "1" : "0") + "," + seconds_text(o.seconds) + "\n";
     };
     row("curvopt", ours);

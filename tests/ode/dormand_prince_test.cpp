@@ -8,6 +8,7 @@
 #include <string>
 
 #include "curvopt/core/errors.h"
+#include "testing/curve_models.h"
 
 namespace curvopt {
 namespace {
@@ -31,15 +32,7 @@ struct Oscillator {
   }
 };
 
-// dx = a x − b x y; dy = −c y + d x y.
-struct LotkaVolterra {
-  template <class T>
-  bool operator()(double, const T* y, const T* p, T* dydt) const {
-    dydt[0] = p[0] * y[0] - p[1] * y[0] * y[1];
-    dydt[1] = -p[2] * y[1] + p[3] * y[0] * y[1];
-    return true;
-  }
-};
+using testing::LotkaVolterra;  // dx = a x − b x y; dy = −c y + d x y
 
 // n independent yᵢ' = −kᵢ yᵢ + bᵢ with θ = [k₀…k_{n−1}, b₀…b_{n−1}]: n + 2n columns of S, more
 // than one chunk of 16 for n = 6.

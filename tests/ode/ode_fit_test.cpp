@@ -12,19 +12,12 @@
 #include "curvopt/solve/covariance.h"
 #include "curvopt/solve/solver.h"
 #include "testing/allocation_counter.h"
+#include "testing/curve_models.h"
 
 namespace curvopt {
 namespace {
 
-// dx = a x − b x y; dy = −c y + d x y, θ = (a, b, c, d).
-struct LotkaVolterra {
-  template <class T>
-  bool operator()(double, const T* y, const T* p, T* dydt) const {
-    dydt[0] = p[0] * y[0] - p[1] * y[0] * y[1];
-    dydt[1] = -p[2] * y[1] + p[3] * y[0] * y[1];
-    return true;
-  }
-};
+using testing::LotkaVolterra;  // dx = a x − b x y; dy = −c y + d x y
 
 const Vector<double> kTheta = (Vector<double>(4) << 1.1, 0.4, 0.4, 0.1).finished();
 const Vector<double> kY0 = (Vector<double>(2) << 10, 5).finished();

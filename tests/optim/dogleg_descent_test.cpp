@@ -6,6 +6,7 @@
 
 #include "curvopt/problem/least_squares_problem.h"
 #include "curvopt/solve/solver.h"
+#include "testing/curve_models.h"
 
 namespace curvopt {
 namespace {
@@ -81,17 +82,7 @@ TEST_F(DoglegDescentTest, MiddleRadiusLandsOnTheDoglegAtTheBoundary) {
 }
 
 TEST(DoglegSolve, SolvesTheExponentialFit) {
-  LeastSquaresProblem problem(3);
-  for (int i = 0; i < 12; ++i) {
-    const double t = 0.5 * i, y = 5 * std::exp(-0.7 * t) + 1;
-    problem.add_residual_block(
-        [t, y](const auto* p, auto* r) {
-          using std::exp;
-          r[0] = y - (p[0] * exp(-p[1] * t) + p[2]);
-          return true;
-        },
-        1);
-  }
+  LeastSquaresProblem problem = testing::exact_decay();
   Vector<double> x = (Vector<double>(3) << 1.0, 0.1, 0.0).finished();
   SolverOptions options;
   options.method = SolverMethod::kDogleg;

@@ -7,20 +7,12 @@
 
 #include "curvopt/core/errors.h"
 #include "curvopt/problem/derivative_checker.h"
+#include "testing/curve_models.h"
 
 namespace curvopt {
 namespace {
 
-// y = a·exp(−b·t) + c at one data point, the classic decay model.
-struct Decay {
-  double t, y;
-  template <class T>
-  bool operator()(const T* p, T* r) const {
-    using std::exp;
-    r[0] = y - (p[0] * exp(-p[1] * t) + p[2]);
-    return true;
-  }
-};
+using testing::Decay;
 
 bool decay_analytic(double t, double y, const double* p, double* r, double* J) {
   const double e = std::exp(-p[1] * t);

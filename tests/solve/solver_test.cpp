@@ -9,29 +9,13 @@
 
 #include "curvopt/core/errors.h"
 #include "curvopt/problem/least_squares_problem.h"
+#include "testing/curve_models.h"
 
 namespace curvopt {
 namespace {
 
-struct Decay {
-  double t, y;
-  template <class T>
-  bool operator()(const T* p, T* r) const {
-    using std::exp;
-    r[0] = y - (p[0] * exp(-p[1] * t) + p[2]);
-    return true;
-  }
-};
-
-// Data from a = 5, b = 0.7, c = 1 exactly: the minimum is known and has zero cost.
-LeastSquaresProblem exact_decay() {
-  LeastSquaresProblem problem(3);
-  for (int i = 0; i < 12; ++i) {
-    const double t = 0.5 * i;
-    problem.add_residual_block(Decay{t, 5 * std::exp(-0.7 * t) + 1}, 1);
-  }
-  return problem;
-}
+using testing::Decay;
+using testing::exact_decay;
 
 TEST(Solver, FitsAnExactModelAndEndsOnATolerance) {
   auto problem = exact_decay();
