@@ -184,7 +184,8 @@ int main(int argc, char** argv) {
     }
   }
   std::string csv = "problem,n,m,solver,f,iterations,termination,solved,seconds\n";
-  int solved_curvopt = 0, solved_ceres = 0, total = 0;
+  int solved_curvopt = 0, total = 0;
+  [[maybe_unused]] int solved_ceres = 0;
   std::vector<double> ratios, both_ratios;  // all problems; those both libraries solve
   std::printf("%-30s %3s %3s | %-13s %4s %5s %9s | %-13s %4s %5s %9s | %6s\n", "problem", "n", "m",
               "curvopt f", "it", "ok", "us/solve", "ceres f", "it", "ok", "us/solve", "ratio");

@@ -176,6 +176,44 @@ int main(int argc, char** argv) {
     if (std::getenv("NODE_TRACE")) std::printf("%s", summary.full_report().c_str());
     curves.push_back(lm);
   }
+  {
+    // LM on a growing horizon, a continuation the neural-ODE literature uses against exactly
+    // this trap (a poor stationary point of the whole trajectory): the first third of the data,
+    // then two thirds, then all of it, each stage from the last one's solution. The curve is the
+    // full-horizon cost; measuring it is not counted as training time.
+    Curve lm{"lm growing horizon", {}, {}};
+    Vector<double> x = start;
+    double excluded = 0;
+    const auto t0 = Clock::now();
+    for (int stage = 1; stage <= 3; ++stage) {
+      const Index k = stage == 3 ? data.times.size() : 1 + 10 * stage;
+      curvopt::OdeObservations part = data;
+      part.times = data.times.head(k);
+      part.values = data.values.leftCols(k);
+      curvopt::LeastSquaresProblem partial(kParameters);
+      partial.add_block(std::make_unique<curvopt::OdeTrajectoryBlock<NeuralRhs>>(
+          NeuralRhs{}, 2, kParameters, y0, part, fit));
+      curvopt::SolverOptions options = lm_options;
+      // A third of the time for each of the first two stages, the rest for the last.
+      const double used = seconds_since(t0) - excluded;
+      options.max_seconds = stage < 3 ? budget / 3 : budget - used;
+      if (options.max_seconds <= 0) break;
+      options.max_iterations = 100000;
+      options.callbacks.push_back(
+          [&](const curvopt::IterationSummary& it, curvopt::ConstVectorRef<double> current) {
+            const auto m0 = Clock::now();
+            const double full = stage == 3 ? it.cost : problem.value(current);
+            excluded += seconds_since(m0);
+            lm.seconds.push_back(seconds_since(t0) - excluded);
+            lm.cost.push_back(full);
+            return curvopt::CallbackDecision::kContinue;
+          });
+      const curvopt::Summary summary = curvopt::solve(partial, x, options);
+      std::printf("lm, horizon %d/3: %s\n", stage, summary.brief_report().c_str());
+    }
+    curves.push_back(lm);
+  }
+  const std::size_t num_lm = curves.size();
   for (const char* spec : {"adam lr=0.003", "adam lr=0.01", "adam lr=0.03"}) {
     Curve adam{spec, {}, {}};
     Vector<double> x = start;
@@ -195,22 +233,27 @@ int main(int argc, char** argv) {
 
   // Time to the best loss the best Adam reached; the ratio Adam ÷ LM, as measured and with
   // Adam's steps charged at an adjoint gradient's estimated cost (3 plain integrations).
-  std::size_t best = 1;
-  for (std::size_t k = 2; k < curves.size(); ++k)
+  std::size_t best = num_lm;
+  for (std::size_t k = num_lm + 1; k < curves.size(); ++k)
     if (curves[k].cost.back() < curves[best].cost.back()) best = k;
   const double target = curves[best].cost.back();
-  const double t_lm = curves[0].time_to(target);
+  std::size_t lm_best = 0;
+  for (std::size_t k = 1; k < num_lm; ++k)
+    if (!(curves[k].time_to(target) >= curves[lm_best].time_to(target))) lm_best = k;
+  const double t_lm = curves[lm_best].time_to(target);
   const double t_adam = curves[best].time_to(target);
   const double adjoint_factor = 3 * plain / with_sensitivities;
   std::printf("\none integration: %.3g ms plain, %.3g ms with sensitivities (%zu columns)\n",
               1e3 * plain, 1e3 * with_sensitivities, static_cast<std::size_t>(kParameters + 2));
-  std::printf("target = best Adam cost %.6g (%s): lm reaches it after %.3g s, adam after %.3g s\n",
-              target, curves[best].name.c_str(), t_lm, t_adam);
+  std::printf("target = best Adam cost %.6g (%s): %s reaches it after %.3g s, adam after %.3g s\n",
+              target, curves[best].name.c_str(), curves[lm_best].name.c_str(), t_lm, t_adam);
   std::printf(
       "ratio adam/lm: %.1fx measured; %.1fx with Adam's gradient at 3 plain "
       "integrations (adjoint estimate)\n",
       t_adam / t_lm, t_adam * adjoint_factor / t_lm);
-  std::printf("lm final cost %.6g after %.3g s\n", curves[0].cost.back(), curves[0].seconds.back());
+  for (std::size_t k = 0; k < num_lm; ++k)
+    std::printf("%s: final cost %.6g after %.3g s\n", curves[k].name.c_str(), curves[k].cost.back(),
+                curves[k].seconds.back());
   if (!out.empty()) {
     std::ofstream csv(out + "/trajectories.csv");
     csv << "method,seconds,cost\n";

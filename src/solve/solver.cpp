@@ -317,6 +317,9 @@ Summary solve(Problem<double>& problem, VectorRef<double> x, const SolverOptions
     throw ShapeError("solve: x has " + std::to_string(x.size()) + " entries, the problem " +
                      std::to_string(n));
   if (auto error = options.validate(n)) throw ConfigError(*error);
+  // A Gauss-Newton solver needs the Jacobian (or JᵀJ from the problem): say so before starting.
+  if (!problem.oracles().contains(Oracle::kGaussNewtonMatrix))
+    problem.require(Oracle::kJacobian, "solve");
   for (Index j = 0; j < n; ++j)
     if (!std::isfinite(x[j]))
       throw ValueError("solve: x[" + std::to_string(j) + "] = " + format_option_value(x[j]) +

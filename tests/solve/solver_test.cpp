@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "curvopt/core/errors.h"
+#include "curvopt/problem/function_problem.h"
 #include "curvopt/problem/least_squares_problem.h"
 #include "testing/curve_models.h"
 
@@ -65,6 +66,20 @@ TEST(Solver, LinearLeastSquaresTakesOneGaussNewtonStep) {
       EXPECT_LE(summary.num_successful_steps, 2) << summary.full_report();
     }
   }
+}
+
+TEST(Solver, GeodesicAccelerationWorksFromTheExplicitJacobian) {
+  // The second directional derivative comes from jvp at a shifted point, which the
+  // LeastSquaresProblem forms from its explicit Jacobian: no separate jvp code is needed.
+  auto problem = exact_decay();
+  Vector<double> x = (Vector<double>(3) << 1.0, 0.1, 0.0).finished();
+  SolverOptions options;
+  options.geodesic_acceleration = true;
+  const Summary summary = solve(problem, x, options);
+  EXPECT_EQ(summary.termination, TerminationType::kConvergence) << summary.full_report();
+  EXPECT_NEAR(x[0], 5, 1e-8);
+  EXPECT_NEAR(x[1], 0.7, 1e-8);
+  EXPECT_NEAR(x[2], 1, 1e-8);
 }
 
 TEST(Solver, BadlyScaledProblemIsSolvedWithDefaults) {
@@ -219,6 +234,20 @@ TEST(Solver, InvalidOptionsNameTheField) {
   EXPECT_THROW(solve(problem, wrong, {}), ShapeError);
   x[1] = std::nan("");
   EXPECT_THROW(solve(problem, x, {}), ValueError);
+  // A problem without a Jacobian is refused with the oracle named.
+  FunctionProblem<double> no_jacobian(
+      1, [](ConstVectorRef<double> p) { return p[0] * p[0]; },
+      [](ConstVectorRef<double> p, VectorRef<double> g) {
+        g[0] = 2 * p[0];
+        return p[0] * p[0];
+      });
+  Vector<double> y = Vector<double>::Ones(1);
+  try {
+    solve(no_jacobian, y);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("jacobian"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -135,9 +135,10 @@ struct Summary {
 
 /// Minimizes problem's ½Σρ(‖r_b‖²) from x (overwritten with the solution). The problem needs the
 /// value, gradient and jacobian oracles (a LeastSquaresProblem has them). x must be finite and
-/// inside the bounds; it is projected onto them first. Throws ConfigError on invalid options and
-/// ShapeError when x or the bounds do not have n entries; numerical trouble is reported in the
-/// Summary, never thrown, and x then holds the last good iterate.
+/// inside the bounds; it is projected onto them first. Throws ConfigError on invalid options,
+/// ShapeError when x or the bounds do not have n entries, ValueError for a non-finite x and
+/// Error naming the oracle for a problem without a Jacobian; numerical trouble is reported in
+/// the Summary, never thrown, and x then holds the last good iterate.
 Summary solve(Problem<double>& problem, VectorRef<double> x, const SolverOptions& options = {});
 
 }  // namespace curvopt
