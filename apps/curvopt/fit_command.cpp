@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "curvopt/core/errors.h"
+#include "curvopt/core/number_text.h"
 #include "curvopt/fit/expression_model.h"
 #include "curvopt/solve/covariance.h"
 #include "curvopt/solve/solver.h"
@@ -75,8 +76,9 @@ std::shared_ptr<const RobustLoss> robust_loss(const std::string& text) {
   const std::string name = text.substr(0, colon);
   double scale = 1;
   if (colon != std::string::npos) {
-    const auto parsed = parse_assignments("s=" + text.substr(colon + 1), "--loss");
-    scale = parsed.front().second;
+    const std::string scale_text = text.substr(colon + 1);
+    if (const auto error = parse_number_text(scale_text, scale))
+      throw ValueError("--loss " + name + ": scale '" + scale_text + "': " + *error);
   }
   return make_robust_loss(name, scale);
 }
@@ -86,20 +88,22 @@ FitReport fit_expression(const FitConfig& config) {
   std::vector<std::string> symbols;
   const auto expression =
       std::make_shared<Expression>(Expression::parse_collecting(config.model, symbols));
-  // Read the header first to tell data from parameters; then parse the columns needed.
-  const FitTable header = read_fit_table(config.data, {});
-  std::vector<std::string> parameters, data_columns{config.target};
-  if (!config.sigma.empty()) data_columns.push_back(config.sigma);
-  for (const std::string& s : symbols) {
+  // One pass over the file: every symbol that names a column is parsed as data; the others are
+  // the parameters.
+  for (const std::string& s : symbols)
     if (s == config.target)
       throw ValueError("--model uses the target column '" + config.target +
                        "' as an input; choose the target with --target");
-    (header.has(s) ? data_columns : parameters).push_back(s);
-  }
+  std::vector<std::string> wanted = symbols;
+  wanted.push_back(config.target);
+  if (!config.sigma.empty()) wanted.push_back(config.sigma);
+  const FitTable table = read_fit_table(config.data, wanted);
+  std::vector<std::string> parameters;
+  for (const std::string& s : symbols)
+    if (!table.has(s)) parameters.push_back(s);
   if (parameters.empty())
     throw ValueError("--model '" + config.model +
                      "' has no parameters: every symbol names a column of " + config.data);
-  const FitTable table = read_fit_table(config.data, data_columns);
   const std::size_t target = table.index(config.target, "--target");
   const std::size_t sigma = config.sigma.empty() ? 0 : table.index(config.sigma, "--sigma");
 

@@ -99,6 +99,7 @@ refused 1 "uses the target column 'y'" "${decay[@]}" --model "a*y"
 refused 2 "give exactly one of --model EXPRESSION and --ode SYSTEM" "${decay[@]}"
 refused 2 "--method 'newton': must be one of" "${decay[@]}" --model "a*t" --method newton
 refused 2 "robust loss 'hubr'" "${decay[@]}" --model "a*t" --loss hubr:1
+refused 1 "--loss cauchy: scale 'abc': expected a number" "${decay[@]}" --model "a*t" --loss cauchy:abc
 refused 1 "nan.csv: line 3" fit --data "$work/nan.csv" --model "a*t"
 refused 1 "ragged.csv: line 3: 3 cells, the header has 2" fit --data "$work/ragged.csv" --model "a*t"
 refused 1 "text.csv: line 3" fit --data "$work/text.csv" --model "a*t"
