@@ -24,7 +24,8 @@ namespace curvopt {
 /// gradient and J̃ᵀJ̃ the Gauss-Newton matrix of the robust cost; value() is the cost itself.
 ///
 /// A point where a block returns false, or where anything evaluates to NaN/Inf, has value NaN
-/// (a solver rejects it); the derivative oracles then throw ValueError naming the block.
+/// (a solver rejects it) and a NaN gradient (a minimizer leaves θ intact); the Jacobian and
+/// product oracles then throw ValueError naming the block.
 /// The last point's residuals and Jacobian are kept, so value(), gradient(), jacobian() and the
 /// products at one x cost one evaluation of the blocks. Not thread-safe.
 class LeastSquaresProblem final : public Problem<double> {
