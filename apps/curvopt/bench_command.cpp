@@ -248,6 +248,7 @@ RunResult run_one(const BenchExperiment& e, const BenchMethod& m, int seed,
     std::filesystem::remove_all(dir);
     RunConfig config;
     config.task = e.task;
+    config.own = e.own;
     if (m.spec.rfind("libtorch:", 0) != 0) {
       const auto [name, options] = parse_optimizer_spec(m.spec);
       config.optimizer = name;
@@ -261,6 +262,7 @@ RunResult run_one(const BenchExperiment& e, const BenchMethod& m, int seed,
     config.data_dir = data_dir;
     config.out_dir = dir.string();
     config.time_budget_seconds = e.time_budget_seconds;
+    config.validation_fraction = e.validation_fraction;
     config.evaluate_train = e.evaluate_train;
     config.evaluations_per_epoch = e.evaluations_per_epoch;
     config.progress = false;
@@ -367,14 +369,17 @@ void write_experiment(std::ostream& md, const BenchExperiment& e,
                       const std::vector<std::vector<RunResult>>& runs,
                       const std::vector<std::string>& figures) {
   md << "## " << e.title << "\n\n";
-  md << "Task `" << e.task << "`";
+  if (e.own.active())
+    md << "Model `" << e.own.model << "` on `" << e.own.data << "`";
+  else
+    md << "Task `" << e.task << "`";
   if (e.time_budget_seconds > 0)
     md << ", " << number(e.time_budget_seconds) << " s of wall clock per run";
   else
     md << ", " << e.epochs << " epochs";
   if (e.batch_size > 0) md << ", batch " << e.batch_size;
   md << ", " << e.seeds << (e.seeds == 1 ? " seed" : " seeds (mean ± standard deviation)")
-     << ". Published: " << e.published_source << ".\n\n"
+     << (e.published_source.empty() ? "" : ". Published: " + e.published_source) << ".\n\n"
      << e.notes << "\n\n";
   // Header.
   md << "| optimizer | final " << e.metric_label << " |";
@@ -383,11 +388,13 @@ void write_experiment(std::ostream& md, const BenchExperiment& e,
   for (double target : e.targets)
     md << " epochs to " << (percent ? number(target * 100) + " %" : number(target))
        << " | seconds to it |" << (e.report_evaluations ? " f / ∇f / Hv to it |" : "");
-  md << " epochs run | seconds | published |\n|---|---|";
+  // Own-data comparisons have nothing published to stand beside.
+  const bool published = !e.published_source.empty();
+  md << " epochs run | seconds |" << (published ? " published |" : "") << "\n|---|---|";
   for (std::size_t i = 0; i < e.report_epochs.size(); ++i) md << "---|";
   for (std::size_t i = 0; i < e.targets.size(); ++i)
     md << (e.report_evaluations ? "---|---|---|" : "---|---|");
-  md << "---|---|---|\n";
+  md << (published ? "---|---|---|\n" : "---|---|\n");
   for (std::size_t i = 0; i < e.methods.size(); ++i) {
     const auto& rs = runs[i];
     const int n = static_cast<int>(rs.size());
@@ -442,7 +449,10 @@ void write_experiment(std::ostream& md, const BenchExperiment& e,
       }
     }
     md << " " << number(stats_of(epochs_run).mean) << " | " << number(stats_of(seconds).mean)
-       << " | " << (e.methods[i].published.empty() ? "–" : e.methods[i].published) << " |\n";
+       << " |";
+    if (published)
+      md << " " << (e.methods[i].published.empty() ? "–" : e.methods[i].published) << " |";
+    md << "\n";
   }
   md << "\n";
   for (const auto& [ours, peer] : e.peer_pairs) {
@@ -497,7 +507,19 @@ int run_bench(const std::string& suite, const std::filesystem::path& out, int se
     if (experiments.empty())
       throw ConfigError("bench: no experiment of suite '" + suite + "' matches --only " + only);
   }
-  const std::string data = resolve_data_dir(data_dir);
+  const std::string command = "curvopt bench " + suite +
+                              (seeds > 0 ? " --seeds " + std::to_string(seeds) : "") +
+                              (epochs > 0 ? " --epochs " + std::to_string(epochs) : "") +
+                              (threads > 0 ? " --threads " + std::to_string(threads) : "") +
+                              (only.empty() ? "" : " --only " + only);
+  return run_bench_experiments(experiments, out, "suite `" + suite + "`", command,
+                               resolve_data_dir(data_dir), threads, rerun);
+}
+
+int run_bench_experiments(const std::vector<BenchExperiment>& experiments,
+                          const std::filesystem::path& out, const std::string& title,
+                          const std::string& command, const std::string& data, int threads,
+                          bool rerun) {
   std::filesystem::create_directories(out);
   // Held for the whole suite: a second bench on this --out would remove the run directories
   // this one is writing (each run's own lock is taken only after its directory is cleared).
@@ -523,15 +545,11 @@ int run_bench(const std::string& suite, const std::filesystem::path& out, int se
   if (!md) throw Error("bench: cannot write " + (out / "report.md").string());
   const std::string commit =
       command_output("git -C " + quote(CURVOPT_SOURCE_DIR) + " rev-parse --short HEAD 2>/dev/null");
-  md << "# curvopt benchmark report: suite `" << suite << "`\n\n"
+  md << "# curvopt benchmark report: " << title << "\n\n"
      << "- Machine: " << machine_description(threads) << "\n"
      << "- Date: " << utc_now() << "; curvopt " << (commit.empty() ? "(unknown commit)" : commit)
      << "\n"
-     << "- Command: `curvopt bench " << suite
-     << (seeds > 0 ? " --seeds " + std::to_string(seeds) : "")
-     << (epochs > 0 ? " --epochs " + std::to_string(epochs) : "")
-     << (threads > 0 ? " --threads " + std::to_string(threads) : "")
-     << (only.empty() ? "" : " --only " + only) << "`\n"
+     << "- Command: `" << command << "`\n"
      << "- Wall clock of this invocation: " << number(minutes)
      << " minutes (runs reused from an earlier invocation are not counted)\n"
      << "- LibTorch peers: "

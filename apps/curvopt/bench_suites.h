@@ -4,9 +4,12 @@
 // numbers they are compared against (docs/references.md).
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "run_config.h"
 
 namespace curvopt::cli {
 
@@ -24,9 +27,11 @@ struct BenchExperiment {
   std::string id;     // file-name safe, "mnist-cnn"
   std::string title;  // "MNIST CNN, 2,202 parameters (Pooladzandi & Zhou 2022)"
   std::string task;
+  OwnDataConfig own;               // active(): the user's own data and network instead of a task
   std::int64_t epochs = -1;        // -1: the task's default
   std::int64_t batch_size = -1;    // -1: the task's default
   double time_budget_seconds = 0;  // > 0: equal wall-clock budget per run
+  double validation_fraction = 0;  // > 0: held out of the training set for validation
   int seeds = 1;
   bool evaluate_train = false;
   /// > 1: the runs evaluate this often per epoch and the times to the targets are read from
@@ -61,6 +66,13 @@ struct BenchExperiment {
 /// an unknown suite.
 std::vector<BenchExperiment> bench_suite(const std::string& name, int seeds_override,
                                          std::int64_t epochs_override, bool with_peers);
+
+/// Runs every (experiment × method × seed) into `out` (finished runs reused unless `rerun`) and
+/// writes report.md, headed by `title` and the `command` that repeats it, with plots/.
+int run_bench_experiments(const std::vector<BenchExperiment>& experiments,
+                          const std::filesystem::path& out, const std::string& title,
+                          const std::string& command, const std::string& data_dir, int threads,
+                          bool rerun);
 
 /// The names of the suites, for help and error messages.
 std::vector<std::string> bench_suite_names();

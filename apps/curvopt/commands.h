@@ -25,6 +25,36 @@ struct PredictConfig {
 };
 /// Evaluates a saved model on a task's data; prints the loss and accuracy or RMSE.
 int run_predict(PredictConfig config);
+
+/// A model trained on the user's own data, and a data file to read the way its schema says.
+struct ModelDataConfig {
+  std::string model_file;
+  std::string data;         ///< CSV, .npy or idx features (CSV with the target columns to evaluate)
+  std::string target_file;  ///< .npy / idx: the targets, to evaluate
+  std::string output;       ///< predict: CSV of predictions ("" or "-": standard output)
+  bool json = false;        ///< evaluate: one JSON object with full-precision numbers
+  int threads = 0;
+};
+/// `curvopt evaluate`: the model's loss and accuracy or RMSE on the file.
+int run_evaluate(const ModelDataConfig& config);
+/// `curvopt predict --data FILE`: one CSV row per example (outputs, or class and probabilities).
+int run_predict_own(const ModelDataConfig& config);
+/// `curvopt compare`: the user's problem with several optimizers and seeds.
+struct CompareConfig {
+  OwnDataConfig own;
+  std::string optimizers;  ///< registry specs separated by ';'
+  int seeds = 3;
+  std::int64_t epochs = -1;      ///< -1: the own-data default
+  std::int64_t batch_size = -1;  ///< -1: the own-data default
+  double validation_fraction = 0;
+  double time_budget_seconds = 0;
+  std::string out;
+  int threads = 0;
+  bool rerun = false;
+};
+int run_compare(const CompareConfig& config);
+/// `curvopt model describe SPEC --input SHAPE`: the layers, shapes and parameter count.
+int run_model_describe(const std::string& spec, const std::string& input);
 /// Runs benchmark suite `suite` into `out` (one run directory per task × optimizer × seed,
 /// existing finished runs reused unless `rerun`), then writes report.md and plots/. Overrides:
 /// seeds > 0, epochs > 0; `only` keeps the experiments whose id contains it.

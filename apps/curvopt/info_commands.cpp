@@ -1,4 +1,4 @@
-// `curvopt tasks`, `curvopt optimizers` and `curvopt data`.
+// `curvopt tasks`, `curvopt optimizers`, `curvopt data` and `curvopt model describe`.
 
 #include <cstdio>
 #include <cstdlib>
@@ -7,12 +7,19 @@
 #include "commands.h"
 #include "curvopt/core/errors.h"
 #include "curvopt/data/data_directory.h"
+#include "curvopt/nn/model_spec.h"
 #include "curvopt/optim/registry.h"
 #include "tasks/task.h"
 
 namespace curvopt::cli {
 
 std::string resolve_data_dir(const std::string& flag) { return resolve_data_directory(flag); }
+
+int run_model_describe(const std::string& spec, const std::string& input) {
+  const Sequential<float> model = build_model<float>(spec, parse_shape(input));
+  std::printf("%s", describe_model(model).c_str());
+  return 0;
+}
 
 int run_tasks() {
   for (const TaskDescription& t : task_catalog()) {

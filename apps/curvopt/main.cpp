@@ -16,6 +16,7 @@
 #include "curvopt/core/number_text.h"
 #include "curvopt/optim/registry.h"
 #include "fit_command.h"
+#include "own_data_flags.h"
 
 namespace {
 
@@ -78,7 +79,11 @@ int run(int argc, char** argv) {
   train->add_option("--threads", config.threads, "threads for OpenMP, Eigen and OpenBLAS")
       ->check(number_of_type<int>());
   train->add_option("--out", config.out_dir, "run directory (default runs/<task>-<optimizer>)");
-  train->add_option("--data", config.data_dir, "data directory (else $CURVOPT_DATA, else cache)");
+  train->add_option("--data", config.data_dir,
+                    "with --task: the data directory (else $CURVOPT_DATA, else cache); with "
+                    "--model: your training file (CSV, .npy or idx)");
+  curvopt::cli::OwnDataConfig own_flags;
+  curvopt::cli::add_own_data_flags(train, own_flags);
   train->add_option("--config", config_file, "rerun from a run's config.json (flags override)");
   train
       ->add_option("--validation-fraction", config.validation_fraction,
@@ -148,12 +153,70 @@ int run(int argc, char** argv) {
   CLI::App* predict =
       app.add_subcommand("predict", "evaluate a saved model (a run's model.bin) on a task's data");
   predict->add_option("--model-file", predict_config.model_file, "the model file")->required();
-  predict->add_option("--task", predict_config.task, "the task whose data to use")->required();
+  predict->add_option("--task", predict_config.task,
+                      "the task whose data to use (a model trained with --model: omit it and "
+                      "name the file with --data)");
   predict->add_option("--split", predict_config.split, "test (default) or train")
       ->check(CLI::IsMember({"test", "train"}));
   predict->add_option("--data", predict_config.data_dir,
-                      "data directory (else $CURVOPT_DATA, else cache)");
-  predict->add_option("--output", predict_config.output, "write the outputs per example (CSV)");
+                      "with --task: the data directory (else $CURVOPT_DATA, else cache); "
+                      "otherwise the file to predict (CSV, .npy or idx)");
+  predict->add_option("--output,--out", predict_config.output,
+                      "write the outputs per example (CSV; own-data models: standard output "
+                      "when not given)");
+
+  curvopt::cli::ModelDataConfig evaluate_config;
+  CLI::App* evaluate = app.add_subcommand(
+      "evaluate", "the loss and accuracy or RMSE of a model trained with --model on a data file");
+  evaluate->add_option("--model-file", evaluate_config.model_file, "the model file (model.bin)")
+      ->required();
+  evaluate->add_option("--data", evaluate_config.data, "CSV (with the target columns), .npy or idx")
+      ->required();
+  evaluate->add_option("--target-file", evaluate_config.target_file, ".npy or idx: the targets");
+  evaluate->add_flag("--json", evaluate_config.json, "print one JSON object, full precision");
+  evaluate->add_option("--threads", evaluate_config.threads, "threads for OpenMP and OpenBLAS")
+      ->check(at_least<int>(0, false));
+
+  curvopt::cli::CompareConfig compare_config;
+  CLI::App* compare = app.add_subcommand(
+      "compare", "train your own model and data with several optimizers and seeds; report, plots");
+  compare->add_option("--data", compare_config.own.data, "your training file (CSV, .npy or idx)")
+      ->required();
+  curvopt::cli::add_own_data_flags(compare, compare_config.own);
+  compare->get_option("--model")->required();
+  compare
+      ->add_option("--optimizers", compare_config.optimizers,
+                   "optimizer specs separated by ';' (default \"lm;adam;lbfgs\")")
+      ->default_str("lm;adam;lbfgs");
+  compare->add_option("--seeds", compare_config.seeds, "seeds per optimizer (default 3)")
+      ->check(at_least<int>(1, false));
+  compare->add_option("--epochs", compare_config.epochs, "epochs per run (default: by size)")
+      ->check(at_least<std::int64_t>(0, true));
+  compare->add_option("--batch-size", compare_config.batch_size, "examples per batch")
+      ->check(at_least<std::int64_t>(1, false));
+  compare
+      ->add_option("--validation-fraction", compare_config.validation_fraction,
+                   "hold out this fraction of --data for validation")
+      ->check(number_of_type<double>());
+  compare
+      ->add_option("--time-budget", compare_config.time_budget_seconds,
+                   "seconds per run (equal wall clock)")
+      ->check(number_of_type<double>());
+  compare->add_option("--out", compare_config.out, "output directory (default runs/compare)");
+  compare->add_option("--threads", compare_config.threads, "threads for OpenMP and OpenBLAS")
+      ->check(at_least<int>(0, false));
+  compare->add_flag("--rerun", compare_config.rerun, "run again even where a finished run exists");
+
+  std::string describe_spec, describe_input;
+  CLI::App* model_command = app.add_subcommand("model", "model descriptions");
+  model_command->require_subcommand(1);
+  CLI::App* describe = model_command->add_subcommand(
+      "describe", "print a description's layers, output shapes and parameter count");
+  describe->add_option("spec", describe_spec, "the description, or @FILE")->required();
+  describe
+      ->add_option("--input", describe_input,
+                   "the shape of one example: N features, HxW or CxHxW (e.g. 13, 1x28x28)")
+      ->required();
   predict
       ->add_option("--seed", predict_config.seed,
                    "the run's seed: synthetic tasks draw their data from it (default 1)")
@@ -235,8 +298,15 @@ int run(int argc, char** argv) {
       if (given("--evaluate-train")) from_file.evaluate_train = true;
       if (given("--evaluations-per-epoch"))
         from_file.evaluations_per_epoch = config.evaluations_per_epoch;
+      curvopt::cli::merge_own_data_flags(train, own_flags, from_file.own);
       config = from_file;
+    } else {
+      config.own = own_flags;
     }
+    config.own.model = curvopt::cli::model_description_text(config.own.model);
+    // With --model, --data names the training file, not a data directory.
+    if (config.own.active() && train->count("--data") > 0) config.own.data = config.data_dir;
+    if (config.own.active()) config.data_dir.clear();
     if (train->count("--optimizer") > 0 && config.optimizer.empty())
       throw curvopt::ConfigError(
           "--optimizer is empty: name an optimizer (see curvopt optimizers)");
@@ -272,7 +342,28 @@ int run(int argc, char** argv) {
     return curvopt::cli::run_bench(
         bench_suite_name, bench_out.empty() ? "runs/bench-" + bench_suite_name : bench_out,
         bench_seeds, bench_epochs, bench_data, bench_threads, bench_rerun, bench_only);
-  if (*predict) return curvopt::cli::run_predict(predict_config);
+  if (*predict) {
+    if (predict_config.task.empty()) {
+      if (predict_config.data_dir.empty())
+        throw curvopt::ConfigError("predict: name the data with --data FILE (or a --task)");
+      curvopt::cli::ModelDataConfig own;
+      own.model_file = predict_config.model_file;
+      own.data = predict_config.data_dir;
+      own.output = predict_config.output;
+      own.threads = predict_config.threads;
+      return curvopt::cli::run_predict_own(own);
+    }
+    return curvopt::cli::run_predict(predict_config);
+  }
+  if (*evaluate) return curvopt::cli::run_evaluate(evaluate_config);
+  if (*compare) {
+    if (compare_config.optimizers.empty()) compare_config.optimizers = "lm;adam;lbfgs";
+    compare_config.own.model = curvopt::cli::model_description_text(compare_config.own.model);
+    return curvopt::cli::run_compare(compare_config);
+  }
+  if (*describe)
+    return curvopt::cli::run_model_describe(curvopt::cli::model_description_text(describe_spec),
+                                            describe_input);
   if (*fit) return curvopt::cli::run_fit(fit_config);
   if (*tasks) return curvopt::cli::run_tasks();
   if (*optimizers) return curvopt::cli::run_optimizers(optimizer_name);

@@ -41,6 +41,16 @@ class JsonFields {
       out = v->get<double>();
     }
   }
+  void get(const char* key, std::vector<std::string>& out) const {
+    if (const auto* v = find(key)) {
+      if (!v->is_array()) wrong(key, "an array of strings");
+      out.clear();
+      for (const auto& item : *v) {
+        if (!item.is_string()) wrong(key, "an array of strings");
+        out.push_back(item.get<std::string>());
+      }
+    }
+  }
   template <class Int>
   void get(const char* key, Int& out) const {
     const auto* v = find(key);
@@ -129,7 +139,77 @@ nlohmann::json to_json(const RunConfig& c) {
           {"max_steps", c.max_steps},
           {"early_stopping_patience", c.early_stopping_patience},
           {"evaluate_train", c.evaluate_train},
-          {"evaluations_per_epoch", c.evaluations_per_epoch}};
+          {"evaluations_per_epoch", c.evaluations_per_epoch},
+          {"own_data", c.own.active() ? to_json(c.own) : nlohmann::json(nullptr)}};
+}
+
+nlohmann::json to_json(const OwnDataConfig& c) {
+  return {{"model", c.model},
+          {"data", c.data},
+          {"target_file", c.target_file},
+          {"targets", c.targets},
+          {"features", c.features},
+          {"validation", c.validation},
+          {"validation_target_file", c.validation_target_file},
+          {"test", c.test},
+          {"test_target_file", c.test_target_file},
+          {"test_fraction", c.test_fraction},
+          {"kind", c.kind},
+          {"loss", c.loss},
+          {"standardize", c.standardize},
+          {"init", c.init},
+          {"precision", c.precision},
+          {"header", c.header},
+          {"delimiter", c.delimiter}};
+}
+
+OwnDataConfig own_data_from_json(const nlohmann::json& j, const std::string& source) {
+  const std::string where = source + ": own_data";
+  if (!j.is_object()) throw ConfigError(where + " must be an object");
+  OwnDataConfig c;
+  const JsonFields fields(j, where);
+  static const char* const keys[] = {"model",
+                                     "data",
+                                     "target_file",
+                                     "targets",
+                                     "features",
+                                     "validation",
+                                     "validation_target_file",
+                                     "test",
+                                     "test_target_file",
+                                     "test_fraction",
+                                     "kind",
+                                     "loss",
+                                     "standardize",
+                                     "init",
+                                     "precision",
+                                     "header",
+                                     "delimiter"};
+  for (const auto& [k, v] : j.items()) {
+    bool ok = false;
+    for (const char* name : keys) ok = ok || k == name;
+    if (!ok) throw ConfigError(where + ": unknown key '" + k + "'");
+  }
+  fields.get("model", c.model);
+  fields.get("data", c.data);
+  fields.get("target_file", c.target_file);
+  fields.get("targets", c.targets);
+  fields.get("features", c.features);
+  fields.get("validation", c.validation);
+  fields.get("validation_target_file", c.validation_target_file);
+  fields.get("test", c.test);
+  fields.get("test_target_file", c.test_target_file);
+  fields.get("test_fraction", c.test_fraction);
+  fields.get("kind", c.kind);
+  fields.get("loss", c.loss);
+  fields.get("standardize", c.standardize);
+  fields.get("init", c.init);
+  fields.get("precision", c.precision);
+  fields.get("header", c.header);
+  fields.get("delimiter", c.delimiter);
+  if (c.model.empty() || c.data.empty())
+    throw ConfigError(where + ": 'model' and 'data' must name the model and the data file");
+  return c;
 }
 
 RunConfig run_config_from_json(const nlohmann::json& j, const std::string& source) {
@@ -153,6 +233,8 @@ RunConfig run_config_from_json(const nlohmann::json& j, const std::string& sourc
   get("early_stopping_patience", c.early_stopping_patience);
   get("evaluate_train", c.evaluate_train);
   get("evaluations_per_epoch", c.evaluations_per_epoch);
+  if (j.contains("own_data") && !j.at("own_data").is_null())
+    c.own = own_data_from_json(j.at("own_data"), source);
   if (j.contains("optimizer_options")) {
     const auto& o = j.at("optimizer_options");
     if (!o.is_object())
@@ -180,7 +262,8 @@ RunConfig run_config_from_json(const nlohmann::json& j, const std::string& sourc
                                         "max_steps",
                                         "early_stopping_patience",
                                         "evaluate_train",
-                                        "evaluations_per_epoch"};
+                                        "evaluations_per_epoch",
+                                        "own_data"};
     bool ok = false;
     for (const char* name : known) ok = ok || k == name;
     if (!ok) throw ConfigError(source + ": unknown key '" + k + "'");

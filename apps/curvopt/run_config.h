@@ -14,9 +14,36 @@
 
 namespace curvopt::cli {
 
+/// A run on the user's own data (`curvopt train --model SPEC --data FILE`): what to read and the
+/// network to build. Recorded in config.json as the object "own_data".
+struct OwnDataConfig {
+  std::string model;                  // model description (curvopt/nn/model_spec.h)
+  std::string data;                   // training file: CSV (plain or gzip), .npy or idx
+  std::string target_file;            // .npy / idx: the targets of `data`
+  std::vector<std::string> targets;   // CSV target columns
+  std::vector<std::string> features;  // CSV feature columns (empty: all others)
+  std::string validation, validation_target_file;
+  std::string test, test_target_file;
+  double test_fraction = 0;          // hold out this fraction of `data` as the test set
+  std::string kind;                  // regression, classes, binary; empty: from the targets
+  std::string loss;                  // empty: the kind's
+  std::string standardize = "auto";  // yes, no, auto (yes except for idx images)
+  std::string init = "pytorch_default";
+  std::string precision = "float32";
+  bool header = true;
+  std::string delimiter = ",";
+
+  bool active() const { return !model.empty(); }
+};
+
+nlohmann::json to_json(const OwnDataConfig& config);
+/// Throws ConfigError "<source>: own_data.<key> ..." for a malformed object.
+OwnDataConfig own_data_from_json(const nlohmann::json& json, const std::string& source);
+
 struct RunConfig {
   std::string task;
-  std::string optimizer;                                     // registry name
+  OwnDataConfig own;      // active(): the run trains on the user's data instead of a task
+  std::string optimizer;  // registry name
   std::vector<std::pair<std::string, std::string>> options;  // key=value as given or resolved
   std::int64_t epochs = -1;                                  // -1: the task's default
   std::int64_t batch_size = -1;                              // -1: the task's default

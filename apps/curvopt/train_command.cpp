@@ -1,6 +1,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "commands.h"
@@ -17,6 +18,7 @@
 #include "curvopt/train/trainer.h"
 #include "curvopt/train/training_log.h"
 #include "interrupt_signals.h"
+#include "own_data_task.h"
 #include "tasks/task.h"
 
 namespace curvopt::cli {
@@ -45,6 +47,10 @@ void check_resumable(const std::filesystem::path& out, const RunConfig& config) 
     throw ValueError("--resume: " + out.string() +
                      " has no config.json, so it is not a run directory curvopt can resume");
   const RunConfig recorded = read_run_config(recorded_file);
+  if (recorded.own.model != config.own.model || recorded.own.data != config.own.data)
+    throw ValueError("--resume: " + out.string() + " holds a run of model '" + recorded.own.model +
+                     "' on '" + recorded.own.data + "', not of '" + config.own.model + "' on '" +
+                     config.own.data + "' (use another --out to start a new run)");
   if (recorded.task != config.task || recorded.optimizer != config.optimizer)
     throw ValueError("--resume: " + out.string() + " holds a run of task '" + recorded.task +
                      "' with optimizer '" + recorded.optimizer + "', not task '" + config.task +
@@ -53,9 +59,35 @@ void check_resumable(const std::filesystem::path& out, const RunConfig& config) 
                      "start a new one)");
 }
 
+// The task's defaults for what the command line left open: optimizer (with its default
+// options, unless given), output directory.
+void apply_task_defaults(RunConfig& config, const TaskDescription& description,
+                         const std::string& run_name) {
+  if (config.optimizer.empty()) {
+    const auto [name, options] = parse_optimizer_spec(description.default_optimizer);
+    config.optimizer = name;
+    for (const auto& [key, value] : options) {  // the task's defaults, unless given
+      bool given = false;
+      for (const auto& [k, v] : config.options) given = given || k == key;
+      if (!given) config.options.emplace_back(key, value);
+    }
+  }
+  if (config.out_dir.empty()) config.out_dir = "runs/" + run_name + "-" + config.optimizer;
+}
+
 template <class Scalar>
 int train(RunConfig config, bool resume) {
-  const TaskDescription description = describe_task(config.task);
+  // The data first for own-data runs: their defaults depend on the network's size.
+  std::optional<OwnDataTask<Scalar>> own;
+  if (config.own.active()) {
+    own.emplace(make_own_data_task<Scalar>(config.own, config.validation_fraction, config.seed));
+    apply_task_defaults(config, own->task.description,
+                        std::filesystem::path(config.own.data).stem().string());
+    if (config.batch_size < 0)
+      config.batch_size =
+          own_data_batch_size(own->task.description, config.optimizer, own->task.train.size());
+  }
+  const TaskDescription description = own ? own->task.description : describe_task(config.task);
   if (config.epochs < 0) config.epochs = description.default_epochs;
   if (config.batch_size < 0) config.batch_size = description.default_batch_size;
   if (config.batch_size < 1) throw ConfigError("--batch-size must be >= 1");
@@ -69,10 +101,13 @@ int train(RunConfig config, bool resume) {
     throw ValueError("--resume: there is no run directory " + out.string() +
                      " to resume (run without --resume to start one)");
   if (resume) check_resumable(out, config);
-  Task<Scalar> task = make_task<Scalar>(config.task, config.data_dir, config.seed);
+  Task<Scalar> task =
+      own ? std::move(own->task) : make_task<Scalar>(config.task, config.data_dir, config.seed);
 
   Dataset<Scalar> train_set = std::move(task.train), validation;
-  if (config.validation_fraction > 0)
+  if (own)
+    validation = std::move(own->validation);
+  else if (config.validation_fraction > 0)
     std::tie(train_set, validation) =
         split_dataset(train_set, config.validation_fraction, config.seed);
   TrainerOptions options;
@@ -117,10 +152,11 @@ int train(RunConfig config, bool resume) {
   trainer.add_callback(std::make_unique<TrainingLog<Scalar>>(out, resume));
   trainer.add_callback(std::move(checkpointer));
   for (auto& stop : stops) trainer.add_callback(std::move(stop));
-  std::fprintf(
-      stderr, "curvopt: training %s (%lld parameters, %lld examples) with %s; run dir %s\n",
-      config.task.c_str(), static_cast<long long>(theta.size()),
-      static_cast<long long>(train_set.size()), config.optimizer.c_str(), out.string().c_str());
+  std::fprintf(stderr,
+               "curvopt: training %s (%lld parameters, %lld examples) with %s; run dir %s\n",
+               own ? (config.own.model + " on " + config.own.data).c_str() : config.task.c_str(),
+               static_cast<long long>(theta.size()), static_cast<long long>(train_set.size()),
+               config.optimizer.c_str(), out.string().c_str());
   TrainingSummary summary;
   {
     const InterruptSignals signals;
@@ -139,6 +175,12 @@ int train(RunConfig config, bool resume) {
                       {"steps", summary.steps},
                       {"seconds", summary.seconds},
                       {"num_parameters", theta.size()}};
+  if (own) {
+    j["model"] = config.own.model;
+    j["data"] = config.own.data;
+    j["kind"] = to_string(own->schema.kind);
+    j["loss"] = own->schema.loss;
+  }
   if (summary.last_epoch) {
     j["final"] = {{"mean_step_loss", summary.last_epoch->mean_step_loss},
                   {"train", metrics_json(summary.last_epoch->train)},
@@ -146,7 +188,8 @@ int train(RunConfig config, bool resume) {
                   {"test", metrics_json(summary.last_epoch->test)}};
   }
   // The trainer left the reported parameters (best or averaged iterate, when kept) in the model.
-  save_model(out / "model.bin", *task.model);
+  // An own-data model keeps how its data is read, so evaluate and predict need only the file.
+  save_model(out / "model.bin", *task.model, own ? own->schema.to_metadata() : ModelMetadata{});
   // Last: summary.json marks a run as ended (curvopt bench reuses such runs).
   write_json(out / "summary.json", j);
   std::fprintf(stderr,
@@ -164,17 +207,20 @@ int train(RunConfig config, bool resume) {
 }  // namespace
 
 int run_train(RunConfig config, bool resume) {
-  if (config.task.empty()) throw ConfigError("--task is required (see `curvopt tasks`)");
-  if (config.optimizer.empty()) {
-    const auto [name, options] = parse_optimizer_spec(describe_task(config.task).default_optimizer);
-    config.optimizer = name;
-    for (const auto& [key, value] : options) {  // the task's defaults, unless given
-      bool given = false;
-      for (const auto& [k, v] : config.options) given = given || k == key;
-      if (!given) config.options.emplace_back(key, value);
-    }
+  if (config.own.active()) {
+    if (!config.task.empty())
+      throw ConfigError(
+          "--task and --model: train a task's model, or your own with --model "
+          "and --data FILE, not both");
+    validate_own_data(config.own);
+    if (config.own.precision == "float64") return train<double>(config, resume);
+    return train<float>(config, resume);
   }
-  if (config.out_dir.empty()) config.out_dir = "runs/" + config.task + "-" + config.optimizer;
+  if (config.task.empty())
+    throw ConfigError(
+        "--task or --model is required (see `curvopt tasks`, or --model with "
+        "--data for your own data)");
+  apply_task_defaults(config, describe_task(config.task), config.task);
   config.data_dir = resolve_data_dir(config.data_dir);
   if (describe_task(config.task).precision == "float64") return train<double>(config, resume);
   return train<float>(config, resume);

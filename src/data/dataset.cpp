@@ -10,6 +10,7 @@ Dataset<Scalar> Dataset<Scalar>::subset(const std::vector<Index>& indices,
   Dataset out;
   out.name = subset_name;
   out.num_classes = num_classes;
+  out.class_names = class_names;
   out.example_shape = example_shape;
   out.inputs.resize(inputs.rows(), static_cast<Index>(indices.size()));
   out.targets.resize(targets.rows(), static_cast<Index>(indices.size()));

@@ -1,7 +1,5 @@
 #include "curvopt/data/idx.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -12,14 +10,13 @@
 #include <utility>
 
 #include "curvopt/core/errors.h"
+#include "data/gzip.h"
 
 namespace curvopt {
 namespace {
 
 constexpr std::uint8_t kUnsignedByte = 0x08;
 constexpr std::size_t kMaxDims = 4;
-// zlib counts in uInt; feed and drain it in pieces well below that.
-constexpr std::size_t kZlibChunk = std::size_t{1} << 30;
 
 // Where an offset points: the file itself, or the data a gzip file decompresses to.
 struct Source {
@@ -92,70 +89,19 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
   return bytes;
 }
 
-bool is_gzip(const std::vector<std::uint8_t>& bytes) {
-  return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
-}
-
-// Streams the gzip members in `compressed` through zlib's inflate; offsets in errors are into
-// the compressed file.
+// Decompresses the gzip members in `compressed`; offsets in errors are into the compressed file.
 std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& compressed,
                                  const std::filesystem::path& path) {
-  const Source source{path};
-  z_stream stream{};
-  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK)
-    throw Error(path.string() + ": zlib could not start a gzip decoder");
-  struct End {
-    z_stream* stream;
-    ~End() { inflateEnd(stream); }
-  } end{&stream};
-
-  std::vector<std::uint8_t> out(std::max<std::size_t>(compressed.size() * 4, 1 << 16));
-  std::size_t fed = 0;      // compressed bytes handed to zlib so far
-  std::size_t written = 0;  // decompressed bytes so far
-  const auto consumed = [&] { return fed - stream.avail_in; };
-  for (;;) {
-    if (stream.avail_in == 0 && fed < compressed.size()) {
-      const std::size_t n = std::min(compressed.size() - fed, kZlibChunk);
-      stream.next_in = const_cast<Bytef*>(compressed.data() + fed);
-      stream.avail_in = static_cast<uInt>(n);
-      fed += n;
-    }
-    if (written == out.size()) out.resize(out.size() * 2);
-    const std::size_t room = std::min(out.size() - written, kZlibChunk);
-    stream.next_out = out.data() + written;
-    stream.avail_out = static_cast<uInt>(room);
-    const int status = inflate(&stream, Z_NO_FLUSH);
-    written += room - stream.avail_out;
-    if (status == Z_STREAM_END) {
-      const std::size_t at = consumed();
-      if (at == compressed.size()) break;
-      // Another gzip member may follow (as `cat a.gz b.gz` makes); anything else is an error.
-      if (compressed.size() - at >= 2 && compressed[at] == 0x1f && compressed[at + 1] == 0x8b) {
-        inflateReset(&stream);
-        continue;
-      }
-      fail(source, at,
-           "corrupt gzip stream: " + std::to_string(compressed.size() - at) +
-               " unexpected bytes after the end of the compressed data");
-    }
-    if (status == Z_NEED_DICT || status == Z_DATA_ERROR || status == Z_STREAM_ERROR)
-      fail(source, consumed(),
-           std::string("corrupt gzip stream: ") + (stream.msg ? stream.msg : "invalid data"));
-    if (status == Z_MEM_ERROR) throw Error(path.string() + ": out of memory while decompressing");
-    if (status == Z_BUF_ERROR && stream.avail_in == 0 && fed == compressed.size() &&
-        stream.avail_out > 0)
-      fail(source, compressed.size(),
-           "corrupt gzip stream: the file ends inside the compressed data (truncated after " +
-               std::to_string(written) + " decompressed bytes)");
-  }
-  out.resize(written);
+  std::vector<std::uint8_t> out;
+  if (auto error = detail::gunzip(compressed.data(), compressed.size(), out, path.string()))
+    fail(Source{path}, error->offset, "corrupt gzip stream: " + error->why);
   out.shrink_to_fit();
   return out;
 }
 
 IdxArray read_idx(const std::filesystem::path& path, bool& gzip) {
   std::vector<std::uint8_t> bytes = read_file(path);
-  gzip = is_gzip(bytes);
+  gzip = detail::is_gzip(bytes.data(), bytes.size());
   if (gzip) bytes = gunzip(bytes, path);
   const Source source{path, gzip};
   const std::uint64_t size = bytes.size();

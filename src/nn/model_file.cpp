@@ -3,7 +3,7 @@
 //   u32      format version
 //   u32      header length H
 //   H bytes  header text: "precision float32", "input C H W", one "layer TYPE WORDS..." line
-//            per layer, "parameters N"
+//            per layer, "parameters N", then (version 2) "meta KEY VALUE" lines
 //   N·4|8    the flat parameter vector in the header's precision
 //   u32      CRC-32 (zlib's) of every byte before it
 // The checksum is verified before anything else is trusted, so a flipped bit anywhere, a
@@ -11,7 +11,9 @@
 
 #include "curvopt/nn/model_file.h"
 
+#include <algorithm>
 #include <bit>
+#include <cctype>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -123,6 +125,13 @@ Parsed parse(const std::filesystem::path& file, const std::string& bytes) {
       if (!(words >> p.info.num_parameters) || p.info.num_parameters < 0)
         bad("expected 'parameters N' with N >= 0");
       has_parameters = true;
+    } else if (key == "meta" && p.info.format_version >= 2) {
+      std::string name, value;
+      words >> name;
+      if (words.peek() == ' ') words.get();  // the one separating space; the value keeps the rest
+      std::getline(words, value);
+      if (name.empty()) bad("a meta line without a key");
+      p.info.metadata.emplace_back(name, value);
     } else if (!key.empty()) {
       bad("unknown entry '" + key + "'");
     }
@@ -170,17 +179,29 @@ std::vector<std::string> describe_layers(const Sequential<Scalar>& model) {
 }
 
 template <class Scalar>
-void save_model(const std::filesystem::path& file, const Sequential<Scalar>& model) {
+void save_model(const std::filesystem::path& file, const Sequential<Scalar>& model,
+                const ModelMetadata& metadata) {
   std::ostringstream header;
   const Shape& in = model.input_shape();
   header << "precision " << precision_name<Scalar>() << '\n'
          << "input " << in.channels << ' ' << in.height << ' ' << in.width << '\n';
   for (const auto& layer : describe_layers(model)) header << "layer " << layer << '\n';
   header << "parameters " << model.num_parameters() << '\n';
+  for (const auto& [key, value] : metadata) {
+    const bool key_ok = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+    });
+    if (!key_ok)
+      throw ValueError(file.string() + ": model metadata key '" + key +
+                       "': use letters, digits, '_' and '.'");
+    if (value.find_first_of("\n\r") != std::string::npos)
+      throw ValueError(file.string() + ": model metadata '" + key + "' holds a line break");
+    header << "meta " << key << ' ' << value << '\n';
+  }
   const std::string text = header.str();
 
   std::string bytes(kMagic, sizeof kMagic);
-  append_u32(bytes, static_cast<std::uint32_t>(kModelFileVersion));
+  append_u32(bytes, static_cast<std::uint32_t>(metadata.empty() ? 1 : kModelFileVersion));
   append_u32(bytes, static_cast<std::uint32_t>(text.size()));
   bytes += text;
   const Vector<Scalar>& params = model.parameters();
@@ -238,7 +259,8 @@ void load_model_parameters(const std::filesystem::path& file, Sequential<Scalar>
 }
 
 #define CURVOPT_INSTANTIATE_MODEL_FILE(S)                                               \
-  template void save_model<S>(const std::filesystem::path&, const Sequential<S>&);      \
+  template void save_model<S>(const std::filesystem::path&, const Sequential<S>&,       \
+                              const ModelMetadata&);                                    \
   template Sequential<S> load_model<S>(const std::filesystem::path&);                   \
   template void load_model_parameters<S>(const std::filesystem::path&, Sequential<S>&); \
   template std::vector<std::string> describe_layers<S>(const Sequential<S>&);

@@ -25,7 +25,7 @@ expect_error "adam: unknown option 'beta3'" train --task sine --optimizer adam b
 expect_error "AdamOptions::beta1 = 2" train --task sine --optimizer adam beta1=2
 expect_error "unknown optimizer 'adma'" train --task sine --optimizer adma
 expect_error "missing data file .*mnist" train --task mnist-cnn --data "$work/no-data"
-expect_error "task is required" train
+expect_error "--task or --model is required" train
 expect_error "sgd: expected key=value, got .momentum." train --task sine --optimizer sgd momentum
 expect_error "lm: expected key=value, got .lr." train --task sine --optimizer "lm lr"
 expect_error "not valid JSON" train --config "$0"

@@ -82,7 +82,7 @@ TEST(ModelFile, SaveThenLoadPredictsBitForBit) {
   EXPECT_EQ(loaded.forward(X), model.forward(X));
 
   const ModelFileInfo info = read_model_info(file);
-  EXPECT_EQ(info.format_version, kModelFileVersion);
+  EXPECT_EQ(info.format_version, 1);  // no metadata: the version older builds read
   EXPECT_EQ(info.precision, "float64");
   EXPECT_EQ(info.input_shape, Shape::image(2, 9, 9));
   EXPECT_EQ(info.num_parameters, model.num_parameters());
@@ -187,6 +187,29 @@ std::string with_checksum(std::string body) {
   return body + std::string(b, 4);
 }
 
+TEST(ModelFile, StoresMetadataInVersion2AndNoneInVersion1) {
+  const auto plain = temp_file("plain.bin"), with_meta = temp_file("meta.bin");
+  const Sequential<float> model = image_model<float>();
+  save_model(plain, model);
+  EXPECT_EQ(read_model_info(plain).format_version, 1);  // older builds still read it
+  EXPECT_TRUE(read_model_info(plain).metadata.empty());
+
+  const ModelMetadata metadata = {{"data.kind", "classes"},
+                                  {"data.classes", "setosa,versi color,%2C"},
+                                  {"empty", ""},
+                                  {"data.standardize.mean", "0.5,-1e-300"}};
+  save_model(with_meta, model, metadata);
+  const ModelFileInfo info = read_model_info(with_meta);
+  EXPECT_EQ(info.format_version, 2);
+  EXPECT_EQ(info.metadata, metadata);
+  Sequential<float> loaded = load_model<float>(with_meta);
+  EXPECT_EQ(loaded.parameters(), model.parameters());
+
+  EXPECT_THROW(save_model(with_meta, model, {{"bad key", "x"}}), ValueError);
+  EXPECT_THROW(save_model(with_meta, model, {{"key", "two\nlines"}}), ValueError);
+  EXPECT_EQ(read_model_info(with_meta).metadata, metadata);  // a refused save leaves the file
+}
+
 TEST(ModelFile, RefusesNewerVersionsAndBadHeaders) {
   const auto good = temp_file("good2.bin"), bad = temp_file("bad2.bin");
   save_model(good, image_model<double>());
@@ -194,9 +217,21 @@ TEST(ModelFile, RefusesNewerVersionsAndBadHeaders) {
   const std::string body = bytes.substr(0, bytes.size() - 4);
 
   std::string newer = body;
-  newer[8] = 2;  // format version 2
+  newer[8] = 3;  // format version 3
   write_bytes(bad, with_checksum(newer));
-  expect_refused(bad, "format version 2");
+  expect_refused(bad, "format version 3");
+
+  // A version 1 file may not carry metadata lines (a version 2 entry).
+  std::string meta = body;
+  meta.insert(meta.find("parameters "), "meta data.kind classes\n");
+  const std::uint32_t longer = static_cast<std::uint32_t>(meta.size() - body.size()) + [&] {
+    std::uint32_t h;
+    std::memcpy(&h, body.data() + 12, 4);
+    return h;
+  }();
+  std::memcpy(meta.data() + 12, &longer, 4);
+  write_bytes(bad, with_checksum(meta));
+  expect_refused(bad, "unknown entry 'meta'");
 
   std::string edited = body;
   const std::size_t at = edited.find("units=6");

@@ -22,6 +22,9 @@ struct Dataset {
   Matrix<Scalar> targets;  ///< target size × N
   /// Number of classes when the targets are class indices, else 0.
   Index num_classes = 0;
+  /// The classes' names in index order, when the file named them (a CSV column of labels such as
+  /// "setosa"); empty when the classes are only numbers.
+  std::vector<std::string> class_names;
   /// The shape of one example as the file stored it (1×28×28 for MNIST), when the format says;
   /// a network taking images checks it, not only the pixel count (14×56 is not 28×28).
   std::optional<Shape> example_shape;

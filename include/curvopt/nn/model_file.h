@@ -4,12 +4,17 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "curvopt/core/shape.h"
 #include "curvopt/nn/sequential.h"
 
 namespace curvopt {
+
+/// Named text entries stored with a model: keys of letters, digits, '_' and '.', values of one
+/// line (no line breaks), in the order written.
+using ModelMetadata = std::vector<std::pair<std::string, std::string>>;
 
 /// What a model file holds, read without building the model.
 struct ModelFileInfo {
@@ -19,15 +24,22 @@ struct ModelFileInfo {
   /// One entry per layer: the type, then its config words ("Dense units=10").
   std::vector<std::string> layers;
   Index num_parameters = 0;
+  /// What the writer stored beside the network (format version 2): for a model trained on a
+  /// user's own data, the feature columns, the target and the standardization (DataSchema in
+  /// curvopt/data/data_schema.h reads and writes these entries). Empty in version 1 files.
+  ModelMetadata metadata;
 };
 
-/// The format version this build writes (and the newest it reads).
-inline constexpr int kModelFileVersion = 1;
+/// The newest format version this build reads and writes: 2 when metadata is stored, else 1 (so
+/// files without metadata stay readable by older builds).
+inline constexpr int kModelFileVersion = 2;
 
 /// Writes `model`'s architecture and its own parameter vector (model.parameters()) to `file`,
-/// atomically. Throws Error naming the file when it cannot be written.
+/// atomically, with `metadata`. Throws Error naming the file when it cannot be written, and
+/// ValueError for a metadata key or value that cannot be stored.
 template <class Scalar>
-void save_model(const std::filesystem::path& file, const Sequential<Scalar>& model);
+void save_model(const std::filesystem::path& file, const Sequential<Scalar>& model,
+                const ModelMetadata& metadata = {});
 
 /// Reads and checks a model file's header and checksum. Throws ValueError naming the file and
 /// the problem: not a model file, a newer format version, a truncated file, a checksum mismatch
@@ -49,8 +61,10 @@ void load_model_parameters(const std::filesystem::path& file, Sequential<Scalar>
 template <class Scalar>
 std::vector<std::string> describe_layers(const Sequential<Scalar>& model);
 
-extern template void save_model<float>(const std::filesystem::path&, const Sequential<float>&);
-extern template void save_model<double>(const std::filesystem::path&, const Sequential<double>&);
+extern template void save_model<float>(const std::filesystem::path&, const Sequential<float>&,
+                                       const ModelMetadata&);
+extern template void save_model<double>(const std::filesystem::path&, const Sequential<double>&,
+                                        const ModelMetadata&);
 extern template Sequential<float> load_model<float>(const std::filesystem::path&);
 extern template Sequential<double> load_model<double>(const std::filesystem::path&);
 extern template void load_model_parameters<float>(const std::filesystem::path&, Sequential<float>&);
