@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "curvopt/data/npy.h"
 #include "curvopt/data/synthetic.h"
 #include "curvopt/loss/squared_error.h"
 #include "curvopt/nn/activation.h"
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const fs::path root = argv[1];
-  for (const char* d : {"checkpoint", "model_file", "config", "idx"})
+  for (const char* d : {"checkpoint", "model_file", "config", "idx", "npy"})
     fs::create_directories(root / d);
 
   // The run fuzz_checkpoint loads: the sine task's network and data, Adam, batches of 100.
@@ -103,6 +104,10 @@ int main(int argc, char** argv) {
   write(root / "idx" / "strips-idx3-ubyte", idx_bytes({2, 14, 56}, 3));
   write_gzip(root / "idx" / "images-idx3-ubyte.gz", images);
   write_gzip(root / "idx" / "labels-idx1-ubyte.gz", labels);
+  Matrix<float> examples(3, 4);
+  examples.setLinSpaced(-1.5f, 4.0f);
+  write_npy<float>(root / "npy" / "features-f4.npy", examples);
+  write_npy<double>(root / "npy" / "row-f8.npy", examples.row(0).cast<double>());
   std::printf("seeds written under %s\n", root.c_str());
   return 0;
 }

@@ -171,7 +171,7 @@ bool parse_decimal(std::string_view text, Scalar& out) {
   const __mmask16 other = live & ~(digits | dots | minus);
   int power = 0;
   if (other) {  // an exponent, or not a plain decimal
-    const auto at = static_cast<unsigned>(__builtin_ctz(other));
+    const auto at = static_cast<unsigned>(std::countr_zero(other));
     if ((p[at] | 0x20) != 'e') return false;
     unsigned i = at + 1;
     const bool negative_exponent = i < n && p[i] == '-';
@@ -191,7 +191,7 @@ bool parse_decimal(std::string_view text, Scalar& out) {
   if (digits == 0 || (dots & (dots - 1))) return false;
   __m128i merged = v;
   if (dots) {  // close the dot's gap: the bytes before it move one place on
-    const auto at = static_cast<unsigned>(__builtin_ctz(dots));
+    const auto at = static_cast<unsigned>(std::countr_zero(dots));
     const unsigned before = (1u << at) - 1;
     digits = static_cast<__mmask16>(((digits & before) << 1) | (digits & ~((before << 1) | 1)));
     merged = _mm_mask_blend_epi8(static_cast<__mmask16>(before << 1), v, _mm_bslli_si128(v, 1));
@@ -316,12 +316,12 @@ bool CsvTokenizer::next(std::vector<std::string_view>& cells) {
   const auto find_cell_end = [&](const char* text, std::size_t at, std::size_t end) {
     for (;;) {
       const std::size_t left = end - at;
-      const __mmask64 live = left >= 64 ? ~__mmask64{0} : _bzhi_u64(~std::uint64_t{0}, left);
+      const __mmask64 live = left >= 64 ? ~__mmask64{0} : (std::uint64_t{1} << left) - 1;
       const __m512i bytes = _mm512_maskz_loadu_epi8(live, text + at);
       const __mmask64 stops = _mm512_mask_cmpeq_epi8_mask(live, bytes, delimiters) |
                               _mm512_mask_cmpeq_epi8_mask(live, bytes, breaks) |
                               _mm512_mask_cmpeq_epi8_mask(live, bytes, quotes);
-      if (stops) return at + static_cast<std::size_t>(_tzcnt_u64(stops));
+      if (stops) return at + static_cast<std::size_t>(std::countr_zero(stops));
       if (left <= 64) return end;
       at += 64;
     }

@@ -95,6 +95,41 @@ else
   fail "binary training failed: $(cat "$work/err")"
 fi
 
+# 3b. NumPy arrays: uint8 features (N, 2) and uint8 labels (N,), written byte by byte.
+# npy_u1 <file> <shape> <byte values...>: a version 1.0 .npy of dtype |u1.
+npy_u1() {
+  local file="$1" shape="$2" header
+  shift 2
+  header="{'descr': '|u1', 'fortran_order': False, 'shape': $shape, }"
+  while [ $(( (10 + ${#header} + 1) % 64 )) -ne 0 ]; do header="$header "; done
+  {
+    printf '\x93NUMPY\x01\x00'
+    printf "\\x$(printf %02x $(( (${#header} + 1) % 256 )))\\x$(printf %02x $(( (${#header} + 1) / 256 )))"
+    printf '%s\n' "$header"
+    for v in "$@"; do printf "\\x$(printf %02x "$v")"; done
+  } > "$file"
+}
+features=() labels=()
+for i in $(seq 0 39); do
+  k=$((i % 2))
+  features+=($((50 + 150 * k + (i * 7) % 20)) $((60 + 140 * k + (i * 11) % 25)))
+  labels+=($k)
+done
+npy_u1 "$work/x.npy" "(40, 2)" "${features[@]}"
+npy_u1 "$work/y.npy" "(40,)" "${labels[@]}"
+if "$curvopt" train --model "dense 4 tanh dense 1" --data "$work/x.npy" --target-file "$work/y.npy" \
+    --epochs 20 --out "$work/npy" > /dev/null 2> "$work/err"; then
+  "$curvopt" evaluate --model-file "$work/npy/model.bin" --data "$work/x.npy" \
+    --target-file "$work/y.npy" > "$work/eval" 2>&1
+  grep -q "sigmoid-cross-entropy .*accuracy 100.00 %" "$work/eval" ||
+    fail "npy binary evaluation: $(cat "$work/eval")"
+  "$curvopt" predict --model-file "$work/npy/model.bin" --data "$work/x.npy" > "$work/pred" 2>&1
+  [ "$(tail -n 40 "$work/pred" | cut -d, -f1 | tr -d '\n')" = "$(printf '01%.0s' $(seq 20))" ] ||
+    fail "npy predictions: $(head -n 5 "$work/pred")"
+else
+  fail "npy training failed: $(cat "$work/err")"
+fi
+
 # 4. compare: two optimizers, two seeds, a report.
 if "$curvopt" compare --model "dense 8 tanh dense 1" --data "$work/train.csv" --target y \
     --features x1,x2 --optimizers "lm;adam lr=0.01" --seeds 2 --epochs 3 --out "$work/cmp" \

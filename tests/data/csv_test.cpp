@@ -541,7 +541,10 @@ TEST_F(CsvFiles, IntegerLabelsAreTheirOwnIndex) {
     std::sort(names.begin(), names.end());
     EXPECT_EQ(named.class_names, names) << odd;
     EXPECT_EQ(named.num_classes, 3);
-    EXPECT_EQ(named.targets(0, 0), 0.0) << odd;  // "10" < "9" in byte order
+    const auto index = [&](const std::string& name) {
+      return static_cast<double>(std::find(names.begin(), names.end(), name) - names.begin());
+    };
+    EXPECT_EQ(named.targets, row({index("10"), index("9"), index(odd)})) << odd;
   }
   const auto huge = write("huge.csv", "x,label\n1,2\n2,16777216\n3,99999999999999999999999\n");
   expect_error(

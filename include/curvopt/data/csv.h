@@ -104,8 +104,9 @@ struct CsvOptions {
   /// How target cells are read. kNumbers (the default): finite numbers, as the features.
   /// kClassLabels: exactly one target column, each cell a class label (any non-empty text, spaces
   /// and tabs around it trimmed) that becomes its class index; see read_csv. kAuto: exactly one
-  /// target column, read as kNumbers when every target cell is a finite number and as
-  /// kClassLabels otherwise; given `class_names` or `num_classes` it always reads class labels.
+  /// target column, read as kNumbers when every target cell is a finite number (one out of
+  /// Scalar's range counts as a number, and is then reported) and as kClassLabels otherwise;
+  /// given `class_names` or `num_classes` (known classes) it always reads class labels.
   CsvTargets target_cells = CsvTargets::kNumbers;
   /// The known classes in index order (a training file's Dataset::class_names): each label must be
   /// one of them and its index is its position. Empty (the default): the file's labels decide.
