@@ -105,7 +105,8 @@ int main(int argc, char** argv) {
   write_gzip(root / "idx" / "images-idx3-ubyte.gz", images);
   write_gzip(root / "idx" / "labels-idx1-ubyte.gz", labels);
   Matrix<float> examples(3, 4);
-  examples.setLinSpaced(-1.5f, 4.0f);
+  for (Index i = 0; i < examples.size(); ++i)
+    examples.data()[i] = -1.5f + 0.5f * static_cast<float>(i);
   write_npy<float>(root / "npy" / "features-f4.npy", examples);
   write_npy<double>(root / "npy" / "row-f8.npy", examples.row(0).cast<double>());
   std::printf("seeds written under %s\n", root.c_str());

@@ -2,6 +2,8 @@
 
 #if defined(__AVX512BW__)
 #include <immintrin.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
 #endif
 
 #include <algorithm>
@@ -325,6 +327,26 @@ bool CsvTokenizer::next(std::vector<std::string_view>& cells) {
       if (left <= 64) return end;
       at += 64;
     }
+  };
+#elif defined(__SSE2__)
+  // The same search 16 bytes a compare (SSE2 is part of every x86-64), so that portable builds
+  // keep most of the speed; the last bytes one by one, never reading past `end`.
+  const __m128i delimiters = _mm_set1_epi8(delimiter_);
+  const __m128i breaks = _mm_set1_epi8('\n');
+  const __m128i quotes = _mm_set1_epi8('"');
+  const char delimiter = delimiter_;
+  const auto find_cell_end = [&](const char* text, std::size_t at, std::size_t end) {
+    for (; end - at >= 16; at += 16) {
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + at));
+      const __m128i hits = _mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(bytes, delimiters), _mm_cmpeq_epi8(bytes, breaks)),
+          _mm_cmpeq_epi8(bytes, quotes));
+      const auto stops = static_cast<unsigned>(_mm_movemask_epi8(hits));
+      if (stops) return at + static_cast<std::size_t>(std::countr_zero(stops));
+    }
+    for (; at < end; ++at)
+      if (text[at] == delimiter || text[at] == '\n' || text[at] == '"') return at;
+    return end;
   };
 #else
   const auto find_cell_end = [&](const char*, std::size_t at, std::size_t) {
