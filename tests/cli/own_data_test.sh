@@ -171,6 +171,10 @@ bad "--kind = ordinal" "${train[@]}" --model "dense 1" --data "$work/small.csv" 
 bad "not both" "${train[@]}" --model "dense 1" --task iris --data "$work/small.csv" --target y
 bad "name the target column" "${train[@]}" --model "dense 1" --data "$work/small.csv"
 bad "missing.csv" "${train[@]}" --model "dense 1" --data "$work/missing.csv" --target y
+printf '{"own_data": {"model": "dense 1", "data": "a.csv", "tagret": "y"}}' > "$work/bad_config.json"
+bad "bad_config.json: own_data: unknown key 'tagret'" train --config "$work/bad_config.json"
+printf '{"own_data": {"model": "dense 1", "data": "a.csv", "targets": "y"}}' > "$work/bad_config2.json"
+bad "bad_config2.json: own_data: key 'targets'" train --config "$work/bad_config2.json"
 if [ -f "$work/reg/model.bin" ]; then
   printf 'x1\n1\n' > "$work/no_x2.csv"
   bad "no_x2.csv: line 1" predict --model-file "$work/reg/model.bin" --data "$work/no_x2.csv"
