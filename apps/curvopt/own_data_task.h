@@ -25,9 +25,10 @@ void validate_own_data(const OwnDataConfig& config);
 
 /// Reads and prepares everything. The validation set is `validation` if given, else
 /// `validation_fraction` of the training file; the test set `test`, else `test_fraction` of it
-/// (held out first). Standardization is fitted on what remains for training. Throws ValueError
-/// naming the file or the word of the model description at fault, and when the network's output
-/// does not fit the target (naming both).
+/// (held out first). The fractions are drawn by fixed seeds, the same for every run seed.
+/// Standardization is fitted on what remains for training. Throws ValueError naming the file or the
+/// word of the model description at fault, and when the network's output does not fit the target
+/// (naming both).
 template <class Scalar>
 OwnDataTask<Scalar> make_own_data_task(const OwnDataConfig& config, double validation_fraction,
                                        std::uint64_t seed);
