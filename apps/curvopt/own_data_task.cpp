@@ -55,7 +55,11 @@ void validate_own_data(const OwnDataConfig& c) {
     throw ConfigError("--kind = " + c.kind + ": must be regression, classes or binary");
   if (!c.loss.empty()) {
     const auto names = loss_names();
-    if (std::find(names.begin(), names.end(), c.loss) == names.end()) make_loss<float>(c.loss);
+    if (std::find(names.begin(), names.end(), c.loss) == names.end()) {
+      std::string known;
+      for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
+      throw ConfigError("--loss = " + c.loss + ": must be one of " + known);
+    }
   }
   if (c.standardize != "auto" && c.standardize != "yes" && c.standardize != "no")
     throw ConfigError("--standardize = " + c.standardize + ": must be yes, no or auto");

@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The first bytes of a file, decompressed when it is gzip (zlib's gzread passes plain files
-// through). Up to `limit` bytes, or to the first line break after `min_bytes` when `line`.
+// through). Up to `limit` bytes; with `line`, stops once a non-blank line has ended.
 std::string read_prefix(const fs::path& file, std::size_t limit, bool line) {
   gzFile in = gzopen(file.c_str(), "rb");
   if (!in) throw ValueError(file.string() + ": cannot open the file: " + std::strerror(errno));

@@ -168,6 +168,7 @@ bad "nan.csv: line 3" "${train[@]}" --model "dense 1" --data "$work/nan.csv" --t
 bad "word 2 'dens' (column 6): unknown layer" "${train[@]}" --model "relu dens 1" --data "$work/small.csv" --target y
 bad "end the description with 'dense 1'" "${train[@]}" --model "dense 3" --data "$work/small.csv" --target y
 bad "--kind = ordinal" "${train[@]}" --model "dense 1" --data "$work/small.csv" --target y --kind ordinal
+bad "--loss = hinge: must be one of squared-error" "${train[@]}" --model "dense 1" --data "$work/small.csv" --target y --loss hinge
 bad "not both" "${train[@]}" --model "dense 1" --task iris --data "$work/small.csv" --target y
 bad "name the target column" "${train[@]}" --model "dense 1" --data "$work/small.csv"
 bad "missing.csv" "${train[@]}" --model "dense 1" --data "$work/missing.csv" --target y
