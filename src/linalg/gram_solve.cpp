@@ -50,11 +50,12 @@ Matrix<Scalar>& GramSolver<Scalar>::gram() {
 template <class Scalar>
 FactorStatus GramSolver<Scalar>::factorize(double lambda) {
   if (factored_ && lambda == lambda_) return FactorStatus::kPositiveDefinite;
+  // K = G + λI in the factor's own storage (only the lower triangle is copied and read).
   const Index m = gram_.rows();
-  // LLT evaluates G + λI straight into its own storage (no copy of G beside it) and reads the
-  // lower triangle: the same values as copying G and adding λ to the diagonal.
-  llt_.compute(gram_ + static_cast<Scalar>(lambda) * Matrix<Scalar>::Identity(m, m));
-  factored_ = llt_.info() == Eigen::Success;  // a failed factor is never reused
+  Matrix<Scalar>& K = cholesky_.matrix();
+  K.resize(m, m);
+  K.template triangularView<Eigen::Lower>() = gram_;
+  factored_ = cholesky_.factorize_in_place(lambda);  // a failed factor is never reused
   lambda_ = lambda;
   return factored_ ? FactorStatus::kPositiveDefinite : FactorStatus::kNotPositiveDefinite;
 }
@@ -63,7 +64,7 @@ template <class Scalar>
 bool GramSolver<Scalar>::solve_minimum_norm(ConstMatrixRef<Scalar> J, ConstVectorRef<Scalar> r,
                                             VectorRef<Scalar> s) {
   t_ = r;
-  llt_.solveInPlace(t_);
+  cholesky_.solve_in_place(t_);
   s.noalias() = J.transpose() * t_;
   return s.allFinite();
 }
@@ -78,7 +79,7 @@ bool GramSolver<Scalar>::solve_damped(ConstMatrixRef<Scalar> J, ConstVectorRef<S
     db_ = inverse_d_.cwiseProduct(b);
     t_.noalias() = J * db_;
   }
-  llt_.solveInPlace(t_);
+  cholesky_.solve_in_place(t_);
   jt_.noalias() = J.transpose() * t_;
   if (identity_d_) {
     s = (b - jt_) / lambda;
@@ -94,7 +95,7 @@ bool GramSolver<Scalar>::solve_damped(LinearOperatorRef<Scalar> jvp, LinearOpera
   if (!identity_d_) throw Error("GramSolver: the matrix-free solve needs D = I");
   if (jt_.size() != b.size()) jt_.resize(b.size());
   jvp(b, t_);
-  llt_.solveInPlace(t_);
+  cholesky_.solve_in_place(t_);
   vjp(t_, jt_);
   s = (b - jt_) / static_cast<Scalar>(lambda_);
   return s.allFinite();
@@ -145,10 +146,13 @@ FactorStatus NormalEquationsSolver<Scalar>::factorize(double lambda, ConstVector
   factored_ = true;
   lambda_ = lambda;
   d_ = d;
-  system_ = jtj_;
+  Matrix<Scalar>& system = cholesky_.matrix();
+  system.resize(jtj_.rows(), jtj_.cols());
+  system.template triangularView<Eigen::Lower>() = jtj_;
+  system.diagonal() += static_cast<Scalar>(lambda) * d;
+  if (cholesky_.factorize_in_place()) return status_ = FactorStatus::kPositiveDefinite;
+  system_ = jtj_;  // the failed factorization overwrote its copy
   system_.diagonal() += static_cast<Scalar>(lambda) * d;
-  llt_.compute(system_);  // reads the lower triangle
-  if (llt_.info() == Eigen::Success) return status_ = FactorStatus::kPositiveDefinite;
   // Positive definite in exact arithmetic; the pivoted LDLT survives round-off near singular.
   ldlt_.compute(system_.template selfadjointView<Eigen::Lower>());
   status_ = ldlt_.info() == Eigen::Success ? FactorStatus::kIndefiniteFallback
@@ -161,7 +165,7 @@ bool NormalEquationsSolver<Scalar>::solve(ConstVectorRef<Scalar> b, VectorRef<Sc
   s = b;
   switch (status_) {
     case FactorStatus::kPositiveDefinite:
-      llt_.solveInPlace(s);
+      cholesky_.solve_in_place(s);
       break;
     case FactorStatus::kIndefiniteFallback:
       ldlt_.solveInPlace(s);

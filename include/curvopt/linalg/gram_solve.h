@@ -6,6 +6,7 @@
 #include <Eigen/Cholesky>
 
 #include "curvopt/core/types.h"
+#include "curvopt/linalg/cholesky.h"
 #include "curvopt/linalg/factor_status.h"
 #include "curvopt/linalg/linear_operator.h"
 
@@ -44,7 +45,7 @@ class GramSolver {
   FactorStatus factorize(double lambda);
   double lambda() const { return lambda_; }
   /// t ← K⁻¹ t (after a successful factorize).
-  void solve_in_place(VectorRef<Scalar> t) const { llt_.solveInPlace(t); }
+  void solve_in_place(VectorRef<Scalar> t) const { cholesky_.solve_in_place(t); }
 
   /// s = Jᵀ K⁻¹ r, i.e. (JᵀJ + λI)⁻¹ Jᵀ r, with G = JJᵀ (set_gram(J)). False if not finite.
   bool solve_minimum_norm(ConstMatrixRef<Scalar> J, ConstVectorRef<Scalar> r, VectorRef<Scalar> s);
@@ -59,12 +60,12 @@ class GramSolver {
   Matrix<Scalar> gram_, scaled_;  // G; J D^(-1/2)
   Vector<Scalar> inverse_d_, t_, db_, jt_;
   bool identity_d_ = true;
-  bool factored_ = false;  // llt_ holds G + lambda_·I
+  bool factored_ = false;  // cholesky_ holds G + lambda_·I
   double lambda_ = 0;
-  Eigen::LLT<Matrix<Scalar>> llt_;  // its storage is K itself: no separate copy of G + λI
+  Cholesky<Scalar> cholesky_;  // its storage is K itself: no separate copy of G + λI
 };
 
-/// Parameter space: (JᵀJ + λ·diag(d)) s = b with the n × n matrix JᵀJ, by LLT, falling back to
+/// Parameter space: (JᵀJ + λ·diag(d)) s = b with the n × n matrix JᵀJ, by Cholesky, falling back to
 /// a pivoted LDLT when float round-off makes a nearly singular system fail LLT. The sequence
 /// (rank-k updates J_kᵀJ_k of the lower triangle, system = JᵀJ + λ·diag(d), LLT, LDLT on
 /// failure) is the Levenberg-Marquardt parameter-space descent's. Storage 3n² (+ n² for the
@@ -93,12 +94,12 @@ class NormalEquationsSolver {
   bool solve(ConstVectorRef<Scalar> b, VectorRef<Scalar> s) const;
 
  private:
-  Matrix<Scalar> jtj_, system_;
+  Matrix<Scalar> jtj_, system_;  // system_: the LDLT fallback's copy of JᵀJ + λ·diag(d)
   Vector<Scalar> d_;
   bool factored_ = false;  // status_ is that of jtj_ + lambda_·diag(d_)
   double lambda_ = 0;
   FactorStatus status_ = FactorStatus::kNotPositiveDefinite;
-  Eigen::LLT<Matrix<Scalar>> llt_;
+  Cholesky<Scalar> cholesky_;  // of JᵀJ + λ·diag(d), in its own storage
   Eigen::LDLT<Matrix<Scalar>> ldlt_;
 };
 
