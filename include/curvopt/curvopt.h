@@ -109,7 +109,7 @@
 #include "curvopt/optim/step_report.h"
 #include "curvopt/problem/curvature_subset.h"
 #include "curvopt/problem/derivative_checker.h"
-#include "curvopt/problem/empirical_fisher_problem.h"
+#include "curvopt/problem/curvature_rows_problem.h"
 #include "curvopt/problem/function_problem.h"
 #include "curvopt/problem/least_squares_problem.h"
 #include "curvopt/problem/objective.h"

@@ -40,6 +40,15 @@ Scalar Loss<Scalar>::scale(Index b, Index c) const {
 }
 
 template <class Scalar>
+void Loss<Scalar>::sample_gauss_newton_cotangents(ConstRef Z, Rng& rng, Ref U) const {
+  signs_.resize(Z.rows(), Z.cols());
+  for (Index s = 0; s < Z.cols(); ++s)
+    for (Index k = 0; k < Z.rows(); ++k)
+      signs_(k, s) = (rng.next_u64() >> 63) != 0 ? Scalar(1) : Scalar(-1);
+  factor_product(Z, signs_, U);
+}
+
+template <class Scalar>
 void Loss<Scalar>::target_error(const std::string& what, const std::string& received,
                                 const std::string& expected, bool shape) const {
   const std::string message = type() + ": " + what + " is " + received + ", expected " + expected;

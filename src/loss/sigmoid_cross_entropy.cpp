@@ -93,6 +93,20 @@ void SigmoidCrossEntropy<Scalar>::sample_targets(ConstRef Z, Rng& rng, Ref Y) co
       Y(k, s) = rng.uniform() < static_cast<double>(probs_(k, s)) ? Scalar(1) : Scalar(0);
 }
 
+template <class Scalar>
+void SigmoidCrossEntropy<Scalar>::sample_gauss_newton_cotangents(ConstRef Z, Rng& rng,
+                                                                 Ref U) const {
+  // √scale·(p − y), y ~ Bernoulli(p) per output: E = scale·p(1 − p), the logit Hessian.
+  compute_probabilities(Z);
+  const Scalar root_scale = std::sqrt(this->scale(Z.cols(), Z.rows()));
+  for (Index s = 0; s < Z.cols(); ++s)
+    for (Index k = 0; k < Z.rows(); ++k) {
+      const Scalar p = probs_(k, s);
+      const Scalar y = rng.uniform() < static_cast<double>(p) ? Scalar(1) : Scalar(0);
+      U(k, s) = root_scale * (p - y);
+    }
+}
+
 template class SigmoidCrossEntropy<float>;
 template class SigmoidCrossEntropy<double>;
 

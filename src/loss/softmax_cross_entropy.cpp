@@ -129,6 +129,25 @@ void SoftmaxCrossEntropy<Scalar>::sample_targets(ConstRef Z, Rng& rng, Ref Y) co
   }
 }
 
+template <class Scalar>
+void SoftmaxCrossEntropy<Scalar>::sample_gauss_newton_cotangents(ConstRef Z, Rng& rng,
+                                                                 Ref U) const {
+  // √scale·(p − e_k), k ~ Categorical(p): E = scale·(diag p − ppᵀ), the logit Hessian.
+  compute_probabilities(Z);
+  const Scalar root_scale = std::sqrt(this->scale(Z.cols(), Z.rows()));
+  for (Index s = 0; s < Z.cols(); ++s) {
+    const double u = rng.uniform();
+    double cumulative = 0;
+    Index k = 0;
+    for (; k < Z.rows() - 1; ++k) {
+      cumulative += static_cast<double>(probs_(k, s));
+      if (u < cumulative) break;
+    }
+    U.col(s) = root_scale * probs_.col(s);
+    U(k, s) -= root_scale;
+  }
+}
+
 template class SoftmaxCrossEntropy<float>;
 template class SoftmaxCrossEntropy<double>;
 

@@ -37,7 +37,8 @@ typename LevenbergMarquardt<Scalar>::Parts LevenbergMarquardt<Scalar>::build(
                                .initial_diagonal = options.initial_diagonal,
                                .min_diagonal = options.min_diagonal,
                                .cg_max_iterations = options.cg_max_iterations,
-                               .cg_tolerance = options.cg_tolerance},
+                               .cg_tolerance = options.cg_tolerance,
+                               .seed = options.seed},
       std::string(name));
   parts.base = base.get();
   parts.descent = std::move(base);

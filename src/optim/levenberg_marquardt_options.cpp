@@ -18,16 +18,18 @@ CURVOPT_ENUM_NAMES(DampingMatrix, {DampingMatrix::kIdentity, "identity"},
                    {DampingMatrix::kMaxDiagonal, "max-diagonal"})
 
 CURVOPT_ENUM_NAMES(LmCurvature, {LmCurvature::kGaussNewton, "gauss-newton"},
-                   {LmCurvature::kEmpiricalFisher, "empirical-fisher"})
+                   {LmCurvature::kEmpiricalFisher, "empirical-fisher"},
+                   {LmCurvature::kSampledGaussNewton, "sampled-gauss-newton"})
 
 std::optional<std::string> LevenbergMarquardtOptions::validate() const {
   const char* o = "LevenbergMarquardtOptions";
   std::optional<std::string> trials, cg, geodesic_fisher;
-  if (geodesic && curvature == LmCurvature::kEmpiricalFisher)
+  if (geodesic && curvature != LmCurvature::kGaussNewton)
     geodesic_fisher =
         "LevenbergMarquardtOptions::geodesic = true: geodesic acceleration needs second "
-        "derivatives of the residuals, which the empirical Fisher (constant residuals) lacks; "
-        "use curvature = gauss-newton";
+        "derivatives of the residuals, which curvature = " +
+        std::string(to_string(curvature)) + " (rows without residuals) lacks; use curvature = " +
+        "gauss-newton";
   if (max_trials < 1)
     trials =
         "LevenbergMarquardtOptions::max_trials = " + std::to_string(max_trials) + ": must be >= 1";
@@ -60,8 +62,11 @@ const OptionFields<LevenbergMarquardtOptions>& LevenbergMarquardt<Scalar>::optio
         "form", "auto, parameter-space, data-space, cg (auto)",
         [](auto& o) -> auto& { return o.form; }));
     f.push_back(option_field<Options>(
-        "curvature", "gauss-newton, empirical-fisher (gauss-newton)",
+        "curvature", "gauss-newton, empirical-fisher, sampled-gauss-newton (gauss-newton)",
         [](auto& o) -> auto& { return o.curvature; }));
+    f.push_back(option_field<Options>(
+        "seed", "seed of the sampled curvature directions (0)",
+        [](auto& o) -> auto& { return o.seed; }));
     f.push_back(option_field<Options>(
         "memory_budget_bytes", "memory for explicit J and factors (1 GiB)",
         [](auto& o) -> auto& { return o.memory_budget_bytes; }));

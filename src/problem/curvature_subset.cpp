@@ -124,6 +124,17 @@ void CurvatureSubset<Scalar>::kfac_statistics(ConstVectorRef<Scalar> params, Kfa
   subset().kfac_statistics(params, targets, rng, out);
 }
 
+template <class Scalar>
+void CurvatureSubset<Scalar>::sampled_gauss_newton_rows(ConstVectorRef<Scalar> params, Rng& rng,
+                                                        MatrixRef<Scalar> rows) {
+  subset().sampled_gauss_newton_rows(params, rng, rows);
+}
+
+template <class Scalar>
+double CurvatureSubset<Scalar>::loss_terms() const {
+  return 1.0 / static_cast<double>(loss_->scale(curvature_examples(), full_.num_outputs()));
+}
+
 template class CurvatureSubset<float>;
 template class CurvatureSubset<double>;
 

@@ -42,7 +42,7 @@ OracleSet Objective<Scalar>::oracles() const {
   return Oracle::kValue | Oracle::kGradient | Oracle::kResiduals | Oracle::kJacobian |
          Oracle::kJvp | Oracle::kVjp | Oracle::kGram | Oracle::kGgnProduct |
          Oracle::kHessianProduct | Oracle::kPerExampleGradients | Oracle::kKfacStatistics |
-         Oracle::kStructuralDamping;
+         Oracle::kStructuralDamping | Oracle::kSampledGaussNewton;
 }
 
 template <class Scalar>
@@ -311,6 +311,26 @@ void Objective<Scalar>::kfac_statistics(ConstVectorRef<Scalar> params, KfacTarge
   dz_ /= loss_.scale(batch_, num_outputs());
   model_.row_cotangents(dz_);
   model_.kfac_factors(out);
+}
+
+template <class Scalar>
+void Objective<Scalar>::sampled_gauss_newton_rows(ConstVectorRef<Scalar> params, Rng& rng,
+                                                  MatrixRef<Scalar> rows) {
+  if (rows.rows() != batch_ || rows.cols() != num_parameters())
+    throw ShapeError("Objective::sampled_gauss_newton_rows: output is " +
+                     std::to_string(rows.rows()) + "x" + std::to_string(rows.cols()) +
+                     ", expected " + std::to_string(batch_) + "x" +
+                     std::to_string(num_parameters()));
+  ensure_forward(params);
+  dz_.resize(num_outputs(), batch_);
+  loss_.sample_gauss_newton_cotangents(model_.output(), rng, dz_);
+  model_.row_cotangents(dz_);
+  model_.jacobian_rows(rows);
+}
+
+template <class Scalar>
+double Objective<Scalar>::loss_terms() const {
+  return 1.0 / static_cast<double>(loss_.scale(batch_, num_outputs()));
 }
 
 template class Objective<float>;

@@ -34,6 +34,8 @@ std::string_view to_string(Oracle oracle) {
       return "gauss_newton_matrix";
     case Oracle::kStructuralDamping:
       return "structurally_damped_ggn_product";
+    case Oracle::kSampledGaussNewton:
+      return "sampled_gauss_newton_rows";
   }
   return "unknown oracle";
 }
@@ -177,6 +179,10 @@ template <class Scalar>
 void Problem<Scalar>::kfac_statistics(ConstVectorRef<Scalar>, KfacTargets, Rng&,
                                       std::vector<KfacFactors<Scalar>>&) {
   unsupported(Oracle::kKfacStatistics);
+}
+template <class Scalar>
+void Problem<Scalar>::sampled_gauss_newton_rows(ConstVectorRef<Scalar>, Rng&, MatrixRef<Scalar>) {
+  unsupported(Oracle::kSampledGaussNewton);
 }
 
 template class Problem<float>;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -178,6 +179,41 @@ TEST(Loss, SampledTargetsFollowThePredictiveDistribution) {
   SquaredError<double> se;
   se.sample_targets(Z, rng, Y);
   EXPECT_LT((Y.rowwise().mean() - Z.col(0)).cwiseAbs().maxCoeff(), 0.03);
+}
+
+TEST(Loss, SampledGaussNewtonCotangentsAreUnbiased) {
+  // E[U_s U_sᵀ] = Q_s Q_sᵀ, the Gauss-Newton block of each example, for every loss and
+  // reduction. The products U_i U_j lie in [−B, B], so the mean of N draws is off by more than
+  // 6B/√N only with negligible probability (Hoeffding); the seed makes the run deterministic.
+  Rng rng(17);
+  const Index c = 3, b = 2, draws = 20000;
+  for (const Case& tc : cases(c, b, rng)) {
+    SCOPED_TRACE(tc.name);
+    const Loss<double>& loss = *tc.loss;
+    const Mat Z = random_matrix(c, b, rng);
+    Mat U(c, b), GV(c, b), E(c, b);
+    for (Index s = 0; s < b; ++s) {
+      Mat mean = Mat::Zero(c, c);
+      double bound = 0;
+      for (Index t = 0; t < draws; ++t) {
+        loss.sample_gauss_newton_cotangents(Z, rng, U);
+        const Mat outer = U.col(s) * U.col(s).transpose();
+        mean += outer / static_cast<double>(draws);
+        bound = std::max(bound, outer.cwiseAbs().maxCoeff());
+      }
+      Mat exact(c, c);
+      for (Index k = 0; k < c; ++k) {
+        E.setZero();
+        E(k, s) = 1;
+        loss.gauss_newton_product(Z, tc.targets, E, GV);
+        exact.col(k) = GV.col(s);
+      }
+      const double tolerance = 6 * bound / std::sqrt(static_cast<double>(draws));
+      EXPECT_LT((mean - exact).cwiseAbs().maxCoeff(), tolerance)
+          << "example " << s << "\nmean\n" << mean << "\nexact\n" << exact;
+      EXPECT_GT(exact.cwiseAbs().maxCoeff(), tolerance);  // the check has power
+    }
+  }
 }
 
 TEST(Loss, BadTargetsNameTheLossAndTheProblem) {

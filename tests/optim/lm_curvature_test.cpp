@@ -1,8 +1,9 @@
-// Levenberg-Marquardt's curvature choices and bookkeeping: the empirical Fisher, JᵀJ accumulated
-// over Jacobian blocks, the best iterate under uphill steps, and the per-phase timings.
+// Levenberg-Marquardt's curvature choices and bookkeeping: the empirical Fisher, the sampled
+// Gauss-Newton matrix, JᵀJ accumulated over Jacobian blocks, the best iterate under uphill steps, and the per-phase timings.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -10,7 +11,8 @@
 #include "curvopt/loss/softmax_cross_entropy.h"
 #include "curvopt/optim/levenberg_marquardt.h"
 #include "curvopt/optim/registry.h"
-#include "curvopt/problem/empirical_fisher_problem.h"
+#include "curvopt/problem/curvature_rows_problem.h"
+#include "curvopt/problem/curvature_subset.h"
 #include "testing/helpers.h"
 #include "testing/problems.h"
 
@@ -45,7 +47,7 @@ TEST(EmpiricalFisher, IsTheLeastSquaresFaceOfThePerExampleGradients) {
   TinyClassifier task(b);
   const Vec theta = task.model.parameters();
   const Index n = theta.size();
-  EmpiricalFisherProblem<double> fisher(*task.objective);
+  CurvatureRowsProblem<double> fisher(*task.objective, CurvatureRows::kEmpiricalFisher);
   ASSERT_EQ(fisher.num_residuals(), b);
   // ∇ℓₛ of each example's own (unreduced) loss, by running the objective on that example alone.
   Mat fisher_matrix = Mat::Zero(n, n);
@@ -85,7 +87,7 @@ TEST(EmpiricalFisher, LmStepSolvesTheDampedFisherSystem) {
   Vec theta = task.model.parameters();
   const Vec start = theta;
   const Index n = theta.size();
-  EmpiricalFisherProblem<double> fisher(*task.objective);
+  CurvatureRowsProblem<double> fisher(*task.objective, CurvatureRows::kEmpiricalFisher);
   Mat J(b, n);
   Vec g(n);
   fisher.jacobian(theta, J);
@@ -104,6 +106,90 @@ TEST(EmpiricalFisher, LmStepSolvesTheDampedFisherSystem) {
   }
   // Geodesic acceleration needs residual curvature, which the empirical Fisher does not have.
   EXPECT_THROW(make_optimizer<double>("lm curvature=empirical-fisher geodesic=true"), ConfigError);
+}
+
+TEST(SampledGaussNewton, RowsEstimateTheGaussNewtonMatrixWithoutBias) {
+  const Index b = 4;
+  TinyClassifier task(b);
+  const Vec theta = task.model.parameters();
+  const Index n = theta.size();
+  Mat J(3 * b, n);
+  task.objective->jacobian(theta, J);
+  const Mat ggn = J.transpose() * J;
+  CurvatureRowsProblem<double> sampled(*task.objective, CurvatureRows::kSampledGaussNewton, 5);
+  ASSERT_EQ(sampled.num_residuals(), b);  // one row per example, where J has one per class
+  // The mean of RᵀR over N draws; each entry of a draw lies in [−B, B], so the mean is off by
+  // more than 6B/√N only with negligible probability (Hoeffding).
+  const Index draws = 4000;
+  Mat R(b, n), mean = Mat::Zero(n, n), first(b, n);
+  double bound = 0;
+  for (Index t = 0; t < draws; ++t) {
+    sampled.set_draw(static_cast<std::uint64_t>(t));
+    sampled.jacobian(theta, R);
+    if (t == 0) first = R;
+    const Mat outer = R.transpose() * R;
+    mean += outer / static_cast<double>(draws);
+    bound = std::max(bound, outer.cwiseAbs().maxCoeff());
+  }
+  const double tolerance = 6 * bound / std::sqrt(static_cast<double>(draws));
+  EXPECT_LT((mean - ggn).cwiseAbs().maxCoeff(), tolerance);
+  EXPECT_GT(ggn.cwiseAbs().maxCoeff(), 4 * tolerance);  // the check has power
+  // A draw is reproducible, and a new draw gives new rows.
+  sampled.set_draw(0);
+  sampled.jacobian(theta, R);
+  EXPECT_EQ(R, first);
+  sampled.set_draw(1);
+  sampled.jacobian(theta, R);
+  EXPECT_NE(R, first);
+  // No residual vector: the solves use ∇f; geodesic acceleration is refused.
+  EXPECT_FALSE(sampled.oracles().contains(Oracle::kResiduals));
+  EXPECT_THROW(make_optimizer<double>("lm curvature=sampled-gauss-newton geodesic=true"),
+               ConfigError);
+}
+
+TEST(SampledGaussNewton, LmStepSolvesTheDampedSystemOfItsDraw) {
+  const Index b = 8;
+  TinyClassifier task(b);
+  Vec theta = task.model.parameters();
+  const Vec start = theta;
+  const Index n = theta.size();
+  // The descent's first point is draw 0 of the seed.
+  CurvatureRowsProblem<double> sampled(*task.objective, CurvatureRows::kSampledGaussNewton, 9);
+  Mat R(b, n);
+  Vec g(n);
+  sampled.jacobian(theta, R);
+  const double f0 = task.objective->gradient(theta, g);
+  for (const char* form : {"data-space", "parameter-space", "cg"}) {
+    theta = start;
+    auto lm = make_optimizer<double>(std::string("lm curvature=sampled-gauss-newton seed=9 ") +
+                                     "damping=0.5 cg_tolerance=1e-14 form=" + form);
+    const StepReport report = lm->step(*task.objective, theta);
+    ASSERT_EQ(report.status, StepStatus::kAccepted) << form << ": " << report.message;
+    const Mat system = R.transpose() * R + 0.5 * Mat::Identity(n, n);
+    EXPECT_LT(testing::relative_error(theta, Vec(start - system.ldlt().solve(g))), 1e-9) << form;
+    EXPECT_LT(*report.loss_after, f0);
+  }
+}
+
+TEST(SampledGaussNewton, CurvatureSubsetDrawsRowsForItsExamples) {
+  const Index b = 8;
+  TinyClassifier task(b);
+  const Vec theta = task.model.parameters();
+  CurvatureSubset<double> subset(*task.objective, 3);
+  CurvatureRowsProblem<double> sampled(subset, CurvatureRows::kSampledGaussNewton, 2);
+  EXPECT_EQ(sampled.num_residuals(), 3);
+  // The subset is a mean over 3 examples: its loss has 3 terms (the momentum step's m).
+  EXPECT_DOUBLE_EQ(sampled.loss_terms(), 3.0);
+  EXPECT_DOUBLE_EQ(task.objective->loss_terms(), static_cast<double>(b));
+  // The rows are those of the objective on the first 3 examples with the same draw.
+  Objective<double> first3(task.model, task.loss);
+  const Mat x = task.inputs.leftCols(3), y = task.labels.leftCols(3);
+  first3.set_batch(x, y);
+  CurvatureRowsProblem<double> direct(first3, CurvatureRows::kSampledGaussNewton, 2);
+  Mat R(3, theta.size()), expected(3, theta.size());
+  sampled.jacobian(theta, R);
+  direct.jacobian(theta, expected);
+  EXPECT_LT(testing::relative_error(R, expected), 1e-14);
 }
 
 TEST(GaussNewton, JacobianBlocksAreTheRowsOfEachOutput) {

@@ -80,6 +80,13 @@ class Loss {
   /// Gaussian N(z, I) for squared error, Categorical(softmax z) as one-hot for softmax CE,
   /// Bernoulli(σ(z)) for sigmoid CE. Y is outputs × batch.
   virtual void sample_targets(ConstRef Z, Rng& rng, Ref Y) const = 0;
+  /// One random output cotangent per example, U (outputs × batch), with E[U_s U_sᵀ] = Q_s Q_sᵀ,
+  /// the loss's Gauss-Newton block (scale included): back-propagated, the b rows U_sᵀ J_s give
+  /// an unbiased b-row estimate of the whole GGN, where the exact one needs outputs × b rows.
+  /// The default probes the factor with Rademacher signs (U = Q ε, E[εεᵀ] = I); the
+  /// cross-entropies override it with the gradient at targets drawn from the predictive
+  /// distribution, √scale·(p − y), whose outer product is the Fisher, equal to their GGN.
+  virtual void sample_gauss_newton_cotangents(ConstRef Z, Rng& rng, Ref U) const;
 
  protected:
   explicit Loss(Reduction reduction) : reduction_(reduction) {}
@@ -95,6 +102,7 @@ class Loss {
 
  private:
   Reduction reduction_;
+  mutable Matrix<Scalar> signs_;  // scratch: the default sampled cotangents' Rademacher probe
 };
 
 extern template class Loss<float>;

@@ -32,6 +32,7 @@ class SigmoidCrossEntropy final : public Loss<Scalar> {
   void factor_transpose_product(ConstRef Z, ConstRef V, Ref Out) const override;
   void factor_product(ConstRef Z, ConstRef U, Ref Out) const override;
   void sample_targets(ConstRef Z, Rng& rng, Ref Y) const override;
+  void sample_gauss_newton_cotangents(ConstRef Z, Rng& rng, Ref U) const override;
 
  protected:
   Scalar mean_count(Index b, Index c) const override;

@@ -20,9 +20,11 @@ namespace curvopt {
 struct LevenbergMarquardtOptions {
   /// How the damped system is solved; kAuto picks by shape and memory_budget_bytes.
   GaussNewtonForm form = GaussNewtonForm::kAuto;
-  /// Gauss-Newton (exact GGN for classification) or the empirical Fisher of
-  /// Pooladzandi & Zhou (2022).
+  /// Gauss-Newton (exact GGN for classification), the empirical Fisher of Pooladzandi & Zhou
+  /// (2022), or the sampled Gauss-Newton matrix (one output direction per example).
   LmCurvature curvature = LmCurvature::kGaussNewton;
+  /// kSampledGaussNewton: the directions drawn at the t-th point come from (seed, t). Default 0.
+  std::uint64_t seed = 0;
   /// Memory the explicit forms may use (J, JᵀJ or the Gram and their factors). Default 1 GiB.
   double memory_budget_bytes = 1073741824.0;
   DampingMatrix damping_matrix = DampingMatrix::kIdentity;
@@ -53,7 +55,9 @@ struct LevenbergMarquardtOptions {
   /// Adaptive momentum (Ampazis & Perantonis 2000) with step length δP and ξ. δP is measured
   /// in the metric of this problem's H (for f = ½‖r̂‖²). 0 = auto: the 0.6 of Pooladzandi &
   /// Zhou's code, which it applies to ½‖r‖² with raw residuals, translated to a mean-reduced loss
-  /// (r̂ = √(2/m)·r): 0.6·√(2/m).
+  /// (r̂ = √(2/m)·r): 0.6·√(2/m), with m the number of terms the loss averages
+  /// (Problem::loss_terms(): examples for softmax cross-entropy, not examples × classes, whose
+  /// residual count would shrink the step by √classes).
   bool momentum = false;
   double momentum_step_length = 0;
   /// Use min(δP, √(gᵀH⁻¹g)): the momentum step is never longer in H's metric than the plain LM

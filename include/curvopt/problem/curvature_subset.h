@@ -70,6 +70,11 @@ class CurvatureSubset final : public Problem<Scalar> {
   void gauss_newton_matrix(ConstVectorRef<Scalar> params, MatrixRef<Scalar> JtJ) override;
   void kfac_statistics(ConstVectorRef<Scalar> params, KfacTargets targets, Rng& rng,
                        std::vector<KfacFactors<Scalar>>& out) override;
+  Index num_sampled_gauss_newton_rows() const override { return curvature_examples(); }
+  void sampled_gauss_newton_rows(ConstVectorRef<Scalar> params, Rng& rng,
+                                 MatrixRef<Scalar> rows) override;
+  /// The subset's: its curvature is a mean over the subset.
+  double loss_terms() const override;
 
  private:
   /// Binds the subset when the wrapped objective's batch changed.

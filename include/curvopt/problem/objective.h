@@ -96,6 +96,11 @@ class Objective final : public Problem<Scalar> {
   /// gradients of the unreduced per-example loss ℓ_s at sampled or data targets.
   void kfac_statistics(ConstVectorRef<Scalar> params, KfacTargets targets, Rng& rng,
                        std::vector<KfacFactors<Scalar>>& out) override;
+  /// Rows U_sᵀJ_s with U_s from Loss::sample_gauss_newton_cotangents (b × n).
+  void sampled_gauss_newton_rows(ConstVectorRef<Scalar> params, Rng& rng,
+                                 MatrixRef<Scalar> rows) override;
+  /// 1/scale of the loss for the bound batch.
+  double loss_terms() const override;
 
  private:
   /// Runs the forward pass unless the cached one was at bit-identical parameters.

@@ -27,6 +27,7 @@ enum class Oracle : std::uint32_t {
   kKfacStatistics = 1u << 10,      ///< per-layer Kronecker factors A and G (K-FAC)
   kGaussNewtonMatrix = 1u << 11,   ///< JᵀJ (n × n) without a Jacobian the caller can see
   kStructuralDamping = 1u << 12,   ///< (JᵀJ + μ·D_S) v, D_S on the hidden states
+  kSampledGaussNewton = 1u << 13,  ///< rows R, one per example, with E[RᵀR] = JᵀJ
 };
 
 /// Which targets K-FAC's output-side factor is built from (Martens & Grosse 2015).
@@ -148,6 +149,18 @@ class Problem {
   /// reduction over processes). `rng` draws the sampled targets.
   virtual void kfac_statistics(ConstVectorRef<Scalar> params, KfacTargets targets, Rng& rng,
                                std::vector<KfacFactors<Scalar>>& out);
+  /// Rows of the sampled Gauss-Newton oracle: one per example of the curvature batch
+  /// (batch_size() by default).
+  virtual Index num_sampled_gauss_newton_rows() const { return batch_size(); }
+  /// A Monte-Carlo Gauss-Newton factor: rows R (num_sampled_gauss_newton_rows() × n) with
+  /// E[RᵀR] = JᵀJ, one random output direction per example where the exact factor J has one
+  /// row per output (the sampled Fisher of K-FAC, Martens & Grosse 2015). `rng` draws them.
+  virtual void sampled_gauss_newton_rows(ConstVectorRef<Scalar> params, Rng& rng,
+                                         MatrixRef<Scalar> rows);
+  /// The number of terms the loss averages (1/scale of a mean): examples for softmax
+  /// cross-entropy, examples × outputs for squared error. Step lengths that the literature gives
+  /// for a sum of squares convert by it (r̂ = √(2/terms)·r). num_residuals() by default.
+  virtual double loss_terms() const { return static_cast<double>(num_residuals()); }
 
   /// Throws curvopt::Error naming `who` and the missing oracles unless all of `required` are
   /// provided.

@@ -15,6 +15,7 @@ DampedGaussNewtonDescent<Scalar>::DampedGaussNewtonDescent(const DampedGaussNewt
 template <class Scalar>
 OracleSet DampedGaussNewtonDescent<Scalar>::required_oracles() const {
   if (options_.curvature == LmCurvature::kEmpiricalFisher) return Oracle::kPerExampleGradients;
+  if (options_.curvature == LmCurvature::kSampledGaussNewton) return Oracle::kSampledGaussNewton;
   // The explicit forms also need J, unless the problem gives JᵀJ (parameter space) or the Gram
   // with products (data space); solver_for() checks that once the form is known.
   return options_.form == GaussNewtonForm::kConjugateGradient ? OracleSet(Oracle::kGgnProduct)
@@ -84,11 +85,14 @@ GaussNewtonDescent<Scalar>& DampedGaussNewtonDescent<Scalar>::solver_for(
 template <class Scalar>
 Problem<Scalar>& DampedGaussNewtonDescent<Scalar>::curvature_problem_for(Problem<Scalar>& problem) {
   if (options_.curvature == LmCurvature::kGaussNewton) return problem;
-  if (!fisher_ || fisher_inner_ != &problem) {
-    fisher_ = std::make_unique<EmpiricalFisherProblem<Scalar>>(problem);
-    fisher_inner_ = &problem;
+  if (!rows_problem_ || rows_inner_ != &problem) {
+    const CurvatureRows rows = options_.curvature == LmCurvature::kEmpiricalFisher
+                                   ? CurvatureRows::kEmpiricalFisher
+                                   : CurvatureRows::kSampledGaussNewton;
+    rows_problem_ = std::make_unique<CurvatureRowsProblem<Scalar>>(problem, rows, options_.seed);
+    rows_inner_ = &problem;
   }
-  return *fisher_;
+  return *rows_problem_;
 }
 
 // J, JᵀJ or the Gram (timed as curvature), then the damping diagonal of this point's trials.
@@ -96,6 +100,7 @@ template <class Scalar>
 bool DampedGaussNewtonDescent<Scalar>::prepare(const DescentPoint<Scalar>& point,
                                                StepReport& report) {
   bool prepared;
+  if (options_.curvature == LmCurvature::kSampledGaussNewton) rows_problem_->set_draw(draws_++);
   {
     detail::PhaseTimer timer(report.times.curvature_seconds);
     prepared = solver_->prepare(*curvature_, point.params);
@@ -146,6 +151,7 @@ void DampedGaussNewtonDescent<Scalar>::report_times(StepTimes& times) const {
 template <class Scalar>
 void DampedGaussNewtonDescent<Scalar>::reset() {
   n_ = 0;
+  draws_ = 0;
   solvers_.clear();
   solver_ = nullptr;
 }
@@ -153,6 +159,8 @@ void DampedGaussNewtonDescent<Scalar>::reset() {
 template <class Scalar>
 void DampedGaussNewtonDescent<Scalar>::save(OptimizerState& state) const {
   if (n_ > 0) state.put("damping_diagonal", d_);
+  if (options_.curvature == LmCurvature::kSampledGaussNewton)
+    state.put("curvature_draws", static_cast<double>(draws_));
 }
 
 template <class Scalar>
@@ -161,6 +169,8 @@ void DampedGaussNewtonDescent<Scalar>::load(const OptimizerState& state, Index n
   if (n == 0) return;
   resize(n);
   state.get_into("damping_diagonal", d_);
+  if (options_.curvature == LmCurvature::kSampledGaussNewton)
+    draws_ = static_cast<std::uint64_t>(state.get_scalar("curvature_draws"));
 }
 
 template class DampedGaussNewtonDescent<float>;

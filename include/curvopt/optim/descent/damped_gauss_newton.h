@@ -11,7 +11,7 @@
 
 #include "curvopt/optim/descent/descent.h"
 #include "curvopt/optim/gauss_newton_descent.h"
-#include "curvopt/problem/empirical_fisher_problem.h"
+#include "curvopt/problem/curvature_rows_problem.h"
 
 namespace curvopt {
 
@@ -33,6 +33,10 @@ enum class LmCurvature {
                      ///< cross-entropy the exact generalized Gauss-Newton (logit Fisher)
   kEmpiricalFisher,  ///< (1/b)Σ∇ℓₛ∇ℓₛᵀ from per-example gradients, m = b
                      ///< (Pooladzandi & Zhou 2022, eq. 7)
+  /// the Gauss-Newton matrix from one sampled output direction per example, m = b: unbiased
+  /// for JᵀJ (for the cross-entropies the Fisher at targets from the model, Martens & Grosse
+  /// 2015), drawn anew at every point
+  kSampledGaussNewton,
 };
 
 std::string_view to_string(LmCurvature c);
@@ -49,12 +53,14 @@ struct DampedGaussNewtonOptions {
   double min_diagonal = 1e-8;
   int cg_max_iterations = 250;
   double cg_tolerance = 1e-10;
+  /// kSampledGaussNewton: draw t (the t-th prepared point) is seeded by (seed, t).
+  std::uint64_t seed = 0;
 };
 
 /// Solvers are cached by the number of residuals (the full batches, the short last batch of an
 /// epoch, a validation-sized batch each keep theirs), so no step reallocates after warm-up. The
 /// damping diagonal of kMaxDiagonal persists across points and is part of the checkpoint
-/// (key "damping_diagonal").
+/// (key "damping_diagonal"), as is the count of sampled curvature draws ("curvature_draws").
 /// @tparam Scalar float or double
 template <class Scalar>
 class DampedGaussNewtonDescent final : public Descent<Scalar> {
@@ -84,7 +90,7 @@ class DampedGaussNewtonDescent final : public Descent<Scalar> {
   /// diag(d) of this point's trials.
   const Vector<Scalar>& trial_diagonal() const { return d_trial_; }
   const Vector<Scalar>& damping_diagonal() const { return d_; }
-  /// The problem the curvature comes from: the step's problem or its empirical-Fisher face.
+  /// The problem the curvature comes from: the step's problem or its per-example-rows face.
   const Problem<Scalar>& curvature_problem() const { return *curvature_; }
 
  private:
@@ -98,8 +104,9 @@ class DampedGaussNewtonDescent final : public Descent<Scalar> {
   std::vector<std::pair<Index, std::unique_ptr<GaussNewtonDescent<Scalar>>>> solvers_;
   GaussNewtonDescent<Scalar>* solver_ = nullptr;  // this step's, from solvers_
   Problem<Scalar>* curvature_ = nullptr;
-  std::unique_ptr<EmpiricalFisherProblem<Scalar>> fisher_;
-  const Problem<Scalar>* fisher_inner_ = nullptr;
+  std::unique_ptr<CurvatureRowsProblem<Scalar>> rows_problem_;
+  const Problem<Scalar>* rows_inner_ = nullptr;
+  std::uint64_t draws_ = 0;  // points prepared with sampled curvature
   Index n_ = 0;
   Vector<Scalar> d_, d_trial_, neg_grad_, s_;
 };
