@@ -39,10 +39,14 @@ void DampingSearch::clamp() {
 }
 
 bool DampingSearch::accepts(double f_old, double f_new, double rho) const {
+  // A strict decrease: a step that leaves f as it is (f = 0 reached in float32, or a step
+  // below f's resolution) is no progress, and accepting it would let θ drift at constant f
+  // (the test accuracy of a float32 network then fell once its training loss was exactly 0).
+  // Acceptance rules (uphill steps) widen this in the minimizer, not here.
   if (!std::isfinite(f_new)) return false;
   if (options_.rule == DampingRule::kTrustRegion || options_.rule == DampingRule::kNielsen)
-    return rho > 0 && f_new <= f_old;
-  return f_new <= f_old;
+    return rho > 0 && f_new < f_old;
+  return f_new < f_old;
 }
 
 void DampingSearch::accepted(double f_old, double f_new, double rho) {

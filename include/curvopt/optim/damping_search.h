@@ -60,7 +60,7 @@ class DampingSearch final : public Search {
   void load(const OptimizerState& state) override;
 
   double damping() const { return lambda_; }
-  /// Whether a trial with these losses and gain ratio is accepted (downhill; for kTrustRegion
+  /// Whether a trial with these losses and gain ratio is accepted (f_new < f_old; for kTrustRegion
   /// and kNielsen ρ > 0). Non-finite losses are never accepted.
   bool accepts(double f_old, double f_new, double rho) const;
   /// Updates λ after an accepted trial.
