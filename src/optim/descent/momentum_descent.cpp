@@ -18,10 +18,9 @@ DescentResult MomentumDescent<Scalar>::step(double lambda, VectorRef<Scalar> ste
   // I_FF = prevᵀ(JᵀJ + λD)prev.
   const double i_ff = base_.curvature(previous) +
                       lambda * static_cast<double>((d.array() * previous.array().square()).sum());
-  double dp =
-      options_.step_length > 0
-          ? options_.step_length
-          : 0.6 * std::sqrt(2.0 / base_.curvature_problem().loss_terms());
+  double dp = options_.step_length > 0
+                  ? options_.step_length
+                  : 0.6 * std::sqrt(2.0 / base_.curvature_problem().loss_terms());
   // Capped, the momentum step is never longer in H's metric than the LM step √(gᵀH⁻¹g) it
   // modifies, so it shrinks as the iterate converges instead of orbiting at δP.
   if (options_.cap)
