@@ -44,6 +44,17 @@ Scalar SigmoidCrossEntropy<Scalar>::value(ConstRef Z, ConstRef Y) const {
 }
 
 template <class Scalar>
+void SigmoidCrossEntropy<Scalar>::example_values(ConstRef Z, ConstRef Y,
+                                                 VectorRef<Scalar> out) const {
+  const Scalar scale = this->scale(Z.cols(), Z.rows());
+  for (Index s = 0; s < Z.cols(); ++s) {
+    const auto z = Z.col(s).array();
+    const auto softplus = z.max(Scalar(0)) + (-z.abs()).exp().log1p();
+    out(s) = scale * (softplus - Y.col(s).array() * z).sum();
+  }
+}
+
+template <class Scalar>
 void SigmoidCrossEntropy<Scalar>::gradient(ConstRef Z, ConstRef Y, Ref dZ) const {
   compute_probabilities(Z);
   dZ = this->scale(Z.cols(), Z.rows()) * (probs_ - Y);

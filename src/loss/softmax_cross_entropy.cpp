@@ -56,6 +56,18 @@ Scalar SoftmaxCrossEntropy<Scalar>::value(ConstRef Z, ConstRef Y) const {
 }
 
 template <class Scalar>
+void SoftmaxCrossEntropy<Scalar>::example_values(ConstRef Z, ConstRef Y,
+                                                 VectorRef<Scalar> out) const {
+  const Matrix<Scalar>& T = dense_targets(Y, Z.rows());
+  const Scalar scale = this->scale(Z.cols(), Z.rows());
+  for (Index s = 0; s < Z.cols(); ++s) {
+    const Scalar top = Z.col(s).maxCoeff();
+    const Scalar log_sum = top + std::log((Z.col(s).array() - top).exp().sum());
+    out(s) = scale * (log_sum - T.col(s).dot(Z.col(s)));
+  }
+}
+
+template <class Scalar>
 void SoftmaxCrossEntropy<Scalar>::gradient(ConstRef Z, ConstRef Y, Ref dZ) const {
   compute_probabilities(Z);
   dZ = this->scale(Z.cols(), Z.rows()) * (probs_ - dense_targets(Y, Z.rows()));

@@ -48,6 +48,14 @@ Scalar SoftmaxSquaredError<Scalar>::value(ConstRef Z, ConstRef Y) const {
 }
 
 template <class Scalar>
+void SoftmaxSquaredError<Scalar>::example_values(ConstRef Z, ConstRef Y,
+                                                 VectorRef<Scalar> out) const {
+  compute_probabilities(Z);
+  out = this->scale(Z.cols(), Z.rows()) *
+        (probs_ - dense_targets(Y, Z.rows())).colwise().squaredNorm().transpose();
+}
+
+template <class Scalar>
 void SoftmaxSquaredError<Scalar>::gradient(ConstRef Z, ConstRef Y, Ref dZ) const {
   compute_probabilities(Z);
   work_ = probs_ - dense_targets(Y, Z.rows());

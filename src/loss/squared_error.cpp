@@ -22,6 +22,11 @@ Scalar SquaredError<Scalar>::value(ConstRef Z, ConstRef Y) const {
 }
 
 template <class Scalar>
+void SquaredError<Scalar>::example_values(ConstRef Z, ConstRef Y, VectorRef<Scalar> out) const {
+  out = this->scale(Z.cols(), Z.rows()) * (Z - Y).colwise().squaredNorm().transpose();
+}
+
+template <class Scalar>
 void SquaredError<Scalar>::gradient(ConstRef Z, ConstRef Y, Ref dZ) const {
   dZ = (Scalar(2) * this->scale(Z.cols(), Z.rows())) * (Z - Y);
 }

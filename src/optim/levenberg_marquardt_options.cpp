@@ -19,7 +19,8 @@ CURVOPT_ENUM_NAMES(DampingMatrix, {DampingMatrix::kIdentity, "identity"},
 
 CURVOPT_ENUM_NAMES(LmCurvature, {LmCurvature::kGaussNewton, "gauss-newton"},
                    {LmCurvature::kEmpiricalFisher, "empirical-fisher"},
-                   {LmCurvature::kSampledGaussNewton, "sampled-gauss-newton"})
+                   {LmCurvature::kSampledGaussNewton, "sampled-gauss-newton"},
+                   {LmCurvature::kRootLoss, "root-loss"})
 
 std::optional<std::string> LevenbergMarquardtOptions::validate() const {
   const char* o = "LevenbergMarquardtOptions";
@@ -28,8 +29,8 @@ std::optional<std::string> LevenbergMarquardtOptions::validate() const {
     geodesic_fisher =
         "LevenbergMarquardtOptions::geodesic = true: geodesic acceleration needs second "
         "derivatives of the residuals, which curvature = " +
-        std::string(to_string(curvature)) + " (rows without residuals) lacks; use curvature = " +
-        "gauss-newton";
+        std::string(to_string(curvature)) +
+        " (rows without residuals) lacks; use curvature = " + "gauss-newton";
   if (max_trials < 1)
     trials =
         "LevenbergMarquardtOptions::max_trials = " + std::to_string(max_trials) + ": must be >= 1";
@@ -62,7 +63,8 @@ const OptionFields<LevenbergMarquardtOptions>& LevenbergMarquardt<Scalar>::optio
         "form", "auto, parameter-space, data-space, cg (auto)",
         [](auto& o) -> auto& { return o.form; }));
     f.push_back(option_field<Options>(
-        "curvature", "gauss-newton, empirical-fisher, sampled-gauss-newton (gauss-newton)",
+        "curvature",
+        "gauss-newton, empirical-fisher, sampled-gauss-newton, root-loss (gauss-newton)",
         [](auto& o) -> auto& { return o.curvature; }));
     f.push_back(option_field<Options>(
         "seed", "seed of the sampled curvature directions (0)",

@@ -1,7 +1,9 @@
 #include "curvopt/problem/curvature_rows_problem.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "curvopt/core/errors.h"
@@ -21,11 +23,12 @@ template <class Scalar>
 CurvatureRowsProblem<Scalar>::CurvatureRowsProblem(Problem<Scalar>& inner, CurvatureRows rows,
                                                    std::uint64_t seed)
     : inner_(&inner), rows_(rows), seed_(seed), inner_version_(inner.data_version()) {
+  const bool sampled = rows == CurvatureRows::kSampledGaussNewton;
   inner.require(Oracle::kValue | Oracle::kGradient |
-                    (rows == CurvatureRows::kEmpiricalFisher ? Oracle::kPerExampleGradients
-                                                             : Oracle::kSampledGaussNewton),
+                    (sampled ? Oracle::kSampledGaussNewton : Oracle::kPerExampleGradients),
                 rows == CurvatureRows::kEmpiricalFisher ? "curvature = empirical-fisher"
-                                                        : "curvature = sampled-gauss-newton");
+                : sampled                               ? "curvature = sampled-gauss-newton"
+                                                        : "curvature = root-loss");
 }
 
 template <class Scalar>
@@ -45,8 +48,8 @@ void CurvatureRowsProblem<Scalar>::set_draw(std::uint64_t draw) {
 
 template <class Scalar>
 Index CurvatureRowsProblem<Scalar>::num_residuals() const {
-  return rows_ == CurvatureRows::kEmpiricalFisher ? inner_->batch_size()
-                                                  : inner_->num_sampled_gauss_newton_rows();
+  return rows_ == CurvatureRows::kSampledGaussNewton ? inner_->num_sampled_gauss_newton_rows()
+                                                     : inner_->batch_size();
 }
 
 template <class Scalar>
@@ -66,14 +69,13 @@ Scalar CurvatureRowsProblem<Scalar>::value(ConstVectorRef<Scalar> params) {
 
 template <class Scalar>
 Scalar CurvatureRowsProblem<Scalar>::gradient(ConstVectorRef<Scalar> params,
-                                                VectorRef<Scalar> grad) {
+                                              VectorRef<Scalar> grad) {
   sync();
   return inner_->gradient(params, grad);
 }
 
 template <class Scalar>
-const Matrix<Scalar>& CurvatureRowsProblem<Scalar>::row_jacobian(
-    ConstVectorRef<Scalar> params) {
+const Matrix<Scalar>& CurvatureRowsProblem<Scalar>::row_jacobian(ConstVectorRef<Scalar> params) {
   sync();
   check_size("params", params.size(), num_parameters());
   const auto bytes = static_cast<std::size_t>(params.size()) * sizeof(Scalar);
@@ -84,6 +86,18 @@ const Matrix<Scalar>& CurvatureRowsProblem<Scalar>::row_jacobian(
   if (rows_ == CurvatureRows::kEmpiricalFisher) {
     inner_->per_example_gradients(params, jacobian_);
     jacobian_ *= static_cast<Scalar>(std::sqrt(static_cast<double>(rows)));
+  } else if (rows_ == CurvatureRows::kRootLoss) {
+    inner_->per_example_gradients(params, jacobian_);
+    root_residuals_.resize(rows);
+    root_loss_residuals(params, root_residuals_);
+    for (Index s = 0; s < rows; ++s) {
+      // d√(2fₛ) = gₛ/√(2fₛ); at fₛ = 0 the root has no derivative and the example no curvature.
+      const Scalar r = root_residuals_(s);
+      if (r > 0)
+        jacobian_.row(s) /= r;
+      else
+        jacobian_.row(s).setZero();
+    }
   } else {
     // Draw t from (seed, t), as the other stochastic methods seed their steps: resumable.
     rng_.reseed(seed_ * 0x9E3779B97F4A7C15ull + draw_);
@@ -95,12 +109,36 @@ const Matrix<Scalar>& CurvatureRowsProblem<Scalar>::row_jacobian(
 }
 
 template <class Scalar>
+void CurvatureRowsProblem<Scalar>::root_loss_residuals(ConstVectorRef<Scalar> params,
+                                                       VectorRef<Scalar> r) {
+  example_losses_.resize(r.size());
+  inner_->per_example_losses(params, example_losses_);
+  for (Index s = 0; s < r.size(); ++s) {
+    const Scalar f = example_losses_(s);
+    // Rounding can leave a zero loss a hair below 0; a truly negative one has no root.
+    if (!(f >= -std::numeric_limits<Scalar>::epsilon())) {
+      std::string message = "curvature = root-loss: example ";
+      message += std::to_string(s);
+      message += " has loss ";
+      message += std::to_string(static_cast<double>(f));
+      message += "; the rows need finite, non-negative per-example losses";
+      throw ValueError(message);
+    }
+    r(s) = std::sqrt(Scalar(2) * std::max(f, Scalar(0)));
+  }
+}
+
+template <class Scalar>
 void CurvatureRowsProblem<Scalar>::residuals(ConstVectorRef<Scalar> params, VectorRef<Scalar> r) {
-  if (rows_ != CurvatureRows::kEmpiricalFisher)
+  if (rows_ == CurvatureRows::kSampledGaussNewton)
     throw Error("CurvatureRowsProblem: sampled Gauss-Newton rows have no residual vector");
   sync();
   check_size("params", params.size(), num_parameters());
   check_size("residuals", r.size(), num_residuals());
+  if (rows_ == CurvatureRows::kRootLoss) {
+    root_loss_residuals(params, r);
+    return;
+  }
   r.setConstant(static_cast<Scalar>(1 / std::sqrt(static_cast<double>(num_residuals()))));
 }
 
@@ -114,7 +152,7 @@ void CurvatureRowsProblem<Scalar>::jacobian(ConstVectorRef<Scalar> params, Matri
 
 template <class Scalar>
 void CurvatureRowsProblem<Scalar>::jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
-                                         VectorRef<Scalar> out) {
+                                       VectorRef<Scalar> out) {
   const Matrix<Scalar>& rows = row_jacobian(params);
   check_size("jvp input", v.size(), rows.cols());
   check_size("jvp output", out.size(), rows.rows());
@@ -123,7 +161,7 @@ void CurvatureRowsProblem<Scalar>::jvp(ConstVectorRef<Scalar> params, ConstVecto
 
 template <class Scalar>
 void CurvatureRowsProblem<Scalar>::vjp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> u,
-                                         VectorRef<Scalar> out) {
+                                       VectorRef<Scalar> out) {
   const Matrix<Scalar>& rows = row_jacobian(params);
   check_size("vjp input", u.size(), rows.rows());
   check_size("vjp output", out.size(), rows.cols());
@@ -140,8 +178,8 @@ void CurvatureRowsProblem<Scalar>::gram(ConstVectorRef<Scalar> params, MatrixRef
 
 template <class Scalar>
 void CurvatureRowsProblem<Scalar>::ggn_vector_product(ConstVectorRef<Scalar> params,
-                                                        ConstVectorRef<Scalar> v,
-                                                        VectorRef<Scalar> out) {
+                                                      ConstVectorRef<Scalar> v,
+                                                      VectorRef<Scalar> out) {
   const Matrix<Scalar>& rows = row_jacobian(params);
   check_size("ggn_vector_product input", v.size(), rows.cols());
   check_size("ggn_vector_product output", out.size(), rows.cols());
@@ -151,12 +189,24 @@ void CurvatureRowsProblem<Scalar>::ggn_vector_product(ConstVectorRef<Scalar> par
 
 template <class Scalar>
 void CurvatureRowsProblem<Scalar>::per_example_gradients(ConstVectorRef<Scalar> params,
-                                                           MatrixRef<Scalar> G) {
-  if (rows_ != CurvatureRows::kEmpiricalFisher)
-    throw Error("CurvatureRowsProblem: per-example gradients are offered only with the "
-                "empirical Fisher");
+                                                         MatrixRef<Scalar> G) {
+  if (rows_ == CurvatureRows::kSampledGaussNewton)
+    throw Error(
+        "CurvatureRowsProblem: per-example gradients are not offered with sampled "
+        "Gauss-Newton rows");
   sync();
   inner_->per_example_gradients(params, G);
+}
+
+template <class Scalar>
+void CurvatureRowsProblem<Scalar>::per_example_losses(ConstVectorRef<Scalar> params,
+                                                      VectorRef<Scalar> out) {
+  if (rows_ == CurvatureRows::kSampledGaussNewton)
+    throw Error(
+        "CurvatureRowsProblem: per-example losses are not offered with sampled "
+        "Gauss-Newton rows");
+  sync();
+  inner_->per_example_losses(params, out);
 }
 
 template class CurvatureRowsProblem<float>;

@@ -272,6 +272,13 @@ void Objective<Scalar>::per_example_gradients(ConstVectorRef<Scalar> params, Mat
 }
 
 template <class Scalar>
+void Objective<Scalar>::per_example_losses(ConstVectorRef<Scalar> params, VectorRef<Scalar> out) {
+  check_size("per_example_losses", "the output", out.size(), batch_);
+  ensure_forward(params);
+  loss_.example_values(model_.output(), targets(), out);
+}
+
+template <class Scalar>
 void Objective<Scalar>::empirical_fisher_diagonal(ConstVectorRef<Scalar> params,
                                                   VectorRef<Scalar> out) {
   check_size("empirical_fisher_diagonal", "the output", out.size(), num_parameters());

@@ -144,6 +144,11 @@ void Problem<Scalar>::per_example_gradients(ConstVectorRef<Scalar>, MatrixRef<Sc
 }
 
 template <class Scalar>
+void Problem<Scalar>::per_example_losses(ConstVectorRef<Scalar>, VectorRef<Scalar>) {
+  unsupported(Oracle::kPerExampleGradients);
+}
+
+template <class Scalar>
 void Problem<Scalar>::empirical_fisher_diagonal(ConstVectorRef<Scalar> params,
                                                 VectorRef<Scalar> out) {
   if (!oracles().contains(Oracle::kPerExampleGradients)) unsupported(Oracle::kPerExampleGradients);

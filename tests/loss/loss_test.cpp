@@ -181,6 +181,37 @@ TEST(Loss, SampledTargetsFollowThePredictiveDistribution) {
   EXPECT_LT((Y.rowwise().mean() - Z.col(0)).cwiseAbs().maxCoeff(), 0.03);
 }
 
+TEST(Loss, ExampleValuesAreEachExamplesShareOfTheLoss) {
+  // Σₛ outₛ = value, and outₛ depends on column s alone, with gradient column s of dZ (central
+  // differences: error O(h²) ≈ 1e-12 against values of order 1).
+  Rng rng(23);
+  const Index c = 3, b = 4;
+  const double h = 1e-5;
+  for (const Case& tc : cases(c, b, rng)) {
+    SCOPED_TRACE(tc.name);
+    const Loss<double>& loss = *tc.loss;
+    const Mat Z = random_matrix(c, b, rng);
+    Vector<double> out(b), plus(b), minus(b);
+    loss.example_values(Z, tc.targets, out);
+    EXPECT_NEAR(out.sum(), loss.value(Z, tc.targets), 1e-12 * std::max(1.0, std::abs(out.sum())));
+    Mat dZ(c, b);
+    loss.gradient(Z, tc.targets, dZ);
+    for (Index s = 0; s < b; ++s) {
+      for (Index k = 0; k < c; ++k) {
+        Mat Zp = Z, Zm = Z;
+        Zp(k, s) += h;
+        Zm(k, s) -= h;
+        loss.example_values(Zp, tc.targets, plus);
+        loss.example_values(Zm, tc.targets, minus);
+        const Vector<double> derivative = (plus - minus) / (2 * h);
+        for (Index t = 0; t < b; ++t)
+          EXPECT_NEAR(derivative(t), t == s ? dZ(k, s) : 0.0, 1e-7)
+              << "d out(" << t << ") / dZ(" << k << ", " << s << ")";
+      }
+    }
+  }
+}
+
 TEST(Loss, SampledGaussNewtonCotangentsAreUnbiased) {
   // E[U_s U_sᵀ] = Q_s Q_sᵀ, the Gauss-Newton block of each example, for every loss and
   // reduction. The products U_i U_j lie in [−B, B], so the mean of N draws is off by more than
@@ -209,8 +240,9 @@ TEST(Loss, SampledGaussNewtonCotangentsAreUnbiased) {
         exact.col(k) = GV.col(s);
       }
       const double tolerance = 6 * bound / std::sqrt(static_cast<double>(draws));
-      EXPECT_LT((mean - exact).cwiseAbs().maxCoeff(), tolerance)
-          << "example " << s << "\nmean\n" << mean << "\nexact\n" << exact;
+      EXPECT_LT((mean - exact).cwiseAbs().maxCoeff(), tolerance) << "example " << s << "\nmean\n"
+                                                                 << mean << "\nexact\n"
+                                                                 << exact;
       EXPECT_GT(exact.cwiseAbs().maxCoeff(), tolerance);  // the check has power
     }
   }

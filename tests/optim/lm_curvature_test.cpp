@@ -1,5 +1,6 @@
 // Levenberg-Marquardt's curvature choices and bookkeeping: the empirical Fisher, the sampled
-// Gauss-Newton matrix, JᵀJ accumulated over Jacobian blocks, the best iterate under uphill steps, and the per-phase timings.
+// Gauss-Newton matrix, √loss rows, JᵀJ accumulated over Jacobian blocks, the best iterate under
+// uphill steps, and the per-phase timings.
 
 #include <gtest/gtest.h>
 
@@ -190,6 +191,68 @@ TEST(SampledGaussNewton, CurvatureSubsetDrawsRowsForItsExamples) {
   sampled.jacobian(theta, R);
   direct.jacobian(theta, expected);
   EXPECT_LT(testing::relative_error(R, expected), 1e-14);
+}
+
+TEST(RootLoss, RowsAreTheJacobianOfOneResidualPerExample) {
+  const Index b = 6;
+  TinyClassifier task(b);
+  const Vec theta = task.model.parameters();
+  const Index n = theta.size();
+  CurvatureRowsProblem<double> root(*task.objective, CurvatureRows::kRootLoss);
+  ASSERT_EQ(root.num_residuals(), b);
+  EXPECT_TRUE(root.oracles().contains(Oracle::kResiduals));
+  Vec r(b), g(n);
+  Mat J(b, n);
+  root.residuals(theta, r);
+  root.jacobian(theta, J);
+  const double f = task.objective->gradient(theta, g);
+  // A true least-squares face: ½‖r̂‖² = f and Ĵᵀr̂ = ∇f.
+  EXPECT_NEAR(0.5 * r.squaredNorm(), f, 1e-12 * f);
+  EXPECT_LT(testing::relative_error(J.transpose() * r, g), 1e-12);
+  // Ĵ = ∂r̂/∂θ, against central differences of the residuals (error O(h²)).
+  const double h = 1e-6;
+  Mat numeric(b, n);
+  Vec plus(b), minus(b);
+  for (Index j = 0; j < n; ++j) {
+    Vec tp = theta, tm = theta;
+    tp(j) += h;
+    tm(j) -= h;
+    root.residuals(tp, plus);
+    root.residuals(tm, minus);
+    numeric.col(j) = (plus - minus) / (2 * h);
+  }
+  EXPECT_LT(testing::relative_error(J, numeric), 1e-7);
+  // Each residual is √(2fₛ), fₛ the example's share of the mean loss.
+  for (Index s = 0; s < b; ++s) {
+    Objective<double> single(task.model, task.loss);
+    const Mat x = task.inputs.col(s), y = task.labels.col(s);
+    single.set_batch(x, y);
+    EXPECT_NEAR(r(s), std::sqrt(2 * single.value(theta) / static_cast<double>(b)), 1e-12);
+  }
+}
+
+TEST(RootLoss, LmStepSolvesTheDampedSystemOfTheRows) {
+  const Index b = 8;
+  TinyClassifier task(b);
+  Vec theta = task.model.parameters();
+  const Vec start = theta;
+  const Index n = theta.size();
+  CurvatureRowsProblem<double> root(*task.objective, CurvatureRows::kRootLoss);
+  Mat J(b, n);
+  Vec g(n);
+  root.jacobian(theta, J);
+  const double f0 = task.objective->gradient(theta, g);
+  for (const char* form : {"data-space", "parameter-space", "cg"}) {
+    theta = start;
+    auto lm = make_optimizer<double>(std::string("lm curvature=root-loss damping=0.5 ") +
+                                     "cg_tolerance=1e-14 form=" + form);
+    const StepReport report = lm->step(*task.objective, theta);
+    ASSERT_EQ(report.status, StepStatus::kAccepted) << form << ": " << report.message;
+    ASSERT_EQ(report.num_trials, 1) << form;
+    const Mat system = J.transpose() * J + 0.5 * Mat::Identity(n, n);
+    EXPECT_LT(testing::relative_error(theta, Vec(start - system.ldlt().solve(g))), 1e-9) << form;
+    EXPECT_LT(*report.loss_after, f0);
+  }
 }
 
 TEST(GaussNewton, JacobianBlocksAreTheRowsOfEachOutput) {

@@ -52,6 +52,9 @@ class Loss {
   virtual Scalar scale(Index b, Index c) const;
 
   virtual Scalar value(ConstRef Z, ConstRef Y) const = 0;
+  /// out(s) = example s's share of value(Z, Y), scale included, so out.sum() = value(Z, Y) (up
+  /// to rounding): the per-example losses behind one-residual-per-example curvature rows.
+  virtual void example_values(ConstRef Z, ConstRef Y, VectorRef<Scalar> out) const = 0;
   /// dZ = ∂loss/∂Z.
   virtual void gradient(ConstRef Z, ConstRef Y, Ref dZ) const = 0;
   /// HV_s = (∂²loss/∂z_s²) V_s for every example s.

@@ -23,6 +23,7 @@ class SigmoidCrossEntropy final : public Loss<Scalar> {
 
   void check_targets(Index outputs, ConstRef Y) const override;
   Scalar value(ConstRef Z, ConstRef Y) const override;
+  void example_values(ConstRef Z, ConstRef Y, VectorRef<Scalar> out) const override;
   void gradient(ConstRef Z, ConstRef Y, Ref dZ) const override;
   void hessian_product(ConstRef Z, ConstRef Y, ConstRef V, Ref HV) const override;
   /// P = σ(Z), the predicted probabilities.

@@ -25,6 +25,7 @@ class SoftmaxCrossEntropy final : public Loss<Scalar> {
 
   void check_targets(Index outputs, ConstRef Y) const override;
   Scalar value(ConstRef Z, ConstRef Y) const override;
+  void example_values(ConstRef Z, ConstRef Y, VectorRef<Scalar> out) const override;
   void gradient(ConstRef Z, ConstRef Y, Ref dZ) const override;
   void hessian_product(ConstRef Z, ConstRef Y, ConstRef V, Ref HV) const override;
   void residuals(ConstRef Z, ConstRef Y, Ref R) const override;

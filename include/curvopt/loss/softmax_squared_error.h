@@ -36,6 +36,7 @@ class SoftmaxSquaredError final : public Loss<Scalar> {
 
   void check_targets(Index outputs, ConstRef Y) const override;
   Scalar value(ConstRef Z, ConstRef Y) const override;
+  void example_values(ConstRef Z, ConstRef Y, VectorRef<Scalar> out) const override;
   void gradient(ConstRef Z, ConstRef Y, Ref dZ) const override;
   /// Exact: HV_s = 2k·[J dp + dp ⊙ r − dp (pᵀr) − p (dpᵀr)], dp = J V_s, r = p − y.
   void hessian_product(ConstRef Z, ConstRef Y, ConstRef V, Ref HV) const override;

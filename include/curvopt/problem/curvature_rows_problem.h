@@ -1,8 +1,9 @@
 #pragma once
 /// A problem's curvature presented as a least-squares problem with one Jacobian row per
-/// example: the empirical Fisher (Pooladzandi & Zhou 2022, eq. 7) or a Monte-Carlo Gauss-Newton
+/// example: the empirical Fisher (Pooladzandi & Zhou 2022, eq. 7), a Monte-Carlo Gauss-Newton
 /// matrix (one sampled output direction per example, the sampled Fisher of Martens & Grosse
-/// 2015). Either turns the c·b-row Gauss-Newton system of a c-output network into a b-row one.
+/// 2015) or the Gauss-Newton matrix of one residual √(2f_s) per example (the √loss residuals of
+/// minibatch LM trainers). Each turns the c·b-row system of a c-output network into a b-row one.
 
 #include <cstdint>
 
@@ -19,6 +20,11 @@ enum class CurvatureRows {
   /// Ĵ = the problem's sampled Gauss-Newton rows, E[ĴᵀĴ] = JᵀJ, one draw per point. There is no
   /// residual vector: the damped solves use ∇f (Ĵᵀr̂ = ∇f has no solution in general).
   kSampledGaussNewton,
+  /// One true residual per example, r̂ₛ = √(2fₛ) (fₛ the example's share of f, so ½‖r̂‖² = f),
+  /// and its gradient Ĵₛ = gₛ/r̂ₛ: Ĵᵀr̂ = ∇f exactly and ĴᵀĴ = Σₛ gₛgₛᵀ/(2fₛ), the Gauss-Newton
+  /// matrix of f written as a sum of squares over examples. An example with fₛ = 0 gets a zero
+  /// row.
+  kRootLoss,
 };
 
 /// Every Gauss-Newton form applies to the rows with m = b. value() and gradient() are the
@@ -53,12 +59,15 @@ class CurvatureRowsProblem final : public Problem<Scalar> {
   void ggn_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                           VectorRef<Scalar> out) override;
   void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override;
+  void per_example_losses(ConstVectorRef<Scalar> params, VectorRef<Scalar> out) override;
 
  private:
   /// Ĵ at params, recomputed only when θ, the wrapped problem's data or the draw changed.
   const Matrix<Scalar>& row_jacobian(ConstVectorRef<Scalar> params);
   /// Mirrors the wrapped problem's data version into this one's.
   void sync();
+  /// r̂ₛ = √(2fₛ) of the per-example losses at params into r.
+  void root_loss_residuals(ConstVectorRef<Scalar> params, VectorRef<Scalar> r);
 
   Problem<Scalar>* inner_;
   CurvatureRows rows_;
@@ -67,6 +76,8 @@ class CurvatureRowsProblem final : public Problem<Scalar> {
   Rng rng_;
   Matrix<Scalar> jacobian_;
   Vector<Scalar> cached_params_, product_;
+  /// r̂ at cached_params_ (kRootLoss), and the per-example losses of a residuals() call.
+  Vector<Scalar> root_residuals_, example_losses_;
   std::uint64_t inner_version_ = 0;
   bool cached_ = false;
 };

@@ -44,6 +44,9 @@ class CurvatureSubset final : public Problem<Scalar> {
   void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override {
     full_.per_example_gradients(params, G);
   }
+  void per_example_losses(ConstVectorRef<Scalar> params, VectorRef<Scalar> out) override {
+    full_.per_example_losses(params, out);
+  }
   void empirical_fisher_diagonal(ConstVectorRef<Scalar> params, VectorRef<Scalar> out) override {
     full_.empirical_fisher_diagonal(params, out);
   }

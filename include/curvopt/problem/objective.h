@@ -89,6 +89,7 @@ class Objective final : public Problem<Scalar> {
                           MatrixRef<Scalar> out) override;
   /// Row s = the gradient of example s's term of f (b × n); rows sum to ∇f.
   void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override;
+  void per_example_losses(ConstVectorRef<Scalar> params, VectorRef<Scalar> out) override;
   /// Without the b × n per-example gradients: the squared rows are summed layer by layer
   /// (Dense by one GEMM), so memory stays O(n) beyond the network's own buffers.
   void empirical_fisher_diagonal(ConstVectorRef<Scalar> params, VectorRef<Scalar> out) override;

@@ -130,6 +130,9 @@ class Problem {
   virtual void ggn_matrix_product(ConstVectorRef<Scalar> params, ConstMatrixRef<Scalar> V,
                                   MatrixRef<Scalar> out);
   virtual void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G);
+  /// f_s, example s's share of f (Σₛ f_s = f), for the b examples of the batch: part of the
+  /// per-example-gradient oracle (one-residual-per-example curvature rows need both).
+  virtual void per_example_losses(ConstVectorRef<Scalar> params, VectorRef<Scalar> out);
   /// The diagonal of the empirical Fisher b·Σₛ gₛgₛᵀ (b = batch_size(), gₛ the per-example
   /// gradient rows, Σₛ gₛ = ∇f), that is b·Σₛ gₛ⊙gₛ, into out (length n): part of the
   /// per-example-gradient oracle. For a mean loss it is (1/b)Σₛ∇ℓₛ⊙∇ℓₛ, on the scale of the

@@ -14,7 +14,9 @@ DampedGaussNewtonDescent<Scalar>::DampedGaussNewtonDescent(const DampedGaussNewt
 
 template <class Scalar>
 OracleSet DampedGaussNewtonDescent<Scalar>::required_oracles() const {
-  if (options_.curvature == LmCurvature::kEmpiricalFisher) return Oracle::kPerExampleGradients;
+  if (options_.curvature == LmCurvature::kEmpiricalFisher ||
+      options_.curvature == LmCurvature::kRootLoss)
+    return Oracle::kPerExampleGradients;
   if (options_.curvature == LmCurvature::kSampledGaussNewton) return Oracle::kSampledGaussNewton;
   // The explicit forms also need J, unless the problem gives JᵀJ (parameter space) or the Gram
   // with products (data space); solver_for() checks that once the form is known.
@@ -86,9 +88,10 @@ template <class Scalar>
 Problem<Scalar>& DampedGaussNewtonDescent<Scalar>::curvature_problem_for(Problem<Scalar>& problem) {
   if (options_.curvature == LmCurvature::kGaussNewton) return problem;
   if (!rows_problem_ || rows_inner_ != &problem) {
-    const CurvatureRows rows = options_.curvature == LmCurvature::kEmpiricalFisher
-                                   ? CurvatureRows::kEmpiricalFisher
-                                   : CurvatureRows::kSampledGaussNewton;
+    const CurvatureRows rows =
+        options_.curvature == LmCurvature::kEmpiricalFisher ? CurvatureRows::kEmpiricalFisher
+        : options_.curvature == LmCurvature::kRootLoss      ? CurvatureRows::kRootLoss
+                                                            : CurvatureRows::kSampledGaussNewton;
     rows_problem_ = std::make_unique<CurvatureRowsProblem<Scalar>>(problem, rows, options_.seed);
     rows_inner_ = &problem;
   }

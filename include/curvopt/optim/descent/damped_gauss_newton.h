@@ -37,6 +37,10 @@ enum class LmCurvature {
   /// for JᵀJ (for the cross-entropies the Fisher at targets from the model, Martens & Grosse
   /// 2015), drawn anew at every point
   kSampledGaussNewton,
+  /// one true residual √(2fₛ) per example (fₛ its share of the loss), m = b: the Gauss-Newton
+  /// matrix of the loss as a sum of squares over examples, Σₛ gₛgₛᵀ/(2fₛ) (the √loss residuals
+  /// of minibatch LM trainers for classification)
+  kRootLoss,
 };
 
 std::string_view to_string(LmCurvature c);
