@@ -79,6 +79,15 @@ StepReport DescentSearchMinimizer<Scalar>::step(Problem<Scalar>& problem,
       report.message = "non-finite gradient at the accepted step; parameters unchanged";
       break;
     }
+    if (refused_within_function_tolerance(trial.outcome)) {
+      // As Ceres tests its candidate: a refused trial that moves the loss by less than the
+      // tolerance ends the fit too. With strict-decrease acceptance a loss at 0 (or at its
+      // rounding floor) is never lowered again, and only this test reports it converged.
+      report.converged = true;
+      report.loss_after = report.loss_before;
+      report.message = "function tolerance met by a refused trial; parameters unchanged";
+      break;
+    }
     if (!search_->rejected(trial.outcome)) {
       report.status = StepStatus::kNoConvergence;
       report.stop_training = search_->exhaustion_stops_training();
@@ -325,6 +334,14 @@ void DescentSearchMinimizer<Scalar>::commit(Problem<Scalar>& problem, const Tria
   else
     search_->accepted(trial.outcome);
   test_convergence(trial, params, report);
+}
+
+template <class Scalar>
+bool DescentSearchMinimizer<Scalar>::refused_within_function_tolerance(
+    const TrialOutcome& outcome) const {
+  const double tol_f = options_.function_tolerance;
+  return tol_f > 0 && outcome.evaluated && std::isfinite(outcome.f_new) &&
+         std::abs(outcome.f_old - outcome.f_new) <= tol_f * outcome.f_old;
 }
 
 template <class Scalar>

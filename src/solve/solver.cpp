@@ -202,7 +202,9 @@ class SolveRun {
     } else {
       ++summary_.num_unsuccessful_steps;
       it.cost = cost_;
-      if (model_sees_no_gain(report))
+      if (report.converged)
+        end(TerminationType::kConvergence, std::string(report.message));
+      else if (model_sees_no_gain(report))
         end(TerminationType::kConvergence,
             "function tolerance reached: the predicted and actual reductions are below "
             "function_tolerance·cost");

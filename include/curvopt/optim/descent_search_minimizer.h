@@ -28,7 +28,8 @@ struct DescentSearchOptions {
   int max_trials = 20;
   /// Converged when ‖∇f‖∞ ≤ this; 0 = never.
   double gradient_tolerance = 0;
-  /// Converged after an accepted step with |f_old − f_new| ≤ function_tolerance·f_old; 0 = never.
+  /// Converged after a trial, accepted or refused (θ then stays), with |f_old − f_new| ≤
+  /// function_tolerance·f_old; 0 = never.
   double function_tolerance = 0;
   /// Converged after an accepted step with ‖Δθ‖ ≤ step_tolerance·(‖θ‖ + step_tolerance); 0 = never.
   double step_tolerance = 0;
@@ -123,6 +124,8 @@ class DescentSearchMinimizer : public Optimizer<Scalar> {
   void remember(const Problem<Scalar>& problem, ConstVectorRef<Scalar> params, double value);
   void test_convergence(const Trial& trial, ConstVectorRef<Scalar> params,
                         StepReport& report) const;
+  /// A refused, evaluated trial with |f_old − f_new| ≤ function_tolerance·f_old.
+  bool refused_within_function_tolerance(const TrialOutcome& outcome) const;
   void finish(StepReport& report, int inner_iterations) const;
   /// The scalar into the report's field for its kind.
   void report_scalar(StepReport& report, double scalar) const;

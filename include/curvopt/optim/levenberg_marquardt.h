@@ -21,7 +21,8 @@ struct LevenbergMarquardtOptions {
   /// How the damped system is solved; kAuto picks by shape and memory_budget_bytes.
   GaussNewtonForm form = GaussNewtonForm::kAuto;
   /// Gauss-Newton (exact GGN for classification), the empirical Fisher of Pooladzandi & Zhou
-  /// (2022), or the sampled Gauss-Newton matrix (one output direction per example).
+  /// (2022), the sampled Gauss-Newton matrix (one output direction per example) or the
+  /// Gauss-Newton matrix of one √loss residual per example.
   LmCurvature curvature = LmCurvature::kGaussNewton;
   /// kSampledGaussNewton: the directions drawn at the t-th point come from (seed, t). Default 0.
   std::uint64_t seed = 0;
@@ -40,8 +41,8 @@ struct LevenbergMarquardtOptions {
   int max_trials = 20;
   /// Converged when ‖∇f‖∞ ≤ this; 0 = never. Default 0.
   double gradient_tolerance = 0;
-  /// Converged after an accepted step with |f_old − f_new| ≤ function_tolerance·f_old (Ceres's
-  /// function_tolerance); 0 = never. Default 0.
+  /// Converged after a trial, accepted or refused (θ then stays), with |f_old − f_new| ≤
+  /// function_tolerance·f_old (Ceres's function_tolerance); 0 = never. Default 0.
   double function_tolerance = 0;
   /// Converged after an accepted step with ‖Δθ‖ ≤ step_tolerance·(‖θ‖ + step_tolerance) (Ceres's
   /// parameter_tolerance); 0 = never. Default 0.
