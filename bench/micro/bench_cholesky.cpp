@@ -40,7 +40,7 @@ void BM_Cholesky(benchmark::State& state) {
   set_flop_counters(state, nd * nd * nd / 3);
 }
 BENCHMARK(BM_Cholesky)
-    ->ArgsProduct({{32, 64, 96, 128, 256, 512, 1000, 1026, 2560}, {0, 1}})
+    ->ArgsProduct({{8, 16, 32, 64, 96, 128, 256, 512, 1000, 1026, 2560}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -7,10 +7,12 @@
 
 namespace curvopt {
 
-/// Sizes from which potrf is used; below them Eigen's LLT (measured on Zen 3/4/5 with OpenBLAS
-/// 0.3.21, `curvopt_micro --benchmark_filter=Cholesky`: potrf wins from about this size on, by
-/// 1.5-4x at 1000 and more, and loses below it to its call and threading overhead).
-inline constexpr Index kCholeskyLapackMinSize = 96;
+/// Sizes from which potrf is used; below them Eigen's LLT. Measured on a Zen 3 (AVX2) with
+/// OpenBLAS 0.3.21's Haswell kernels, one thread (`curvopt_micro_bench
+/// --benchmark_filter=Cholesky`): potrf is 1.1x Eigen's speed at n = 8, 1.3x at 16, 1.5x at 64,
+/// 1.6x at 256 and 512, 1.3x at 1000 (4.2 ms, 79 GFLOP/s, 0.84 of the sgemm peak). At 8 the two
+/// tie within noise, so the tiniest factors (K-FAC's bias-only blocks) skip the LAPACK call.
+inline constexpr Index kCholeskyLapackMinSize = 16;
 
 /// Holds the factor of K = A + shift·I for a symmetric A of which only the lower triangle is
 /// read. Storage is the factor itself (n²); allocation-free after the first factorization at a
