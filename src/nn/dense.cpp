@@ -1,5 +1,7 @@
 #include "curvopt/nn/dense.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <type_traits>
@@ -8,6 +10,7 @@
 #include <immintrin.h>
 #endif
 
+#include "core/parallel_for.h"
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
@@ -220,11 +223,52 @@ void Dense<Scalar>::accumulate_squared_gradients(ConstRef X, ConstRef dY,
   squares.segment(units_ * fan_in_, units_) += d2.rowwise().sum();
 }
 
+// One row per example: G's lower triangle tile by tile, (ΔᵢᵀΔⱼ)∘(X̄ᵢᵀX̄ⱼ) with both factors in
+// cache. The whole-matrix form writes two m × m temporaries and reads them back for the
+// Hadamard product, and with few inputs (a 1-input layer's XᵀX is an outer product) that
+// traffic, not the multiplications, sets its time. Tiles are independent, so the threads share
+// them without changing a bit.
+template <class Scalar>
+void Dense<Scalar>::accumulate_gram_tiled(ConstRef X, ConstRef dY, Ref G) {
+  constexpr Index kTile = 128;
+  const Index m = dY.cols();
+  const Index tiles = (m + kTile - 1) / kTile;
+  const Index pairs = tiles * (tiles + 1) / 2;
+  const int threads = detail::threads_for(pairs, kTile * kTile * (units_ + fan_in_ + 1));
+  if (gram_tiles_.size() < 2 * static_cast<std::size_t>(threads))
+    gram_tiles_.resize(2 * static_cast<std::size_t>(threads), Mat(kTile, kTile));
+  detail::parallel_for(pairs, threads, [&](Index p, int thread) {
+    // Pair p of the lower triangle, row by row: tile row i holds pairs i(i+1)/2 … i(i+1)/2 + i.
+    auto i = static_cast<Index>((std::sqrt(8.0 * static_cast<double>(p) + 1) - 1) / 2);
+    while (i * (i + 1) / 2 > p) --i;
+    while ((i + 1) * (i + 2) / 2 <= p) ++i;
+    const Index j = p - i * (i + 1) / 2;
+    const Index r0 = i * kTile, c0 = j * kTile;
+    const Index rows = std::min(kTile, m - r0), cols = std::min(kTile, m - c0);
+    auto d = gram_tiles_[2 * static_cast<std::size_t>(thread)].topLeftCorner(rows, cols);
+    auto x = gram_tiles_[2 * static_cast<std::size_t>(thread) + 1].topLeftCorner(rows, cols);
+    d.noalias() = dY.middleCols(r0, rows).transpose() * dY.middleCols(c0, cols);
+    x.noalias() = X.middleCols(r0, rows).transpose() * X.middleCols(c0, cols);
+    auto target = G.block(r0, c0, rows, cols);
+    if (i == j) {
+      for (Index c = 0; c < cols; ++c)
+        target.col(c).tail(rows - c).array() +=
+            d.col(c).tail(rows - c).array() * (x.col(c).tail(rows - c).array() + Scalar(1));
+    } else {
+      target.array() += d.array() * (x.array() + Scalar(1));
+    }
+  });
+}
+
 template <class Scalar>
 void Dense<Scalar>::accumulate_gram(ConstRef X, ConstRef dY, Ref G) {
   const Index b = X.cols();
   const Index m = dY.cols();
   const Index blocks = m / b;
+  if (blocks == 1) {
+    accumulate_gram_tiled(X, dY, G);
+    return;
+  }
   // (J Jᵀ)_{jl} = (δ_j · δ_l)(x̄_j · x̄_l), x̄ = [x; 1].
   x_gram_.noalias() = X.transpose() * X;
   x_gram_.array() += Scalar(1);

@@ -5,6 +5,7 @@
 #include <Eigen/QR>
 
 #include "curvopt/core/errors.h"
+#include "curvopt/core/threads.h"
 #include "testing/layer_conformance.h"
 
 namespace curvopt {
@@ -53,6 +54,38 @@ TEST(Dense, KfacFactorsMatchDefinition) {
              .matrix() /
          6.0;
   EXPECT_LT(testing::relative_error(f.scaling, S), 1e-12);
+}
+
+TEST(Dense, OneRowPerExampleGramIsTiledExactly) {
+  // m = b rows (one output): the Gram is built tile by tile (128 × 128, the last tiles partial),
+  // on one thread and on two. Every tile must match rows·rowsᵀ and the upper triangle of G stay
+  // as it was.
+  Rng rng(12);
+  const Index in = 3, units = 5, b = 300;
+  Dense<double> layer(units);
+  layer.configure(Shape::flat(in));
+  const Vector<double> theta = testing::random_vector(layer.num_parameters(), rng);
+  layer.bind_parameters(theta.data());
+  const Matrix<double> X = testing::random_matrix(in, b, rng);
+  const Matrix<double> D = testing::random_matrix(units, b, rng);
+  Matrix<double> rows(b, layer.num_parameters());
+  layer.per_sample_gradients(X, D, rows);
+  const Matrix<double> expected = rows * rows.transpose();
+  for (const int threads : {1, 2}) {
+    const int before = num_threads();
+    set_num_threads(threads);
+    Matrix<double> G = Matrix<double>::Constant(b, b, 7.0);
+    G.triangularView<Eigen::Lower>().setZero();
+    layer.accumulate_gram(X, D, G);
+    set_num_threads(before);
+    const Matrix<double> lower = G.triangularView<Eigen::Lower>();
+    const Matrix<double> expected_lower = expected.triangularView<Eigen::Lower>();
+    EXPECT_LT(testing::relative_error(lower, expected_lower), 1e-13) << threads << " threads";
+    const Matrix<double> upper = G.triangularView<Eigen::StrictlyUpper>();
+    EXPECT_EQ(
+        upper,
+        Matrix<double>(Matrix<double>::Constant(b, b, 7.0).triangularView<Eigen::StrictlyUpper>()));
+  }
 }
 
 TEST(Dense, ForwardIsAffine) {

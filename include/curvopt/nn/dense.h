@@ -1,6 +1,8 @@
 #pragma once
 /// Fully connected layer Y = W X + b.
 
+#include <vector>
+
 #include "curvopt/core/workspace.h"
 #include "curvopt/nn/layer.h"
 
@@ -51,6 +53,8 @@ class Dense final : public Layer<Scalar> {
   Shape do_configure(const Shape& input) override;
 
  private:
+  /// The Gram of one row per example (m = b), tile by tile: see accumulate_gram.
+  void accumulate_gram_tiled(ConstRef X, ConstRef dY, Ref G);
   ConstMatrixMap<Scalar> weight(const Scalar* p) const {
     return ConstMatrixMap<Scalar>(p, units_, fan_in_);
   }
@@ -60,11 +64,12 @@ class Dense final : public Layer<Scalar> {
 
   Index units_;
   Index fan_in_ = 0;
-  Mat xt_;                 // Xᵀ, so per-sample products stream over contiguous columns
-  Workspace<Scalar> dyt_;  // dYᵀ, m × units for varying row counts m
-  Mat x_gram_;             // X̄ᵀX̄
-  Mat d_gram_;             // ΔᵀΔ
-  Mat squared_input_;      // X∘X
+  Mat xt_;                       // Xᵀ, so per-sample products stream over contiguous columns
+  Workspace<Scalar> dyt_;        // dYᵀ, m × units for varying row counts m
+  Mat x_gram_;                   // X̄ᵀX̄
+  Mat d_gram_;                   // ΔᵀΔ
+  std::vector<Mat> gram_tiles_;  // per thread: a tile of ΔᵀΔ and one of X̄ᵀX̄ (one-output Gram)
+  Mat squared_input_;            // X∘X
   Workspace<Scalar> squared_cotangent_;  // dY∘dY for varying row counts
   // The column passes' stacked operands: k weight tangents, k blocks as rows, the products.
   Workspace<Scalar> stacked_weights_;
