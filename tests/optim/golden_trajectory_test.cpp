@@ -58,6 +58,8 @@ const char* const kSpecs[] = {
     "lm rule=trust-region",
     "lm geodesic=true",
     "lm curvature=empirical-fisher",
+    "lm curvature=sampled-gauss-newton seed=3",
+    "lm curvature=root-loss",
     "lm function_tolerance=1e-3 step_tolerance=1e-4",
     "lm-modified",
     "lm-modified lr_search_grid=s1",
