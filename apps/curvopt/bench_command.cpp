@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_calibration.h"
 #include "bench_suites.h"
 #include "commands.h"
 #include "curvopt/core/directory_lock.h"
@@ -373,7 +374,11 @@ void write_experiment(std::ostream& md, const BenchExperiment& e,
     md << "Model `" << e.own.model << "` on `" << e.own.data << "`";
   else
     md << "Task `" << e.task << "`";
-  if (e.time_budget_seconds > 0)
+  if (e.budget_gradients > 0)
+    md << ", a wall-clock budget per run of " << number(e.budget_gradients)
+       << " gradient evaluations of the task (" << number(1e3 * e.gradient_seconds)
+       << " ms each on this machine: " << number(e.time_budget_seconds) << " s)";
+  else if (e.time_budget_seconds > 0)
     md << ", " << number(e.time_budget_seconds) << " s of wall clock per run";
   else
     md << ", " << e.epochs << " epochs";
@@ -526,7 +531,14 @@ int run_bench_experiments(const std::vector<BenchExperiment>& experiments,
   const DirectoryLock lock(out);
   const auto start = std::chrono::steady_clock::now();
   std::ostringstream body;
-  for (const BenchExperiment& e : experiments) {
+  for (BenchExperiment e : experiments) {
+    if (e.budget_gradients > 0) {
+      e.gradient_seconds = gradient_seconds(e.task, e.batch_size, data, threads);
+      e.time_budget_seconds = e.budget_gradients * e.gradient_seconds;
+      std::fprintf(stderr,
+                   "curvopt bench: %s: one gradient evaluation takes %.3g ms; budget %g s\n",
+                   e.id.c_str(), 1e3 * e.gradient_seconds, e.time_budget_seconds);
+    }
     std::vector<std::vector<RunResult>> runs(e.methods.size());
     for (std::size_t i = 0; i < e.methods.size(); ++i)
       for (int seed = 1; seed <= e.seeds; ++seed) {

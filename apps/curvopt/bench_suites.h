@@ -31,6 +31,11 @@ struct BenchExperiment {
   std::int64_t epochs = -1;        // -1: the task's default
   std::int64_t batch_size = -1;    // -1: the task's default
   double time_budget_seconds = 0;  // > 0: equal wall-clock budget per run
+  /// > 0: the wall-clock budget is this many loss-and-gradient evaluations of the task at the
+  /// experiment's batch size, timed on the running machine before the runs (bench_calibration.h),
+  /// so that the verdicts do not depend on the machine's speed. Sets time_budget_seconds.
+  double budget_gradients = 0;
+  double gradient_seconds = 0;     // the measured unit of budget_gradients
   double validation_fraction = 0;  // > 0: held out of the training set for validation
   int seeds = 1;
   bool evaluate_train = false;

@@ -89,6 +89,12 @@ if command -v gnuplot > /dev/null; then
   [ -s "$work/bench/sine-class-medium/adam-lr-0-01/seed1/epochs.csv" ] || fail "bench run dir missing"
   "$curvopt" bench quick --only sine-class --epochs 30 --out "$work/bench" > "$work/bench.log" 2>&1
   grep -q "reusing" "$work/bench.log" || fail "bench did not reuse finished runs"
+  # The quick sine budget is counted in the task's gradient evaluations, timed on this machine.
+  "$curvopt" bench quick --only sine --seeds 1 --threads 1 --out "$work/bench-sine" \
+    > "$work/bench-sine.log" 2>&1 || fail "bench quick --only sine failed: $(cat "$work/bench-sine.log")"
+  grep -q "a wall-clock budget per run of 1.3e+04 gradient evaluations of the task (.* ms each on this machine: .* s)" \
+    "$work/bench-sine/report.md" || fail "bench report lacks the calibrated budget: $(head -c 2000 "$work/bench-sine/report.md")"
+  grep -q "one gradient evaluation takes" "$work/bench-sine.log" || fail "bench did not log its calibration"
 fi
 
 if [ "$failures" -ne 0 ]; then
