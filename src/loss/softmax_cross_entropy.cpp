@@ -10,6 +10,20 @@ namespace {
 
 constexpr double kMinProbability = 1e-12;
 
+// A class drawn from the probabilities in column s of P, by inverting their running sum (the
+// last class takes what rounding leaves).
+template <class Scalar>
+Index draw_class(const Matrix<Scalar>& P, Index s, Rng& rng) {
+  const double u = rng.uniform();
+  double cumulative = 0;
+  Index k = 0;
+  for (; k < P.rows() - 1; ++k) {
+    cumulative += static_cast<double>(P(k, s));
+    if (u < cumulative) break;
+  }
+  return k;
+}
+
 }  // namespace
 
 template <class Scalar>
@@ -130,13 +144,7 @@ void SoftmaxCrossEntropy<Scalar>::sample_targets(ConstRef Z, Rng& rng, Ref Y) co
   compute_probabilities(Z);
   Y.setZero();
   for (Index s = 0; s < Z.cols(); ++s) {
-    const double u = rng.uniform();
-    double cumulative = 0;
-    Index k = 0;
-    for (; k < Z.rows() - 1; ++k) {
-      cumulative += static_cast<double>(probs_(k, s));
-      if (u < cumulative) break;
-    }
+    const Index k = draw_class(probs_, s, rng);
     Y(k, s) = Scalar(1);
   }
 }
@@ -148,13 +156,7 @@ void SoftmaxCrossEntropy<Scalar>::sample_gauss_newton_cotangents(ConstRef Z, Rng
   compute_probabilities(Z);
   const Scalar root_scale = std::sqrt(this->scale(Z.cols(), Z.rows()));
   for (Index s = 0; s < Z.cols(); ++s) {
-    const double u = rng.uniform();
-    double cumulative = 0;
-    Index k = 0;
-    for (; k < Z.rows() - 1; ++k) {
-      cumulative += static_cast<double>(probs_(k, s));
-      if (u < cumulative) break;
-    }
+    const Index k = draw_class(probs_, s, rng);
     U.col(s) = root_scale * probs_.col(s);
     U(k, s) -= root_scale;
   }

@@ -43,6 +43,26 @@ struct TinyClassifier {
   std::unique_ptr<Objective<double>> objective;
 };
 
+// One step of `spec` (with damping=0.5) from the task's θ, in each of the three forms, must
+// be θ − (RᵀR + 0.5·I)⁻¹∇f for the curvature rows R the step uses, in one accepted trial.
+void expect_damped_row_steps(TinyClassifier& task, const std::string& spec, const Mat& R) {
+  const Vec start = task.model.parameters();
+  const Index n = start.size();
+  Vec g(n);
+  const double f0 = task.objective->gradient(start, g);
+  const Mat system = R.transpose() * R + 0.5 * Mat::Identity(n, n);
+  const Vec expected = start - system.ldlt().solve(g);
+  for (const char* form : {"data-space", "parameter-space", "cg"}) {
+    Vec theta = start;
+    auto lm = make_optimizer<double>(spec + " damping=0.5 cg_tolerance=1e-14 form=" + form);
+    const StepReport report = lm->step(*task.objective, theta);
+    ASSERT_EQ(report.status, StepStatus::kAccepted) << form << ": " << report.message;
+    EXPECT_EQ(report.num_trials, 1) << form;
+    EXPECT_LT(testing::relative_error(theta, expected), 1e-9) << form;
+    EXPECT_LT(*report.loss_after, f0);
+  }
+}
+
 TEST(EmpiricalFisher, IsTheLeastSquaresFaceOfThePerExampleGradients) {
   const Index b = 6;
   TinyClassifier task(b);
@@ -83,28 +103,12 @@ TEST(EmpiricalFisher, IsTheLeastSquaresFaceOfThePerExampleGradients) {
 }
 
 TEST(EmpiricalFisher, LmStepSolvesTheDampedFisherSystem) {
-  const Index b = 8;
-  TinyClassifier task(b);
-  Vec theta = task.model.parameters();
-  const Vec start = theta;
-  const Index n = theta.size();
-  CurvatureRowsProblem<double> fisher(*task.objective, CurvatureRows::kEmpiricalFisher);
-  Mat J(b, n);
-  Vec g(n);
-  fisher.jacobian(theta, J);
-  const double f0 = task.objective->gradient(theta, g);
   // The forms differ (m = 8 < n = 27: data space), the step must not.
-  for (const char* form : {"data-space", "parameter-space", "cg"}) {
-    theta = start;
-    auto lm = make_optimizer<double>(std::string("lm curvature=empirical-fisher damping=0.5 ") +
-                                     "cg_tolerance=1e-14 form=" + form);
-    const StepReport report = lm->step(*task.objective, theta);
-    ASSERT_EQ(report.status, StepStatus::kAccepted) << form << ": " << report.message;
-    const Mat system = J.transpose() * J + 0.5 * Mat::Identity(n, n);
-    const Vec expected = start - system.ldlt().solve(g);
-    EXPECT_LT(testing::relative_error(theta, expected), 1e-9) << form;
-    EXPECT_LT(*report.loss_after, f0);
-  }
+  TinyClassifier task(8);
+  CurvatureRowsProblem<double> fisher(*task.objective, CurvatureRows::kEmpiricalFisher);
+  Mat J(8, task.model.num_parameters());
+  fisher.jacobian(task.model.parameters(), J);
+  expect_damped_row_steps(task, "lm curvature=empirical-fisher", J);
   // Geodesic acceleration needs residual curvature, which the empirical Fisher does not have.
   EXPECT_THROW(make_optimizer<double>("lm curvature=empirical-fisher geodesic=true"), ConfigError);
 }
@@ -149,27 +153,12 @@ TEST(SampledGaussNewton, RowsEstimateTheGaussNewtonMatrixWithoutBias) {
 }
 
 TEST(SampledGaussNewton, LmStepSolvesTheDampedSystemOfItsDraw) {
-  const Index b = 8;
-  TinyClassifier task(b);
-  Vec theta = task.model.parameters();
-  const Vec start = theta;
-  const Index n = theta.size();
   // The descent's first point is draw 0 of the seed.
+  TinyClassifier task(8);
   CurvatureRowsProblem<double> sampled(*task.objective, CurvatureRows::kSampledGaussNewton, 9);
-  Mat R(b, n);
-  Vec g(n);
-  sampled.jacobian(theta, R);
-  const double f0 = task.objective->gradient(theta, g);
-  for (const char* form : {"data-space", "parameter-space", "cg"}) {
-    theta = start;
-    auto lm = make_optimizer<double>(std::string("lm curvature=sampled-gauss-newton seed=9 ") +
-                                     "damping=0.5 cg_tolerance=1e-14 form=" + form);
-    const StepReport report = lm->step(*task.objective, theta);
-    ASSERT_EQ(report.status, StepStatus::kAccepted) << form << ": " << report.message;
-    const Mat system = R.transpose() * R + 0.5 * Mat::Identity(n, n);
-    EXPECT_LT(testing::relative_error(theta, Vec(start - system.ldlt().solve(g))), 1e-9) << form;
-    EXPECT_LT(*report.loss_after, f0);
-  }
+  Mat R(8, task.model.num_parameters());
+  sampled.jacobian(task.model.parameters(), R);
+  expect_damped_row_steps(task, "lm curvature=sampled-gauss-newton seed=9", R);
 }
 
 TEST(SampledGaussNewton, CurvatureSubsetDrawsRowsForItsExamples) {
@@ -232,27 +221,11 @@ TEST(RootLoss, RowsAreTheJacobianOfOneResidualPerExample) {
 }
 
 TEST(RootLoss, LmStepSolvesTheDampedSystemOfTheRows) {
-  const Index b = 8;
-  TinyClassifier task(b);
-  Vec theta = task.model.parameters();
-  const Vec start = theta;
-  const Index n = theta.size();
+  TinyClassifier task(8);
   CurvatureRowsProblem<double> root(*task.objective, CurvatureRows::kRootLoss);
-  Mat J(b, n);
-  Vec g(n);
-  root.jacobian(theta, J);
-  const double f0 = task.objective->gradient(theta, g);
-  for (const char* form : {"data-space", "parameter-space", "cg"}) {
-    theta = start;
-    auto lm = make_optimizer<double>(std::string("lm curvature=root-loss damping=0.5 ") +
-                                     "cg_tolerance=1e-14 form=" + form);
-    const StepReport report = lm->step(*task.objective, theta);
-    ASSERT_EQ(report.status, StepStatus::kAccepted) << form << ": " << report.message;
-    ASSERT_EQ(report.num_trials, 1) << form;
-    const Mat system = J.transpose() * J + 0.5 * Mat::Identity(n, n);
-    EXPECT_LT(testing::relative_error(theta, Vec(start - system.ldlt().solve(g))), 1e-9) << form;
-    EXPECT_LT(*report.loss_after, f0);
-  }
+  Mat J(8, task.model.num_parameters());
+  root.jacobian(task.model.parameters(), J);
+  expect_damped_row_steps(task, "lm curvature=root-loss", J);
 }
 
 TEST(GaussNewton, JacobianBlocksAreTheRowsOfEachOutput) {
