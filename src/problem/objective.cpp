@@ -58,6 +58,15 @@ ConstMatrixRef<Scalar> Objective<Scalar>::targets() const {
 }
 
 template <class Scalar>
+void Objective<Scalar>::check_example_rows(const char* oracle, ConstMatrixRef<Scalar> rows) const {
+  if (rows.rows() != batch_ || rows.cols() != num_parameters())
+    throw ShapeError(std::string("Objective::") + oracle + ": output is " +
+                     std::to_string(rows.rows()) + "x" + std::to_string(rows.cols()) +
+                     ", expected " + std::to_string(batch_) + "x" +
+                     std::to_string(num_parameters()));
+}
+
+template <class Scalar>
 void Objective<Scalar>::check_size(const char* oracle, const char* what, Index received,
                                    Index expected) const {
   if (received != expected)
@@ -260,10 +269,7 @@ void Objective<Scalar>::ggn_matrix_product(ConstVectorRef<Scalar> params, ConstM
 
 template <class Scalar>
 void Objective<Scalar>::per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) {
-  if (G.rows() != batch_ || G.cols() != num_parameters())
-    throw ShapeError("Objective::per_example_gradients: output is " + std::to_string(G.rows()) +
-                     "x" + std::to_string(G.cols()) + ", expected " + std::to_string(batch_) + "x" +
-                     std::to_string(num_parameters()));
+  check_example_rows("per_example_gradients", G);
   ensure_forward(params);
   dz_.resize(num_outputs(), batch_);
   loss_.gradient(model_.output(), targets(), dz_);
@@ -323,11 +329,7 @@ void Objective<Scalar>::kfac_statistics(ConstVectorRef<Scalar> params, KfacTarge
 template <class Scalar>
 void Objective<Scalar>::sampled_gauss_newton_rows(ConstVectorRef<Scalar> params, Rng& rng,
                                                   MatrixRef<Scalar> rows) {
-  if (rows.rows() != batch_ || rows.cols() != num_parameters())
-    throw ShapeError("Objective::sampled_gauss_newton_rows: output is " +
-                     std::to_string(rows.rows()) + "x" + std::to_string(rows.cols()) +
-                     ", expected " + std::to_string(batch_) + "x" +
-                     std::to_string(num_parameters()));
+  check_example_rows("sampled_gauss_newton_rows", rows);
   ensure_forward(params);
   dz_.resize(num_outputs(), batch_);
   loss_.sample_gauss_newton_cotangents(model_.output(), rng, dz_);

@@ -107,6 +107,8 @@ class Objective final : public Problem<Scalar> {
   /// Runs the forward pass unless the cached one was at bit-identical parameters.
   void ensure_forward(ConstVectorRef<Scalar> params);
   void check_size(const char* oracle, const char* what, Index received, Index expected) const;
+  /// ShapeError unless `rows` is batch × n, one row per example (per-example-row oracles).
+  void check_example_rows(const char* oracle, ConstMatrixRef<Scalar> rows) const;
   /// (G + weight·D_S) v for ggn_vector_product (weight 0) and structurally_damped_ggn_product,
   /// with `oracle` naming the caller in size errors.
   void damped_ggn_product(const char* oracle, ConstVectorRef<Scalar> params,
