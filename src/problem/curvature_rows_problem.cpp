@@ -92,8 +92,9 @@ const Matrix<Scalar>& CurvatureRowsProblem<Scalar>::row_jacobian(ConstVectorRef<
     root_loss_residuals(params, root_residuals_);
     for (Index s = 0; s < rows; ++s) {
       // d√(2fₛ) = gₛ/√(2fₛ); at fₛ = 0 the root has no derivative and the example no curvature.
+      // A NaN residual makes a NaN row, for the descent to refuse.
       const Scalar r = root_residuals_(s);
-      if (r > 0)
+      if (r > 0 || std::isnan(r))
         jacobian_.row(s) /= r;
       else
         jacobian_.row(s).setZero();
@@ -115,13 +116,19 @@ void CurvatureRowsProblem<Scalar>::root_loss_residuals(ConstVectorRef<Scalar> pa
   inner_->per_example_losses(params, example_losses_);
   for (Index s = 0; s < r.size(); ++s) {
     const Scalar f = example_losses_(s);
-    // Rounding can leave a zero loss a hair below 0; a truly negative one has no root.
-    if (!(f >= -std::numeric_limits<Scalar>::epsilon())) {
+    // A NaN loss passes through as a NaN residual, which the descent refuses as a numerical
+    // issue with θ untouched. Rounding can leave a zero loss a hair below 0; a truly negative
+    // one has no root: the loss is not a sum of squares.
+    if (std::isnan(f)) {
+      r(s) = f;
+      continue;
+    }
+    if (f < -std::numeric_limits<Scalar>::epsilon()) {
       std::string message = "curvature = root-loss: example ";
       message += std::to_string(s);
       message += " has loss ";
       message += std::to_string(static_cast<double>(f));
-      message += "; the rows need finite, non-negative per-example losses";
+      message += "; the rows need non-negative per-example losses";
       throw ValueError(message);
     }
     r(s) = std::sqrt(Scalar(2) * std::max(f, Scalar(0)));

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "curvopt/core/errors.h"
 #include "curvopt/loss/softmax_cross_entropy.h"
@@ -218,6 +219,21 @@ TEST(RootLoss, RowsAreTheJacobianOfOneResidualPerExample) {
     single.set_batch(x, y);
     EXPECT_NEAR(r(s), std::sqrt(2 * single.value(theta) / static_cast<double>(b)), 1e-12);
   }
+}
+
+TEST(RootLoss, NanLossesGiveNanRowsNotAnException) {
+  // At a NaN point the rows and residuals are NaN (the descent then reports a numerical issue
+  // and keeps θ); an exception would end the training run instead.
+  TinyClassifier task(4);
+  CurvatureRowsProblem<double> root(*task.objective, CurvatureRows::kRootLoss);
+  Vec theta = task.model.parameters();
+  theta(0) = std::numeric_limits<double>::quiet_NaN();
+  Vec r(4);
+  Mat J(4, theta.size());
+  EXPECT_NO_THROW(root.residuals(theta, r));
+  EXPECT_TRUE(r.array().isNaN().any());
+  EXPECT_NO_THROW(root.jacobian(theta, J));
+  EXPECT_FALSE(J.allFinite());
 }
 
 TEST(RootLoss, LmStepSolvesTheDampedSystemOfTheRows) {
