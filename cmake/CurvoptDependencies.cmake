@@ -15,3 +15,10 @@ find_path(CURVOPT_OPENBLAS_INCLUDE_DIR NAMES cblas.h
         /usr/include/openblas
   REQUIRED)
 message(STATUS "curvopt: OpenBLAS ${CURVOPT_OPENBLAS_LIBRARY} (headers ${CURVOPT_OPENBLAS_INCLUDE_DIR})")
+if(CURVOPT_MPI)
+  # OpenMPI from Debian (scripts/setup --mpi); mpirun starts the ranks (tests use MPIEXEC_*).
+  # The C API from C++ (the project enables no C compiler); MPI's deprecated C++ bindings are
+  # neither used nor linked.
+  set(MPI_CXX_SKIP_MPICXX ON)
+  find_package(MPI REQUIRED COMPONENTS CXX)
+endif()

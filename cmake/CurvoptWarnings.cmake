@@ -31,6 +31,13 @@ endif()
 option(CURVOPT_NATIVE "Compile for the build machine's instruction set (-march=native)" ON)
 if(CURVOPT_NATIVE)
   target_compile_options(curvopt_build_flags INTERFACE -march=native)
+  # What -march=native expands to on this CPU, as a definition: a compiler cache keyed on the
+  # command line must not hand objects built for an AVX-512 machine to an AVX2 one (SIGILL).
+  execute_process(COMMAND ${CMAKE_CXX_COMPILER} -march=native -### -E -x c++ /dev/null
+    ERROR_VARIABLE curvopt_native_expansion OUTPUT_QUIET)
+  string(MD5 curvopt_native_isa "${curvopt_native_expansion}")
+  string(SUBSTRING "${curvopt_native_isa}" 0 12 curvopt_native_isa)
+  target_compile_definitions(curvopt_build_flags INTERFACE CURVOPT_NATIVE_ISA=${curvopt_native_isa})
   # GCC before 13 reports "'__Y' is used uninitialized" inside its own avx512fintrin.h whenever
   # Eigen's AVX-512 packet code is inlined (GCC bug 105593: _mm512_undefined_* self-initialise).
   # It is a false positive in the compiler's intrinsics, so on AVX-512 build machines with such a

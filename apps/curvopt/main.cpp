@@ -17,6 +17,7 @@
 #include "curvopt/optim/registry.h"
 #include "fit_command.h"
 #include "own_data_flags.h"
+#include "process_group.h"
 
 namespace {
 
@@ -373,14 +374,19 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // One clear line for every error; never a stack trace.
+  // One clear line for every error; never a stack trace. Under mpirun an error on any rank ends
+  // the job (ProcessGroup::fail).
+  using curvopt::cli::ProcessGroup;
   try {
-    return run(argc, argv);
-  } catch (const curvopt::ConfigError& e) {
-    std::fprintf(stderr, "curvopt: error: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "curvopt: error: %s\n", e.what());
-    return 1;
+    const ProcessGroup ranks(argc, argv);
+    try {
+      return run(argc, argv);
+    } catch (const curvopt::ConfigError& e) {
+      return ProcessGroup::fail(e.what(), 2);
+    } catch (const std::exception& e) {
+      return ProcessGroup::fail(e.what(), 1);
+    }
+  } catch (const std::exception& e) {  // MPI itself could not start
+    return ProcessGroup::fail(e.what(), 2);
   }
 }

@@ -1,7 +1,10 @@
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "commands.h"
@@ -15,10 +18,12 @@
 #include "curvopt/train/checkpointer.h"
 #include "curvopt/train/early_stopping.h"
 #include "curvopt/train/progress_bar.h"
+#include "curvopt/train/sharded_training_problem.h"
 #include "curvopt/train/trainer.h"
 #include "curvopt/train/training_log.h"
 #include "interrupt_signals.h"
 #include "own_data_task.h"
+#include "process_group.h"
 #include "tasks/task.h"
 
 namespace curvopt::cli {
@@ -75,6 +80,15 @@ void apply_task_defaults(RunConfig& config, const TaskDescription& description,
   if (config.out_dir.empty()) config.out_dir = "runs/" + run_name + "-" + config.optimizer;
 }
 
+// Ranks of this job on this machine (OpenMPI says; else assume all of them).
+int ranks_on_this_machine(const Communicator& world) {
+  if (const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE")) {
+    const int n = std::atoi(local);
+    if (n >= 1) return n;
+  }
+  return world.size();
+}
+
 template <class Scalar>
 int train(RunConfig config, bool resume) {
   // The data first for own-data runs: their defaults depend on the network's size.
@@ -91,7 +105,15 @@ int train(RunConfig config, bool resume) {
   if (config.epochs < 0) config.epochs = description.default_epochs;
   if (config.batch_size < 0) config.batch_size = description.default_batch_size;
   if (config.batch_size < 1) throw ConfigError("--batch-size must be >= 1");
-  if (config.threads > 0) set_num_threads(config.threads);
+  // Several ranks on one machine share its cores: by default each takes its part of them.
+  Communicator* const world = ProcessGroup::world();
+  const bool lead = ProcessGroup::rank() == 0;  // writes the run directory and prints
+  if (config.threads > 0) {
+    set_num_threads(config.threads);
+  } else if (world) {
+    set_num_threads(std::max(
+        1, static_cast<int>(std::thread::hardware_concurrency()) / ranks_on_this_machine(*world)));
+  }
   auto optimizer = make_optimizer<Scalar>(config.optimizer, config.options);
   config.options = optimizer->options();  // record every resolved option
   const std::filesystem::path out(config.out_dir);
@@ -121,9 +143,31 @@ int train(RunConfig config, bool resume) {
   options.evaluations_per_epoch = config.evaluations_per_epoch;
   options.seed = config.seed;
   Vector<Scalar> theta = task.model->parameters();
-  Trainer<Scalar> trainer(*task.model, *task.loss, *optimizer, train_set, options);
-  if (validation.size() > 0) trainer.set_validation(&validation);
-  if (task.test.size() > 0) trainer.set_test(&task.test);
+  // Over several ranks each binds its share of every batch to its own network problem and the
+  // optimizer sees the reduced one; alone, the trainer's own network problem.
+  std::unique_ptr<NetworkProblem<Scalar>> shard;
+  std::unique_ptr<ShardedTrainingProblem<Scalar>> sharded;
+  std::unique_ptr<Trainer<Scalar>> trainer_holder;
+  if (world) {
+    shard = std::make_unique<NetworkProblem<Scalar>>(*task.model, *task.loss, train_set,
+                                                     options.evaluation_batch_size);
+    if (validation.size() > 0) shard->set_validation(&validation);
+    if (task.test.size() > 0) shard->set_test(&task.test);
+    shard->set_curvature_batch(ShardedTrainingProblem<Scalar>::local_curvature_examples(
+        options.curvature_batch, world->rank(), world->size()));
+    sharded = std::make_unique<ShardedTrainingProblem<Scalar>>(
+        *shard, *world, task.loss->reduction(), options.curvature_batch);
+    TrainerOptions per_rank = options;
+    per_rank.curvature_batch = 0;  // the shards hold it
+    trainer_holder = std::make_unique<Trainer<Scalar>>(*sharded, *optimizer, per_rank);
+    trainer_holder->set_communicator(world);
+  } else {
+    trainer_holder =
+        std::make_unique<Trainer<Scalar>>(*task.model, *task.loss, *optimizer, train_set, options);
+    if (validation.size() > 0) trainer_holder->set_validation(&validation);
+    if (task.test.size() > 0) trainer_holder->set_test(&task.test);
+  }
+  Trainer<Scalar>& trainer = *trainer_holder;
 
   // Callbacks that check their settings, built before anything is written.
   auto checkpointer =
@@ -139,24 +183,32 @@ int train(RunConfig config, bool resume) {
     stops.push_back(std::make_unique<EarlyStopping<Scalar>>(early));
   }
 
-  if (!resume) std::filesystem::create_directories(out);
+  // Rank 0 alone owns the run directory; the other ranks only read the checkpoint they resume
+  // from (rank 0 rewrites it only after the first step, which every rank must have reached).
+  if (!resume && lead) std::filesystem::create_directories(out);
   // Held until the process ends: a second run on this directory stops here.
-  const DirectoryLock lock(out);
+  std::optional<DirectoryLock> lock;
+  if (lead) lock.emplace(out);
   // Validates the checkpoint against the model, the batches and the optimizer.
   if (resume) trainer.load_checkpoint(out / "checkpoint.bin", theta);
-  // Left by a process killed while writing one of them; no other writer can be active now.
-  remove_stale_temporaries(out, {"checkpoint.bin", "config.json", "summary.json", "model.bin"});
-  write_json(out / "config.json", to_json(config));
-  if (config.progress) trainer.add_callback(std::make_unique<ProgressBar<Scalar>>());
-  // The log before the checkpointer: a checkpoint never covers a step whose row is unwritten.
-  trainer.add_callback(std::make_unique<TrainingLog<Scalar>>(out, resume));
-  trainer.add_callback(std::move(checkpointer));
-  for (auto& stop : stops) trainer.add_callback(std::move(stop));
-  std::fprintf(stderr,
-               "curvopt: training %s (%lld parameters, %lld examples) with %s; run dir %s\n",
-               own ? (config.own.model + " on " + config.own.data).c_str() : config.task.c_str(),
-               static_cast<long long>(theta.size()), static_cast<long long>(train_set.size()),
-               config.optimizer.c_str(), out.string().c_str());
+  if (lead) {
+    // Left by a process killed while writing one of them; no other writer can be active now.
+    remove_stale_temporaries(out, {"checkpoint.bin", "config.json", "summary.json", "model.bin"});
+    write_json(out / "config.json", to_json(config));
+    if (config.progress) trainer.add_callback(std::make_unique<ProgressBar<Scalar>>());
+    // The log before the checkpointer: a checkpoint never covers a step whose row is unwritten.
+    trainer.add_callback(std::make_unique<TrainingLog<Scalar>>(out, resume));
+    trainer.add_callback(std::move(checkpointer));
+    // The stops too: the trainer takes rank 0's decision to every rank.
+    for (auto& stop : stops) trainer.add_callback(std::move(stop));
+    const std::string processes =
+        world ? " on " + std::to_string(world->size()) + " processes" : std::string();
+    std::fprintf(stderr,
+                 "curvopt: training %s (%lld parameters, %lld examples) with %s%s; run dir %s\n",
+                 own ? (config.own.model + " on " + config.own.data).c_str() : config.task.c_str(),
+                 static_cast<long long>(theta.size()), static_cast<long long>(train_set.size()),
+                 config.optimizer.c_str(), processes.c_str(), out.string().c_str());
+  }
   TrainingSummary summary;
   {
     const InterruptSignals signals;
@@ -167,6 +219,11 @@ int train(RunConfig config, bool resume) {
   const int signal_number = InterruptSignals::received();
   if (summary.reason == StopReason::kInterrupted)
     summary.message = std::string(signal_name(signal_number)) + ": " + summary.message;
+  // 128 + the signal, as a shell reports a process ended by it.
+  const int status = summary.reason == StopReason::kInterrupted
+                         ? 128 + (signal_number > 0 ? signal_number : SIGINT)
+                         : (summary.reason == StopReason::kNonFinite ? 1 : 0);
+  if (!lead) return status;
   nlohmann::json j = {{"task", config.task},
                       {"optimizer", config.optimizer},
                       {"stop_reason", std::string(to_string(summary.reason))},
@@ -174,6 +231,7 @@ int train(RunConfig config, bool resume) {
                       {"epochs", summary.epochs_completed},
                       {"steps", summary.steps},
                       {"seconds", summary.seconds},
+                      {"processes", world ? world->size() : 1},
                       {"num_parameters", theta.size()}};
   if (own) {
     j["model"] = config.own.model;
@@ -198,10 +256,8 @@ int train(RunConfig config, bool resume) {
   if (summary.reason == StopReason::kInterrupted) {
     std::fprintf(stderr, "curvopt: %s; checkpoint written, continue with --resume\n",
                  summary.message.c_str());
-    // 128 + the signal, as a shell reports a process ended by it.
-    return 128 + (signal_number > 0 ? signal_number : SIGINT);
   }
-  return summary.reason == StopReason::kNonFinite ? 1 : 0;
+  return status;
 }
 
 }  // namespace

@@ -36,6 +36,8 @@ std::string_view to_string(Oracle oracle) {
       return "structurally_damped_ggn_product";
     case Oracle::kSampledGaussNewton:
       return "sampled_gauss_newton_rows";
+    case Oracle::kEmpiricalFisherDiagonal:
+      return "empirical_fisher_diagonal";
   }
   return "unknown oracle";
 }

@@ -219,10 +219,20 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
   };
   int consecutive_failures = 0;
   bool stopped = false;
+  // The callbacks' stops are rank 0's alone (they read clocks): the other ranks follow it.
+  auto follow_rank_zero = [&](bool& stopped_here) {
+    if (!communicator_ || communicator_->size() == 1) return;
+    const bool stop = agreed(stopped_here);
+    if (stop && !stopped_here) {
+      summary.reason = StopReason::kCallback;
+      summary.message = "stopped with rank 0";
+    }
+    stopped_here = stop;
+  };
   // Checked between steps only, so that a stop never splits a step from its callbacks: the
   // checkpoint written at the end is a position an uninterrupted run also passes through.
   auto stop_requested = [&] {
-    if (!stop_flag_ || *stop_flag_ == 0) return false;
+    if (!agreed(stop_flag_ && *stop_flag_ != 0)) return false;
     summary.reason = StopReason::kInterrupted;
     std::string where = "before the first step";
     if (step_in_epoch_ > 0) {
@@ -263,6 +273,7 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
           stop_by(*c);
           stopped = true;
         }
+      follow_rank_zero(stopped);
       if (!stopped && step_in_epoch_ < sampler_.num_batches() && evaluates_after(step_in_epoch_)) {
         EvaluationInfo evaluation = evaluation_info();
         evaluate(params, evaluation.train, evaluation.validation, evaluation.test);
@@ -307,6 +318,7 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
         stop_by(*c);
         stopped = true;
       }
+    follow_rank_zero(stopped);
     ++epoch_;
     step_in_epoch_ = 0;
     epoch_loss_sum_ = 0;
@@ -319,6 +331,12 @@ TrainingSummary Trainer<Scalar>::train(VectorRef<Scalar> params) {
   publish(params);
   for (auto& c : callbacks_) c->on_train_end(context(params), summary);
   return summary;
+}
+
+template <class Scalar>
+bool Trainer<Scalar>::agreed(bool local) const {
+  if (!communicator_ || communicator_->size() == 1) return local;
+  return communicator_->broadcast(local ? 1 : 0) != 0;
 }
 
 template <class Scalar>

@@ -28,6 +28,10 @@ enum class Oracle : std::uint32_t {
   kGaussNewtonMatrix = 1u << 11,   ///< JᵀJ (n × n) without a Jacobian the caller can see
   kStructuralDamping = 1u << 12,   ///< (JᵀJ + μ·D_S) v, D_S on the hidden states
   kSampledGaussNewton = 1u << 13,  ///< rows R, one per example, with E[RᵀR] = JᵀJ
+  /// the empirical Fisher diagonal alone (Problem::empirical_fisher_diagonal), offered without
+  /// per-example gradients by a decorator that sums it over processes (a problem with
+  /// kPerExampleGradients provides it too, without listing it)
+  kEmpiricalFisherDiagonal = 1u << 14,
 };
 
 /// Which targets K-FAC's output-side factor is built from (Martens & Grosse 2015).

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "curvopt/core/communicator.h"
 #include "curvopt/data/batch_sampler.h"
 #include "curvopt/data/dataset.h"
 #include "curvopt/optim/optimizer.h"
@@ -90,6 +91,14 @@ class Trainer {
   /// nullptr (the default) removes it. The flag must outlive train().
   void set_stop_flag(const volatile std::sig_atomic_t* flag) { stop_flag_ = flag; }
 
+  /// Data-parallel training (a ShardedTrainingProblem on every rank): the decisions that may
+  /// differ between ranks — the stop flag and the callbacks' stops, which read clocks and
+  /// signals — are taken on rank 0 and broadcast at every step boundary, so that every rank
+  /// takes the same steps. Other ranks need no callbacks (rank 0 alone logs and checkpoints);
+  /// the others' summaries say that rank 0 stopped them. nullptr (the default): one process.
+  /// The communicator must outlive train().
+  void set_communicator(Communicator* communicator) { communicator_ = communicator; }
+
   /// Trains from the current position (the start, or where load_checkpoint() left it),
   /// updating the iterate `params` in place (start from `model.parameters()` for a fresh run).
   TrainingSummary train(VectorRef<Scalar> params);
@@ -131,6 +140,9 @@ class Trainer {
   BatchSampler sampler_;
   std::vector<std::unique_ptr<Callback<Scalar>>> callbacks_;
   const volatile std::sig_atomic_t* stop_flag_ = nullptr;
+  Communicator* communicator_ = nullptr;
+  /// Rank 0's `local` on every rank (local itself without a communicator).
+  bool agreed(bool local) const;
   /// Full batch: the example indices in dataset order, and whether the problem holds them.
   std::vector<Index> full_batch_;
   bool full_batch_bound_ = false;

@@ -18,10 +18,10 @@ OracleSet DampedGaussNewtonDescent<Scalar>::required_oracles() const {
       options_.curvature == LmCurvature::kRootLoss)
     return Oracle::kPerExampleGradients;
   if (options_.curvature == LmCurvature::kSampledGaussNewton) return Oracle::kSampledGaussNewton;
-  // The explicit forms also need J, unless the problem gives JᵀJ (parameter space) or the Gram
-  // with products (data space); solver_for() checks that once the form is known.
+  // The explicit forms need J or the JᵀJ oracle (parameter space), or J or the Gram with
+  // products (data space): solver_for() checks which once the form is known.
   return options_.form == GaussNewtonForm::kConjugateGradient ? OracleSet(Oracle::kGgnProduct)
-                                                              : OracleSet(Oracle::kResiduals);
+                                                              : OracleSet();
 }
 
 template <class Scalar>

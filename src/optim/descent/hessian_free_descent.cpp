@@ -76,18 +76,21 @@ template <class Scalar>
 OracleSet HessianFreeDescent<Scalar>::required_oracles() const {
   OracleSet oracles = options_.curvature == CurvatureProduct::kHessian ? Oracle::kHessianProduct
                                                                        : Oracle::kGgnProduct;
-  if (options_.preconditioner == HessianFreePreconditioner::kMartens)
-    oracles = oracles | Oracle::kPerExampleGradients;
   if (options_.structural_damping > 0) oracles = oracles | Oracle::kStructuralDamping;
   return oracles;
 }
 
 template <class Scalar>
 std::string_view HessianFreeDescent<Scalar>::begin(Problem<Scalar>& problem, Index n) {
-  use_preconditioner_ =
-      options_.preconditioner == HessianFreePreconditioner::kMartens ||
-      (options_.preconditioner == HessianFreePreconditioner::kAuto &&
-       problem.oracles().contains(Oracle::kPerExampleGradients) && problem.batch_size() > 0);
+  // Martens' preconditioner needs the empirical Fisher diagonal: from per-example gradients, or
+  // as a reduced oracle of its own (data-parallel training).
+  const bool has_diagonal = problem.oracles().contains(Oracle::kPerExampleGradients) ||
+                            problem.oracles().contains(Oracle::kEmpiricalFisherDiagonal);
+  if (options_.preconditioner == HessianFreePreconditioner::kMartens && !has_diagonal)
+    problem.require(Oracle::kPerExampleGradients, "hessian-free preconditioner=martens");
+  use_preconditioner_ = options_.preconditioner == HessianFreePreconditioner::kMartens ||
+                        (options_.preconditioner == HessianFreePreconditioner::kAuto &&
+                         has_diagonal && problem.batch_size() > 0);
   if (solution_.size() != n) {
     for (Vector<Scalar>* v : {&solution_, &rhs_, &direction_, &step_, &trial_}) v->resize(n);
     if (warm_start_.size() != n) {

@@ -1,0 +1,312 @@
+// Data-parallel training over the ranks of mpirun; ctest runs this program on 1, 2 and 3 ranks.
+// Every rank also computes the single-process answer itself, so each test compares the reduced
+// (sharded) result with the whole batch's on one process, and checks that every rank holds the
+// same bits. Only EXPECT_*: an ASSERT returning early on one rank would leave the others waiting
+// in a collective.
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "curvopt/core/mpi.h"
+#include "curvopt/core/random.h"
+#include "curvopt/loss/softmax_cross_entropy.h"
+#include "curvopt/optim/registry.h"
+#include "curvopt/train/network_problem.h"
+#include "curvopt/train/sharded_training_problem.h"
+#include "curvopt/train/trainer.h"
+#include "testing/problems.h"
+
+namespace curvopt {
+namespace {
+
+Communicator* world = nullptr;
+
+// FNV-1a over the bytes: equal hashes on every rank mean equal bits (up to a 2⁻⁶⁴ accident).
+std::int64_t bits_hash(const double* data, Index size) {
+  std::uint64_t h = 1469598103934665603ull;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(size) * sizeof(double); ++i)
+    h = (h ^ bytes[i]) * 1099511628211ull;
+  return static_cast<std::int64_t>(h);
+}
+
+void expect_same_bits_on_every_rank(const Matrix<double>& m, const std::string& what) {
+  const std::int64_t mine = bits_hash(m.data(), m.size());
+  EXPECT_EQ(world->broadcast(mine), mine)
+      << what << ": rank " << world->rank() << " holds other bits than rank 0";
+}
+
+double relative_difference(const Matrix<double>& a, const Matrix<double>& b) {
+  return (a - b).norm() / std::max(b.norm(), 1e-300);
+}
+
+// The double rounding of a different summation order over ≤ 90 examples: a few hundred ulps of
+// the terms' magnitude, far below this bound, while a wrong weight or a lost shard is O(1).
+constexpr double kReductionTolerance = 1e-12;
+
+// Three classes of points, 90 examples, a 4 → 5 tanh → 3 network: 43 parameters.
+struct Blobs {
+  testing::ThreeClassBlobs blobs{90, 2.0, 5};
+  Dataset<double> data{"blobs", blobs.inputs, blobs.labels, 3};
+  SoftmaxCrossEntropy<double> loss;
+};
+
+// The batch of a shuffled epoch: 37 examples, which no rank count here divides.
+std::vector<Index> a_batch(Index size = 37) {
+  std::vector<Index> all(90);
+  std::iota(all.begin(), all.end(), Index(0));
+  std::vector<Index> batch;
+  for (Index i = 0; i < size; ++i) batch.push_back(all[static_cast<std::size_t>((i * 53) % 90)]);
+  return batch;
+}
+
+TEST(DataParallel, ReducedOraclesAreTheWholeBatchs) {
+  Blobs b;
+  Sequential<double> shard_model = b.blobs.model, whole_model = b.blobs.model;
+  NetworkProblem<double> shard(shard_model, b.loss, b.data), whole(whole_model, b.loss, b.data);
+  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean);
+  const std::vector<Index> batch = a_batch();
+  sharded.bind(batch, 7);
+  whole.bind(batch, 7);
+  Problem<double>& reduced = sharded.problem();
+  Problem<double>& one = whole.problem();
+  EXPECT_FALSE(reduced.oracles().contains(Oracle::kResiduals));
+  EXPECT_FALSE(reduced.oracles().contains(Oracle::kJacobian));
+  EXPECT_TRUE(reduced.oracles().contains(Oracle::kGaussNewtonMatrix));
+  EXPECT_EQ(reduced.batch_size(), 37);
+
+  const Index n = one.num_parameters();
+  Rng rng(11);
+  Vector<double> theta = b.blobs.model.parameters(), v(n);
+  for (Index i = 0; i < n; ++i) v(i) = rng.normal();
+  Matrix<double> V(n, 3);
+  for (Index i = 0; i < V.size(); ++i) V(i) = rng.normal();
+
+  const double f = reduced.value(theta);
+  EXPECT_NEAR(f, one.value(theta), kReductionTolerance * std::abs(f));
+  Vector<double> g(n), g1(n);
+  EXPECT_NEAR(reduced.gradient(theta, g), one.gradient(theta, g1), kReductionTolerance * f);
+  EXPECT_LT(relative_difference(g, g1), kReductionTolerance);
+  expect_same_bits_on_every_rank(g, "gradient");
+
+  Vector<double> Gv(n), Gv1(n), Hv(n), Hv1(n);
+  reduced.ggn_vector_product(theta, v, Gv);
+  one.ggn_vector_product(theta, v, Gv1);
+  EXPECT_LT(relative_difference(Gv, Gv1), kReductionTolerance);
+  reduced.hessian_vector_product(theta, v, Hv);
+  one.hessian_vector_product(theta, v, Hv1);
+  EXPECT_LT(relative_difference(Hv, Hv1), kReductionTolerance);
+  expect_same_bits_on_every_rank(Hv, "Hessian product");
+
+  Matrix<double> GV(n, 3), GV1(n, 3);
+  reduced.ggn_matrix_product(theta, V, GV);
+  one.ggn_matrix_product(theta, V, GV1);
+  EXPECT_LT(relative_difference(GV, GV1), kReductionTolerance);
+
+  // JᵀJ: the lower triangle summed, the strict upper one left as the caller had it.
+  Matrix<double> JtJ = Matrix<double>::Constant(n, n, 42.0), JtJ1(n, n);
+  reduced.gauss_newton_matrix(theta, JtJ);
+  one.gauss_newton_matrix(theta, JtJ1);
+  Matrix<double> lower = JtJ.triangularView<Eigen::Lower>(),
+                 lower1 = JtJ1.triangularView<Eigen::Lower>();
+  EXPECT_LT(relative_difference(lower, lower1), kReductionTolerance);
+  EXPECT_EQ(JtJ(0, n - 1), 42.0);
+  expect_same_bits_on_every_rank(lower, "JtJ");
+  EXPECT_DOUBLE_EQ(reduced.loss_terms(), one.loss_terms());
+
+  // The empirical Fisher diagonal of Martens' preconditioner, without per-example gradients.
+  EXPECT_TRUE(reduced.oracles().contains(Oracle::kEmpiricalFisherDiagonal));
+  EXPECT_FALSE(reduced.oracles().contains(Oracle::kPerExampleGradients));
+  Vector<double> d(n), d1(n);
+  reduced.empirical_fisher_diagonal(theta, d);
+  one.empirical_fisher_diagonal(theta, d1);
+  EXPECT_LT(relative_difference(d, d1), kReductionTolerance);
+}
+
+TEST(DataParallel, KfacFactorsAreTheWholeBatchs) {
+  Blobs b;
+  Sequential<double> shard_model = b.blobs.model, whole_model = b.blobs.model;
+  NetworkProblem<double> shard(shard_model, b.loss, b.data), whole(whole_model, b.loss, b.data);
+  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean);
+  sharded.bind(a_batch(), 2);
+  whole.bind(a_batch(), 2);
+  const Vector<double> theta = b.blobs.model.parameters();
+  for (KfacTargets targets : {KfacTargets::kEmpirical, KfacTargets::kExact}) {
+    std::vector<KfacFactors<double>> mine, one;
+    Rng rng(4), rng1(4);
+    sharded.problem().kfac_statistics(theta, targets, rng, mine);
+    whole.problem().kfac_statistics(theta, targets, rng1, one);
+    EXPECT_EQ(mine.size(), 2u);
+    EXPECT_EQ(mine.size(), one.size());
+    for (std::size_t l = 0; l < std::min(mine.size(), one.size()); ++l) {
+      EXPECT_LT(relative_difference(mine[l].A, one[l].A), kReductionTolerance) << "layer " << l;
+      EXPECT_LT(relative_difference(mine[l].G, one[l].G), kReductionTolerance) << "layer " << l;
+      expect_same_bits_on_every_rank(mine[l].G, "G");
+    }
+  }
+}
+
+TEST(DataParallel, TheCurvatureBatchIsTheFirstExamplesOfTheWholeBatch) {
+  Blobs b;
+  Sequential<double> shard_model = b.blobs.model, whole_model = b.blobs.model;
+  NetworkProblem<double> shard(shard_model, b.loss, b.data), whole(whole_model, b.loss, b.data);
+  const Index c = 8;
+  shard.set_curvature_batch(
+      ShardedTrainingProblem<double>::local_curvature_examples(c, world->rank(), world->size()));
+  whole.set_curvature_batch(c);
+  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean, c);
+  sharded.bind(a_batch(), 3);
+  whole.bind(a_batch(), 3);
+  const Index n = whole.problem().num_parameters();
+  Vector<double> theta = b.blobs.model.parameters(), v = Vector<double>::LinSpaced(n, -1, 1);
+  Vector<double> Gv(n), Gv1(n), g(n), g1(n);
+  sharded.problem().ggn_vector_product(theta, v, Gv);
+  whole.problem().ggn_vector_product(theta, v, Gv1);
+  EXPECT_LT(relative_difference(Gv, Gv1), kReductionTolerance);
+  sharded.problem().gradient(theta, g);  // the gradient stays the whole batch's
+  whole.problem().gradient(theta, g1);
+  EXPECT_LT(relative_difference(g, g1), kReductionTolerance);
+}
+
+TEST(DataParallel, ARankWithoutExamplesAddsNothing) {
+  Blobs b;
+  Sequential<double> shard_model = b.blobs.model, whole_model = b.blobs.model;
+  NetworkProblem<double> shard(shard_model, b.loss, b.data), whole(whole_model, b.loss, b.data);
+  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean);
+  const std::vector<Index> two = {5, 61};  // on 3 ranks, rank 2 holds none
+  sharded.bind(two, 1);
+  whole.bind(two, 1);
+  const int k = world->size(), r = world->rank();  // positions 0 and 1: r, r + k, …
+  EXPECT_EQ(sharded.shard_examples(), (r < 2 ? 1 : 0) + (r + k < 2 ? 1 : 0));
+  const Index n = whole.problem().num_parameters();
+  Vector<double> theta = b.blobs.model.parameters(), g(n), g1(n);
+  EXPECT_NEAR(sharded.problem().gradient(theta, g), whole.problem().gradient(theta, g1), 1e-12);
+  EXPECT_LT(relative_difference(g, g1), kReductionTolerance);
+}
+
+TEST(DataParallel, EverySumSendsTwiceTheVectorOverAllRanks) {
+  // Σ over ranks of the bytes sent = 2·(K − 1)·n values: the reduce-scatter and the allgather.
+  const Index n = 1001;
+  Vector<double> x = Vector<double>::Constant(n, world->rank() + 1.0);
+  const std::uint64_t before = world->bytes_sent();
+  world->sum(std::span<double>(x.data(), static_cast<std::size_t>(n)));
+  double sent[1] = {static_cast<double>(world->bytes_sent() - before)};
+  world->sum(std::span<double>(sent));
+  const int k = world->size();
+  EXPECT_EQ(sent[0], 2.0 * (k - 1) * n * sizeof(double));
+  EXPECT_EQ(x(0), k * (k + 1) / 2.0);
+  EXPECT_EQ(x(n - 1), k * (k + 1) / 2.0);
+}
+
+// Training `spec` for two epochs of three batches on every rank's shard equals training it on
+// the whole batches in one process, up to the reductions' rounding.
+void expect_trajectory_of_one_process(const std::string& spec, Index batch_size,
+                                      Index curvature_batch = 0) {
+  Blobs b;
+  TrainerOptions options;
+  options.epochs = 2;
+  options.batching.batch_size = batch_size;
+  options.batching.seed = 5;
+  options.seed = 5;
+  options.curvature_batch = curvature_batch;
+
+  Sequential<double> alone_model = b.blobs.model;
+  auto alone_optimizer = make_optimizer<double>(spec);
+  Trainer<double> alone(alone_model, b.loss, *alone_optimizer, b.data, options);
+  Vector<double> theta1 = alone_model.parameters();
+  const TrainingSummary s1 = alone.train(theta1);
+
+  Sequential<double> shard_model = b.blobs.model;
+  NetworkProblem<double> shard(shard_model, b.loss, b.data);
+  shard.set_curvature_batch(ShardedTrainingProblem<double>::local_curvature_examples(
+      curvature_batch, world->rank(), world->size()));
+  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean, curvature_batch);
+  auto optimizer = make_optimizer<double>(spec);
+  TrainerOptions per_rank = options;
+  per_rank.curvature_batch = 0;
+  Trainer<double> trainer(sharded, *optimizer, per_rank);
+  trainer.set_communicator(world);
+  Vector<double> theta = shard_model.parameters();
+  const TrainingSummary s = trainer.train(theta);
+
+  EXPECT_EQ(s.steps, s1.steps) << spec;
+  EXPECT_LT(relative_difference(theta, theta1), 1e-9)
+      << spec << " on " << world->size() << " ranks: θ differs from one process's";
+  EXPECT_GT((theta - b.blobs.model.parameters()).norm(), 1e-3) << spec << " did not move";
+  expect_same_bits_on_every_rank(theta, spec);
+}
+
+TEST(DataParallel, FirstOrderMethodsFollowTheOneProcessTrajectory) {
+  expect_trajectory_of_one_process("sgd lr=0.1 momentum=0.9", 30);
+  expect_trajectory_of_one_process("adam lr=0.01", 30);
+}
+
+TEST(DataParallel, LbfgsFollowsTheOneProcessTrajectory) {
+  expect_trajectory_of_one_process("lbfgs", 90);  // full batch: its line search sees one function
+}
+
+TEST(DataParallel, LevenbergMarquardtFollowsTheOneProcessTrajectory) {
+  expect_trajectory_of_one_process("lm", 30);
+}
+
+TEST(DataParallel, HessianFreeFollowsTheOneProcessTrajectory) {
+  expect_trajectory_of_one_process("hessian-free", 30, 12);
+}
+
+TEST(DataParallel, KfacFollowsTheOneProcessTrajectory) {
+  expect_trajectory_of_one_process("kfac estimation=exact", 30);
+  expect_trajectory_of_one_process("sgd lr=0.1 precondition=kfac kfac_estimation=empirical", 30);
+}
+
+TEST(DataParallel, SampledQuasiNewtonFollowsTheOneProcessTrajectory) {
+  expect_trajectory_of_one_process("slbfgs", 90);
+  expect_trajectory_of_one_process("slsr1", 90);
+}
+
+// Stops only on rank 0 after `steps` steps (as a time budget might, reading rank 0's clock).
+class StopOnRankZero final : public Callback<double> {
+ public:
+  explicit StopOnRankZero(std::int64_t steps) : steps_(steps) {}
+  CallbackAction on_step_end(const TrainingContext<double>& c, const StepInfo&) override {
+    return c.step >= steps_ ? CallbackAction::kStop : CallbackAction::kContinue;
+  }
+
+ private:
+  std::int64_t steps_;
+};
+
+TEST(DataParallel, EveryRankStopsWhenRankZeroStops) {
+  Blobs b;
+  Sequential<double> model = b.blobs.model;
+  NetworkProblem<double> shard(model, b.loss, b.data);
+  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean);
+  auto optimizer = make_optimizer<double>("adam");
+  TrainerOptions options;
+  options.epochs = 5;
+  options.batching.batch_size = 10;
+  Trainer<double> trainer(sharded, *optimizer, options);
+  trainer.set_communicator(world);
+  if (world->rank() == 0) trainer.add_callback(std::make_unique<StopOnRankZero>(4));
+  Vector<double> theta = model.parameters();
+  const TrainingSummary s = trainer.train(theta);
+  EXPECT_EQ(s.steps, 4);
+  EXPECT_EQ(s.reason, StopReason::kCallback);
+  if (world->rank() > 0) {
+    EXPECT_EQ(s.message, "stopped with rank 0");
+  }
+}
+
+}  // namespace
+}  // namespace curvopt
+
+int main(int argc, char** argv) {
+  curvopt::MpiSession session(argc, argv);
+  curvopt::world = &session.world();
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
