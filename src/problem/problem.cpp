@@ -172,10 +172,21 @@ void Problem<Scalar>::gauss_newton_matrix(ConstVectorRef<Scalar> params, MatrixR
     throw ShapeError("Problem::gauss_newton_matrix: a " + std::to_string(JtJ.rows()) + " x " +
                      std::to_string(JtJ.cols()) + " output, expected " + std::to_string(n) + " x " +
                      std::to_string(n));
-  const Index rows = num_residuals() / blocks;
+  // The whole J in one rank-m update when it fits: each update (BLAS syrk) reads and writes the
+  // n × n output once, which for short blocks costs more than the block's own product (a
+  // network's blocks are b rows, one per output). Otherwise one row block alive at a time.
+  const Index m = num_residuals();
+  const bool whole =
+      static_cast<double>(m) * static_cast<double>(n) * sizeof(Scalar) <= kWholeJacobianBytes;
+  const Index rows = whole ? m : m / blocks;
   if (gauss_newton_block_.rows() != rows || gauss_newton_block_.cols() != n)
     gauss_newton_block_.resize(rows, n);
   JtJ.template triangularView<Eigen::Lower>().setZero();
+  if (whole) {
+    jacobian(params, gauss_newton_block_);
+    JtJ.template selfadjointView<Eigen::Lower>().rankUpdate(gauss_newton_block_.transpose());
+    return;
+  }
   for (Index k = 0; k < blocks; ++k) {
     jacobian_block(params, k, gauss_newton_block_);
     JtJ.template selfadjointView<Eigen::Lower>().rankUpdate(gauss_newton_block_.transpose());

@@ -268,6 +268,40 @@ TEST(DataParallel, SampledQuasiNewtonFollowsTheOneProcessTrajectory) {
   expect_trajectory_of_one_process("slsr1", 90);
 }
 
+// Adam over the ranks on the blobs, `epochs` epochs of batches of `batch_size`.
+struct ShardedAdam {
+  ShardedAdam(std::int64_t epochs, Index batch_size) {
+    TrainerOptions options;
+    options.epochs = epochs;
+    options.batching.batch_size = batch_size;
+    trainer = std::make_unique<Trainer<double>>(sharded, *optimizer, options);
+    trainer->set_communicator(world);
+  }
+  Blobs b;
+  Sequential<double> model = b.blobs.model;
+  NetworkProblem<double> shard{model, b.loss, b.data};
+  ShardedTrainingProblem<double> sharded{shard, *world, Reduction::kMean};
+  std::unique_ptr<Optimizer<double>> optimizer = make_optimizer<double>("adam");
+  std::unique_ptr<Trainer<double>> trainer;
+  Vector<double> theta = model.parameters();
+};
+
+TEST(DataParallel, AnAdamStepSendsItsGradientOnceAndTwoStopFlags) {
+  // The docs' volume formula, against the counter: per step one sum of [∇f; f] (n + 1 values,
+  // 2(K − 1)(n + 1) of them sent over all ranks) and two broadcasts of rank 0's stop decisions
+  // (8(K − 1) bytes each), plus two broadcasts per epoch.
+  ShardedAdam run(2, 30);
+  const std::uint64_t before = world->bytes_sent();
+  const TrainingSummary s = run.trainer->train(run.theta);
+  double sent[1] = {static_cast<double>(world->bytes_sent() - before)};
+  world->sum(std::span<double>(sent));
+  const double k = world->size(), n = static_cast<double>(run.theta.size());
+  const double steps = static_cast<double>(s.steps), epochs = 2;
+  EXPECT_EQ(steps, 6);
+  EXPECT_EQ(sent[0], steps * 2 * (k - 1) * (n + 1) * sizeof(double) +
+                         (2 * steps + 2 * epochs) * 8 * (k - 1));
+}
+
 // Stops only on rank 0 after `steps` steps (as a time budget might, reading rank 0's clock).
 class StopOnRankZero final : public Callback<double> {
  public:
@@ -281,19 +315,9 @@ class StopOnRankZero final : public Callback<double> {
 };
 
 TEST(DataParallel, EveryRankStopsWhenRankZeroStops) {
-  Blobs b;
-  Sequential<double> model = b.blobs.model;
-  NetworkProblem<double> shard(model, b.loss, b.data);
-  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean);
-  auto optimizer = make_optimizer<double>("adam");
-  TrainerOptions options;
-  options.epochs = 5;
-  options.batching.batch_size = 10;
-  Trainer<double> trainer(sharded, *optimizer, options);
-  trainer.set_communicator(world);
-  if (world->rank() == 0) trainer.add_callback(std::make_unique<StopOnRankZero>(4));
-  Vector<double> theta = model.parameters();
-  const TrainingSummary s = trainer.train(theta);
+  ShardedAdam run(5, 10);
+  if (world->rank() == 0) run.trainer->add_callback(std::make_unique<StopOnRankZero>(4));
+  const TrainingSummary s = run.trainer->train(run.theta);
   EXPECT_EQ(s.steps, 4);
   EXPECT_EQ(s.reason, StopReason::kCallback);
   if (world->rank() > 0) {

@@ -185,7 +185,9 @@ class Problem {
   static std::uint64_t fresh_data_version();
 
   std::uint64_t data_version_ = fresh_data_version();
-  Matrix<Scalar> gauss_newton_block_;  // the default gauss_newton_matrix's one block of J
+  Matrix<Scalar> gauss_newton_block_;  // the default gauss_newton_matrix's J or block of J
+  /// The default gauss_newton_matrix forms the whole J up to this size (256 MiB).
+  static constexpr double kWholeJacobianBytes = 256.0 * 1024 * 1024;
   Matrix<Scalar> per_example_buffer_;  // the default empirical_fisher_diagonal's b × n rows
 };
 
