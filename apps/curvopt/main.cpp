@@ -268,8 +268,18 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "curvopt: error: %s (see curvopt --help)\n", e.what());
-    return 2;
+    return curvopt::cli::ProcessGroup::fail(
+        (std::string(e.what()) + " (see curvopt --help)").c_str(), 2);
+  }
+  // Only training is data-parallel: any other command would run once per rank, every copy
+  // writing the same files.
+  if (curvopt::Communicator* world = curvopt::cli::ProcessGroup::world(); world && !*train) {
+    const auto commands = app.get_subcommands();
+    const std::string name = commands.empty() ? "" : " " + commands.front()->get_name();
+    throw curvopt::ConfigError("under mpirun with " + std::to_string(world->size()) +
+                               " processes only `curvopt train` runs (data-parallel); run "
+                               "`curvopt" +
+                               name + "` as one process");
   }
 
   if (*train) {

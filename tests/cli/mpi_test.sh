@@ -67,5 +67,11 @@ grep -q "curvopt: error (rank 1 of 2):.*no-such-method" "$work/bad.err" ||
 [ "$(grep -c 'curvopt: error' "$work/bad2.err")" = 1 ] ||
   { fail "the error every rank met was printed $(grep -c 'curvopt: error' "$work/bad2.err") times"; cat "$work/bad2.err"; }
 
+# Only training is data-parallel: another command under several ranks is refused, once.
+"$mpirun" -np 2 "$curvopt" bench quick --out "$work/bench" > /dev/null 2> "$work/bench.err"
+[ $? -ne 0 ] || fail "curvopt bench under 2 ranks was not refused"
+grep -q "only \`curvopt train\` runs" "$work/bench.err" || { fail "no refusal of bench"; cat "$work/bench.err"; }
+[ ! -e "$work/bench" ] || fail "the refused bench created its directory"
+
 [ "$failures" -eq 0 ] && echo "mpi_test: all checks passed"
 exit $((failures > 0))
