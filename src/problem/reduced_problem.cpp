@@ -8,12 +8,6 @@
 namespace curvopt {
 namespace {
 
-// What a sum over examples can carry between ranks.
-constexpr OracleSet kReducible = Oracle::kValue | Oracle::kGradient | Oracle::kGgnProduct |
-                                 Oracle::kHessianProduct | Oracle::kStructuralDamping |
-                                 Oracle::kGaussNewtonMatrix | Oracle::kEmpiricalFisherDiagonal |
-                                 Oracle::kKfacStatistics;
-
 // The reducible oracles the shards provide; JᵀJ also when a shard has it through its Jacobian.
 OracleSet reducible(OracleSet shard) {
   OracleSet out = Oracle::kValue | Oracle::kGradient;
@@ -41,9 +35,7 @@ ReducedProblem<Scalar>::ReducedProblem(Communicator& communicator, Index num_par
     : communicator_(communicator),
       num_parameters_(num_parameters),
       oracles_(reducible(shard_oracles)),
-      value_and_gradient_(num_parameters + 1) {
-  static_assert(kReducible.contains(Oracle::kValue));
-}
+      value_and_gradient_(num_parameters + 1) {}
 
 template <class Scalar>
 void ReducedProblem<Scalar>::set_shard(Problem<Scalar>* shard, const ShardWeights& weights,
@@ -66,13 +58,8 @@ void ReducedProblem<Scalar>::reduce(VectorRef<Scalar> out, double weight) {
     out *= static_cast<Scalar>(weight);
   else
     out.setZero();
-  if (out.innerStride() == 1) {
-    communicator_.sum(as_span(out.data(), out.size()));
-  } else {
-    strided_ = out;
-    communicator_.sum(as_span(strided_.data(), strided_.size()));
-    out = strided_.col(0);
-  }
+  // A vector reference is contiguous (unit inner stride).
+  communicator_.sum(as_span(out.data(), out.size()));
 }
 
 template <class Scalar>
