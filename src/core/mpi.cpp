@@ -59,11 +59,21 @@ class WorldCommunicator final : public Communicator {
     send_offsets_.resize(k);
     receive_counts_.resize(k);
     receive_offsets_.resize(k);
+    gather_counts_.resize(k);
+    gather_offsets_.resize(k);
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   void sum(std::span<double> values) override { sum_in_rank_order(values, double_buffer_); }
   void sum(std::span<float> values) override { sum_in_rank_order(values, float_buffer_); }
+  void gather(std::span<const double> mine, std::span<const std::int64_t> counts,
+              std::span<double> all) override {
+    gather_in_rank_order(mine, counts, all);
+  }
+  void gather(std::span<const float> mine, std::span<const std::int64_t> counts,
+              std::span<float> all) override {
+    gather_in_rank_order(mine, counts, all);
+  }
   std::int64_t broadcast(std::int64_t value) override {
     check(MPI_Bcast(&value, 1, MPI_INT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
     if (rank_ == 0) bytes_sent_ += sizeof(value) * static_cast<std::uint64_t>(size_ - 1);
@@ -108,8 +118,39 @@ class WorldCommunicator final : public Communicator {
                                 static_cast<std::uint64_t>(mine) * (size_ - 1));
   }
 
+  template <class T>
+  void gather_in_rank_order(std::span<const T> mine, std::span<const std::int64_t> counts,
+                            std::span<T> all) {
+    if (counts.size() != static_cast<std::size_t>(size_))
+      throw ShapeError("MPI gather: " + std::to_string(counts.size()) + " counts for " +
+                       std::to_string(size_) + " ranks");
+    std::int64_t total = 0;
+    for (int r = 0; r < size_; ++r) {
+      const std::int64_t c = counts[static_cast<std::size_t>(r)];
+      if (c < 0 || total + c > std::numeric_limits<int>::max())
+        throw ShapeError("MPI gather: " + std::to_string(total + c) +
+                         " values do not fit one call (MPI counts are int)");
+      gather_counts_[static_cast<std::size_t>(r)] = static_cast<int>(c);
+      gather_offsets_[static_cast<std::size_t>(r)] = static_cast<int>(total);
+      total += c;
+    }
+    if (static_cast<std::int64_t>(mine.size()) != counts[static_cast<std::size_t>(rank_)] ||
+        static_cast<std::int64_t>(all.size()) != total)
+      throw ShapeError(
+          "MPI gather: rank " + std::to_string(rank_) + " gives " + std::to_string(mine.size()) +
+          " of " + std::to_string(all.size()) + " values, its counts say " +
+          std::to_string(counts[static_cast<std::size_t>(rank_)]) + " of " + std::to_string(total));
+    const MPI_Datatype type = mpi_type<T>();
+    check(MPI_Allgatherv(mine.data(), static_cast<int>(mine.size()), type, all.data(),
+                         gather_counts_.data(), gather_offsets_.data(), type, MPI_COMM_WORLD),
+          "MPI_Allgatherv");
+    bytes_sent_ +=
+        sizeof(T) * static_cast<std::uint64_t>(mine.size()) * static_cast<std::uint64_t>(size_ - 1);
+  }
+
   int rank_ = 0, size_ = 1;
   std::vector<int> send_counts_, send_offsets_, receive_counts_, receive_offsets_;
+  std::vector<int> gather_counts_, gather_offsets_;
   std::vector<double> double_buffer_;
   std::vector<float> float_buffer_;
   std::uint64_t bytes_sent_ = 0;

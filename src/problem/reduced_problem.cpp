@@ -8,14 +8,17 @@
 namespace curvopt {
 namespace {
 
-// The reducible oracles the shards provide; JᵀJ also when a shard has it through its Jacobian.
+// The oracles the shards provide that can be summed or gathered; JᵀJ also when a shard has it
+// through its Jacobian, and the Gram from the gathered Jacobian.
 OracleSet reducible(OracleSet shard) {
   OracleSet out = Oracle::kValue | Oracle::kGradient;
   for (Oracle o : {Oracle::kGgnProduct, Oracle::kHessianProduct, Oracle::kStructuralDamping,
-                   Oracle::kKfacStatistics})
+                   Oracle::kKfacStatistics, Oracle::kResiduals, Oracle::kJacobian, Oracle::kJvp,
+                   Oracle::kVjp, Oracle::kPerExampleGradients, Oracle::kSampledGaussNewton})
     if (shard.contains(o)) out = out | o;
   if (shard.contains(Oracle::kGaussNewtonMatrix) || shard.contains(Oracle::kJacobian))
     out = out | Oracle::kGaussNewtonMatrix;
+  if (shard.contains(Oracle::kJacobian)) out = out | Oracle::kGram;
   if (shard.contains(Oracle::kEmpiricalFisherDiagonal) ||
       shard.contains(Oracle::kPerExampleGradients))
     out = out | Oracle::kEmpiricalFisherDiagonal;
@@ -39,7 +42,7 @@ ReducedProblem<Scalar>::ReducedProblem(Communicator& communicator, Index num_par
 
 template <class Scalar>
 void ReducedProblem<Scalar>::set_shard(Problem<Scalar>* shard, const ShardWeights& weights,
-                                       Index batch_examples) {
+                                       Index batch_examples, Index curvature_examples) {
   if (shard && shard->num_parameters() != num_parameters_)
     throw ShapeError("ReducedProblem: the shard has " + std::to_string(shard->num_parameters()) +
                      " parameters, the reduced problem " + std::to_string(num_parameters_));
@@ -48,6 +51,15 @@ void ReducedProblem<Scalar>::set_shard(Problem<Scalar>* shard, const ShardWeight
   curvature_weight_ = shard ? weights.curvature : 0;
   fisher_weight_ = shard ? weights.fisher_diagonal : 0;
   batch_examples_ = batch_examples;
+  const int k = communicator_.size();
+  const Index c = curvature_examples > 0 ? curvature_examples : batch_examples;
+  // A rank without examples keeps the blocks it last saw (every rank's shard has the same).
+  if (shard && (oracles_.contains(Oracle::kResiduals) || oracles_.contains(Oracle::kJacobian) ||
+                oracles_.contains(Oracle::kJvp)))
+    residual_blocks_ = shard->num_jacobian_blocks();
+  residual_rows_ = InterleavedRows(c, std::max<Index>(residual_blocks_, 1), k);
+  curvature_rows_ = InterleavedRows(c, 1, k);
+  example_rows_ = InterleavedRows(batch_examples, 1, k);
   loss_terms_ = std::numeric_limits<double>::quiet_NaN();
   this->mark_data_changed();
 }
@@ -183,14 +195,13 @@ template <class Scalar>
 void ReducedProblem<Scalar>::kfac_statistics(ConstVectorRef<Scalar> params, KfacTargets targets,
                                              Rng& rng, std::vector<KfacFactors<Scalar>>& out) {
   this->require(Oracle::kKfacStatistics, "ReducedProblem::kfac_statistics");
-  // On every rank alike, and only for the draws a single process would make.
-  const std::uint64_t seed = targets == KfacTargets::kSampled ? rng.next_u64() : 0;
   if (!shard_)
     throw Error("K-FAC over " + std::to_string(communicator_.size()) + " processes: rank " +
                 std::to_string(communicator_.rank()) + " holds none of the batch's " +
                 std::to_string(batch_examples_) +
                 " examples; use batches of at least as many examples as processes");
-  Rng own(seed + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(communicator_.rank() + 1));
+  // Draws from rng on every rank alike, and only where a single process would draw.
+  Rng own = targets == KfacTargets::kSampled ? rank_stream(rng) : Rng(0);
   shard_->kfac_statistics(params, targets, own, out);
   // Pack A, G and the EKFAC scaling of every layer, scaled, into one vector; sum; unpack.
   const auto w = static_cast<Scalar>(curvature_weight_);
@@ -232,6 +243,163 @@ double ReducedProblem<Scalar>::loss_terms() const {
     loss_terms_ = terms[0];
   }
   return loss_terms_;
+}
+
+template <class Scalar>
+const InterleavedRows& ReducedProblem<Scalar>::residual_rows(const char* who) const {
+  if (residual_blocks_ == 0)
+    throw Error(std::string(who) + " over " + std::to_string(communicator_.size()) +
+                " processes: rank " + std::to_string(communicator_.rank()) +
+                " has held none of the batch's examples yet and cannot know its rows; use "
+                "batches of at least as many examples as processes");
+  const Index mine = residual_rows_.rows(communicator_.rank());
+  if (curvature_weight_ > 0 && shard_->num_residuals() != mine)
+    throw ShapeError(std::string(who) + ": rank " + std::to_string(communicator_.rank()) +
+                     "'s shard has " + std::to_string(shard_->num_residuals()) +
+                     " residuals, its share of the curvature examples " + std::to_string(mine) +
+                     " (are the examples dealt to the ranks in turn?)");
+  return residual_rows_;
+}
+
+template <class Scalar>
+Index ReducedProblem<Scalar>::num_residuals() const {
+  if (!oracles_.contains(Oracle::kResiduals) && !oracles_.contains(Oracle::kJacobian) &&
+      !oracles_.contains(Oracle::kJvp))
+    return 0;
+  return residual_rows("ReducedProblem::num_residuals").total();
+}
+
+template <class Scalar>
+void ReducedProblem<Scalar>::residuals(ConstVectorRef<Scalar> params, VectorRef<Scalar> r) {
+  this->require(Oracle::kResiduals, "ReducedProblem::residuals");
+  const InterleavedRows& rows = residual_rows("ReducedProblem::residuals");
+  local_.resize(rows.rows(communicator_.rank()));
+  if (local_.size() > 0) {
+    shard_->residuals(params, local_);
+    local_ *= static_cast<Scalar>(std::sqrt(curvature_weight_));
+  }
+  rows.gather(communicator_, local_, r, gathered_);
+}
+
+template <class Scalar>
+void ReducedProblem<Scalar>::jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
+                                 VectorRef<Scalar> out) {
+  this->require(Oracle::kJvp, "ReducedProblem::jvp");
+  const InterleavedRows& rows = residual_rows("ReducedProblem::jvp");
+  local_.resize(rows.rows(communicator_.rank()));
+  if (local_.size() > 0) {
+    shard_->jvp(params, v, local_);
+    local_ *= static_cast<Scalar>(std::sqrt(curvature_weight_));
+  }
+  rows.gather(communicator_, local_, out, gathered_);
+}
+
+template <class Scalar>
+void ReducedProblem<Scalar>::vjp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> u,
+                                 VectorRef<Scalar> out) {
+  this->require(Oracle::kVjp, "ReducedProblem::vjp");
+  const InterleavedRows& rows = residual_rows("ReducedProblem::vjp");
+  local_.resize(rows.rows(communicator_.rank()));
+  if (local_.size() > 0) {
+    rows.take(communicator_.rank(), u, local_);
+    shard_->vjp(params, local_, out);
+  }
+  reduce(out, local_.size() > 0 ? std::sqrt(curvature_weight_) : 0.0);
+}
+
+template <class Scalar>
+void ReducedProblem<Scalar>::gather_jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> out) {
+  const InterleavedRows& rows = residual_rows("ReducedProblem::jacobian");
+  local_rows_.resize(rows.rows(communicator_.rank()), num_parameters_);
+  if (local_rows_.rows() > 0) {
+    shard_->jacobian(params, local_rows_);
+    local_rows_ *= static_cast<Scalar>(std::sqrt(curvature_weight_));
+  }
+  rows.gather_rows(communicator_, local_rows_, out, gathered_);
+}
+
+template <class Scalar>
+void ReducedProblem<Scalar>::jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> J) {
+  this->require(Oracle::kJacobian, "ReducedProblem::jacobian");
+  gather_jacobian(params, J);
+}
+
+template <class Scalar>
+void ReducedProblem<Scalar>::gram(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) {
+  this->require(Oracle::kGram, "ReducedProblem::gram");
+  const Index m = num_residuals();
+  if (G.rows() != m || G.cols() != m)
+    throw ShapeError("ReducedProblem::gram: G is " + std::to_string(G.rows()) + " x " +
+                     std::to_string(G.cols()) + ", the problem has " + std::to_string(m) +
+                     " residuals");
+  const int k = communicator_.size(), r = communicator_.rank();
+  if (k == 1 && shard_ && shard_->oracles().contains(Oracle::kGram)) {
+    // One rank: the shard's own Gram (Dense layers give it without forming J).
+    shard_->gram(params, G);
+    G *= static_cast<Scalar>(curvature_weight_);
+    return;
+  }
+  // JJᵀ = Σ_r J_{:,c_r} J_{:,c_r}ᵀ over 1/K of the columns each: the work splits, then the
+  // lower triangles are summed and mirrored.
+  if (whole_jacobian_.rows() != m || whole_jacobian_.cols() != num_parameters_)
+    whole_jacobian_.resize(m, num_parameters_);
+  gather_jacobian(params, whole_jacobian_);
+  const Index begin = num_parameters_ * r / k, end = num_parameters_ * (r + 1) / k;
+  G.template triangularView<Eigen::Lower>().setZero();
+  if (end > begin)
+    G.template selfadjointView<Eigen::Lower>().rankUpdate(
+        whole_jacobian_.middleCols(begin, end - begin));  // BLAS syrk
+  // Pack the lower triangle by columns, sum, unpack and mirror.
+  lower_.resize(m * (m + 1) / 2);
+  for (Index j = 0, at = 0; j < m; at += m - j, ++j)
+    lower_.segment(at, m - j) = G.col(j).tail(m - j);
+  communicator_.sum(as_span(lower_.data(), lower_.size()));
+  for (Index j = 0, at = 0; j < m; at += m - j, ++j)
+    G.col(j).tail(m - j) = lower_.segment(at, m - j);
+  G.template triangularView<Eigen::StrictlyUpper>() = G.transpose();
+}
+
+template <class Scalar>
+void ReducedProblem<Scalar>::per_example_gradients(ConstVectorRef<Scalar> params,
+                                                   MatrixRef<Scalar> G) {
+  this->require(Oracle::kPerExampleGradients, "ReducedProblem::per_example_gradients");
+  local_rows_.resize(example_rows_.rows(communicator_.rank()), num_parameters_);
+  if (local_rows_.rows() > 0) {
+    shard_->per_example_gradients(params, local_rows_);
+    local_rows_ *= static_cast<Scalar>(batch_weight_);  // rows that sum to the shard's ∇f_r
+  }
+  example_rows_.gather_rows(communicator_, local_rows_, G, gathered_);
+}
+
+template <class Scalar>
+void ReducedProblem<Scalar>::per_example_losses(ConstVectorRef<Scalar> params,
+                                                VectorRef<Scalar> out) {
+  this->require(Oracle::kPerExampleGradients, "ReducedProblem::per_example_losses");
+  local_.resize(example_rows_.rows(communicator_.rank()));
+  if (local_.size() > 0) {
+    shard_->per_example_losses(params, local_);
+    local_ *= static_cast<Scalar>(batch_weight_);
+  }
+  example_rows_.gather(communicator_, local_, out, gathered_);
+}
+
+template <class Scalar>
+Rng ReducedProblem<Scalar>::rank_stream(Rng& rng) {
+  const std::uint64_t seed = rng.next_u64();  // on every rank alike
+  return Rng(seed + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(communicator_.rank() + 1));
+}
+
+template <class Scalar>
+void ReducedProblem<Scalar>::sampled_gauss_newton_rows(ConstVectorRef<Scalar> params, Rng& rng,
+                                                       MatrixRef<Scalar> rows) {
+  this->require(Oracle::kSampledGaussNewton, "ReducedProblem::sampled_gauss_newton_rows");
+  Rng own = rank_stream(rng);
+  local_rows_.resize(curvature_rows_.rows(communicator_.rank()), num_parameters_);
+  if (local_rows_.rows() > 0) {
+    shard_->sampled_gauss_newton_rows(params, own, local_rows_);
+    local_rows_ *= static_cast<Scalar>(std::sqrt(curvature_weight_));
+  }
+  curvature_rows_.gather_rows(communicator_, local_rows_, rows, gathered_);
 }
 
 template class ReducedProblem<float>;

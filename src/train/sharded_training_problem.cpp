@@ -43,8 +43,9 @@ void ShardedTrainingProblem<Scalar>::bind(std::span<const Index> indices,
   own_.clear();
   for (Index p = r; p < b; p += k) own_.push_back(indices[static_cast<std::size_t>(p)]);
   const auto mine = static_cast<Index>(own_.size());
+  const Index c = curvature_batch_ > 0 ? std::min(curvature_batch_, b) : b;
   if (mine == 0) {
-    reduced_.set_shard(nullptr, ShardWeights{}, b);
+    reduced_.set_shard(nullptr, ShardWeights{}, b, c);
     return;
   }
   shard_.bind(std::span<const Index>(own_), noise_seed);
@@ -55,13 +56,12 @@ void ShardedTrainingProblem<Scalar>::bind(std::span<const Index> indices,
   ShardWeights weights;
   if (reduction_ == Reduction::kMean) {
     weights.batch = weights.fisher_diagonal = share;
-    const Index c = curvature_batch_ > 0 ? std::min(curvature_batch_, b) : b;
     const Index local_c = curvature_batch_ > 0 ? local_curvature_examples(c, r, k) : mine;
     weights.curvature = static_cast<double>(local_c) / static_cast<double>(c);
   } else {
     weights.fisher_diagonal = 1 / share;
   }
-  reduced_.set_shard(&shard_.problem(), weights, b);
+  reduced_.set_shard(&shard_.problem(), weights, b, c);
 }
 
 template class ShardedTrainingProblem<float>;

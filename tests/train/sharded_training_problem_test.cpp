@@ -62,25 +62,41 @@ TEST(ShardedTrainingProblem, OneRankTrainsBitForBitAsTheNetworkTrainer) {
   EXPECT_GT((theta - b.blobs.model.parameters()).norm(), 1e-2);
 }
 
-TEST(ShardedTrainingProblem, OffersOnlyTheOraclesThatAreSumsOverExamples) {
+TEST(ShardedTrainingProblem, OffersTheShardsOraclesSummedOrGathered) {
   Blobs b;
-  Sequential<double> model = b.blobs.model;
-  NetworkProblem<double> shard(model, b.loss, b.data);
+  Sequential<double> model = b.blobs.model, alone_model = b.blobs.model;
+  NetworkProblem<double> shard(model, b.loss, b.data), alone(alone_model, b.loss, b.data);
   SingleProcess one;
   ShardedTrainingProblem<double> sharded(shard, one, Reduction::kMean);
   std::vector<Index> batch(10);
   std::iota(batch.begin(), batch.end(), Index(0));
   sharded.bind(batch, 1);
+  alone.bind(batch, 1);
   Problem<double>& reduced = sharded.problem();
-  EXPECT_TRUE(reduced.oracles().contains(
-      Oracle::kGradient | Oracle::kGgnProduct | Oracle::kHessianProduct |
-      Oracle::kGaussNewtonMatrix | Oracle::kKfacStatistics | Oracle::kEmpiricalFisherDiagonal));
-  for (Oracle o : {Oracle::kResiduals, Oracle::kJacobian, Oracle::kGram,
-                   Oracle::kPerExampleGradients, Oracle::kSampledGaussNewton})
-    EXPECT_FALSE(reduced.oracles().contains(o)) << to_string(o);
-  Vector<double> r(30);
+  for (Oracle o :
+       {Oracle::kGradient, Oracle::kGgnProduct, Oracle::kHessianProduct, Oracle::kGaussNewtonMatrix,
+        Oracle::kKfacStatistics, Oracle::kEmpiricalFisherDiagonal, Oracle::kResiduals,
+        Oracle::kJacobian, Oracle::kJvp, Oracle::kVjp, Oracle::kGram, Oracle::kPerExampleGradients,
+        Oracle::kSampledGaussNewton})
+    EXPECT_TRUE(reduced.oracles().contains(o)) << to_string(o);
+  // One process: the gathered rows are the shard's own, bit for bit.
+  const Index m = alone.problem().num_residuals();
+  EXPECT_EQ(reduced.num_residuals(), m);
+  Vector<double> r(m), r1(m);
+  reduced.residuals(model.parameters(), r);
+  alone.problem().residuals(model.parameters(), r1);
+  EXPECT_EQ(r, r1);
+}
+
+TEST(ShardedTrainingProblem, RefusesAnOracleTheShardsLack) {
+  SingleProcess one;
+  ReducedProblem<double> reduced(one, 3, Oracle::kValue | Oracle::kGradient);
+  EXPECT_FALSE(reduced.oracles().contains(Oracle::kResiduals));
+  EXPECT_FALSE(reduced.oracles().contains(Oracle::kGram));
+  EXPECT_EQ(reduced.num_residuals(), 0);
+  Vector<double> theta = Vector<double>::Zero(3), r(3);
   try {
-    reduced.residuals(model.parameters(), r);
+    reduced.residuals(theta, r);
     ADD_FAILURE() << "residuals were served";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("residuals"), std::string::npos) << e.what();

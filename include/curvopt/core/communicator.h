@@ -2,8 +2,12 @@
 /// The processes of a data-parallel run, and the few collective operations the library needs of
 /// them. Optimizers never see it: reduction decorators (ReducedProblem) and the Trainer do.
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
+#include <string>
+
+#include "curvopt/core/errors.h"
 
 namespace curvopt {
 
@@ -27,6 +31,15 @@ class Communicator {
   virtual void sum(std::span<double> values) = 0;
   virtual void sum(std::span<float> values) = 0;
 
+  /// Concatenates every rank's `mine` in rank order into `all` on every rank (an allgather):
+  /// `counts[r]` is rank r's length, the same list on every rank, and `all` holds their sum.
+  /// A copy, so no rounding: what rows of a Jacobian or residuals, which live on one rank each,
+  /// need to become the whole batch's. Sends (K − 1)·|mine| values.
+  virtual void gather(std::span<const double> mine, std::span<const std::int64_t> counts,
+                      std::span<double> all) = 0;
+  virtual void gather(std::span<const float> mine, std::span<const std::int64_t> counts,
+                      std::span<float> all) = 0;
+
   /// Rank 0's `value`, returned on every rank (for decisions only rank 0 may make: time budgets,
   /// signals).
   virtual std::int64_t broadcast(std::int64_t value) = 0;
@@ -43,8 +56,25 @@ class SingleProcess final : public Communicator {
   int size() const override { return 1; }
   void sum(std::span<double>) override {}
   void sum(std::span<float>) override {}
+  void gather(std::span<const double> mine, std::span<const std::int64_t>,
+              std::span<double> all) override {
+    copy(mine, all);
+  }
+  void gather(std::span<const float> mine, std::span<const std::int64_t>,
+              std::span<float> all) override {
+    copy(mine, all);
+  }
   std::int64_t broadcast(std::int64_t value) override { return value; }
   std::uint64_t bytes_sent() const override { return 0; }
+
+ private:
+  template <class T>
+  static void copy(std::span<const T> from, std::span<T> to) {
+    if (from.size() != to.size())
+      throw ShapeError("SingleProcess::gather: " + std::to_string(from.size()) + " values into " +
+                       std::to_string(to.size()));
+    if (from.data() != to.data()) std::copy(from.begin(), from.end(), to.begin());
+  }
 };
 
 }  // namespace curvopt

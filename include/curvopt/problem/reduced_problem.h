@@ -5,27 +5,14 @@
 
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "curvopt/core/communicator.h"
+#include "curvopt/problem/interleaved_rows.h"
 #include "curvopt/problem/problem.h"
 
 namespace curvopt {
 
-/// The whole batch's function, from this rank's share of it. Each rank holds a problem over its
-/// own examples (the shard); an oracle of the reduced problem is Σ_r w_r·(oracle of shard r),
-/// summed in rank order (Communicator::sum), with w_r the shard's share of the batch for a mean
-/// loss (1 for a sum) and, for the curvature oracles, its share of the curvature batch. The
-/// results are bit-identical on every rank.
-///
-/// Offered: value, gradient, Gauss-Newton and Hessian products (single and multi-column, with
-/// structural damping), the Gauss-Newton matrix JᵀJ and the empirical Fisher diagonal (Martens'
-/// preconditioner), whichever of them the shards provide.
-/// K-FAC's factors are means over examples too, and offered. Not offered: the per-example and
-/// per-residual oracles (residuals, J, jvp, vjp, the Gram JJᵀ, per-example gradients, sampled
-/// Gauss-Newton rows), whose rows live on one rank each and are not sums: Levenberg-Marquardt
-/// then takes its parameter-space form from JᵀJ.
-/// Each call sends 2·(K − 1)/K of its output per rank (one sum), K ranks.
-/// @tparam Scalar float or double
 /// The factors w_r of one shard's contributions.
 struct ShardWeights {
   double batch = 1;      ///< value and gradient
@@ -34,6 +21,27 @@ struct ShardWeights {
   double fisher_diagonal = 1;  ///< the empirical Fisher diagonal b·Σₛ gₛ⊙gₛ
 };
 
+/// The whole batch's function, from this rank's share of it. Each rank holds a problem over its
+/// own examples (the shard); an oracle of the reduced problem is Σ_r w_r·(oracle of shard r),
+/// summed in rank order (Communicator::sum), with w_r the shard's share of the batch for a mean
+/// loss (1 for a sum) and, for the curvature oracles, its share of the curvature batch. The
+/// results are bit-identical on every rank.
+///
+/// Summed: value, gradient, Gauss-Newton and Hessian products (single and multi-column, with
+/// structural damping), the Gauss-Newton matrix JᵀJ, the empirical Fisher diagonal (Martens'
+/// preconditioner), vjp, and K-FAC's factors, whichever of them the shards provide.
+/// Gathered (Communicator::gather; the examples must be dealt to the ranks in turn, as
+/// ShardedTrainingProblem binds them, see InterleavedRows): the per-residual and per-example
+/// oracles — residuals, J, jvp, per-example gradients and losses, sampled Gauss-Newton rows —
+/// whose rows live on one rank each; each row is scaled by √w_r (residual rows, so that
+/// ½‖r‖² = Σ_r w_r f_r) or w_r (per-example rows, which sum to the gradient) and put where a
+/// single process holding the whole batch puts it. The Gram JJᵀ is not a sum over ranks: it is
+/// formed from the gathered J, each rank taking 1/K of its columns, JJᵀ = Σ_r J_{:,c_r}J_{:,c_r}ᵀ,
+/// and the lower triangle summed. So every Levenberg-Marquardt form (parameter space from the
+/// summed JᵀJ, data space from the gathered J, matrix-free CG from summed products) follows the
+/// single process's.
+/// Each sum sends 2·(K − 1)/K of its output per rank, each gather (K − 1)·(this rank's rows).
+/// @tparam Scalar float or double
 template <class Scalar>
 class ReducedProblem final : public Problem<Scalar> {
  public:
@@ -42,9 +50,13 @@ class ReducedProblem final : public Problem<Scalar> {
   ReducedProblem(Communicator& communicator, Index num_parameters, OracleSet shard_oracles);
 
   /// This rank's share of the batch bound next: `shard` over its examples (nullptr when the rank
-  /// holds none of them; it then adds zeros), its weights, and the whole batch's example count.
+  /// holds none of them; it then adds zeros), its weights, the whole batch's example count, and
+  /// how many of the batch's first examples the curvature oracles use (0: all). Rank r's shard
+  /// must hold the examples at positions r, r + K, … (and its curvature oracles those of them
+  /// among the first `curvature_examples`) for the gathered oracles to be the whole batch's.
   /// Starts a new data version.
-  void set_shard(Problem<Scalar>* shard, const ShardWeights& weights, Index batch_examples);
+  void set_shard(Problem<Scalar>* shard, const ShardWeights& weights, Index batch_examples,
+                 Index curvature_examples = 0);
 
   Index num_parameters() const override { return num_parameters_; }
   OracleSet oracles() const override { return oracles_; }
@@ -53,6 +65,24 @@ class ReducedProblem final : public Problem<Scalar> {
 
   Scalar value(ConstVectorRef<Scalar> params) override;
   Scalar gradient(ConstVectorRef<Scalar> params, VectorRef<Scalar> grad) override;
+  /// Rows of the curvature examples: the blocks of the shards (a network: one per output) times
+  /// the curvature examples of the whole batch. Throws Error on a rank that never held an
+  /// example (it cannot know the blocks).
+  Index num_residuals() const override;
+  void residuals(ConstVectorRef<Scalar> params, VectorRef<Scalar> r) override;
+  void jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> J) override;
+  void jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v, VectorRef<Scalar> out) override;
+  void vjp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> u, VectorRef<Scalar> out) override;
+  /// JJᵀ (m × m, both triangles) from the gathered J: m·n·(K − 1)/K values gathered and an
+  /// m(m + 1)/2 sum per call; the shard's own Gram oracle on one rank.
+  void gram(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override;
+  void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override;
+  void per_example_losses(ConstVectorRef<Scalar> params, VectorRef<Scalar> out) override;
+  Index num_sampled_gauss_newton_rows() const override { return curvature_rows_.examples(); }
+  /// Each rank draws its rows from its own stream, seeded by one draw of `rng` that every rank
+  /// makes alike (as kfac_statistics does).
+  void sampled_gauss_newton_rows(ConstVectorRef<Scalar> params, Rng& rng,
+                                 MatrixRef<Scalar> rows) override;
   void ggn_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                           VectorRef<Scalar> out) override;
   void hessian_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
@@ -80,6 +110,12 @@ class ReducedProblem final : public Problem<Scalar> {
   /// summed through a contiguous copy when it has an outer stride.
   void reduce(MatrixRef<Scalar> out, double weight);
   void reduce(VectorRef<Scalar> out, double weight);
+  /// The residual layout, checking that this rank's shard has the rows it says.
+  const InterleavedRows& residual_rows(const char* who) const;
+  /// out ← J of the whole curvature batch (the gathered, scaled rows).
+  void gather_jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> out);
+  /// The seed of this rank's own stream for sampled quantities, from one draw of `rng`.
+  Rng rank_stream(Rng& rng);
 
   Communicator& communicator_;
   Index num_parameters_;
@@ -87,6 +123,12 @@ class ReducedProblem final : public Problem<Scalar> {
   Problem<Scalar>* shard_ = nullptr;
   double batch_weight_ = 0, curvature_weight_ = 0, fisher_weight_ = 0;
   Index batch_examples_ = 0;
+  Index residual_blocks_ = 0;  // the shards' rows per example (0: not known yet on this rank)
+  InterleavedRows residual_rows_, curvature_rows_, example_rows_;
+  Vector<Scalar> local_;               // this rank's residuals or per-example values
+  Matrix<Scalar> local_rows_;          // this rank's rows of J or of per-example gradients
+  Matrix<Scalar> whole_jacobian_;      // the gathered J, for the Gram
+  std::vector<Scalar> gathered_;       // gather scratch
   Vector<Scalar> value_and_gradient_;  // [∇f; f]: both in one sum
   Matrix<Scalar> strided_;             // contiguous copy of a strided output
   Vector<Scalar> lower_;               // the lower triangle of JᵀJ, packed by columns

@@ -1,5 +1,7 @@
 #include "curvopt/optim/descent/damped_gauss_newton.h"
 
+#include <algorithm>
+
 #include "curvopt/core/errors.h"
 
 namespace curvopt {
@@ -57,8 +59,12 @@ GaussNewtonDescent<Scalar>& DampedGaussNewtonDescent<Scalar>::solver_for(
     form = matrices <= options_.memory_budget_bytes ? GaussNewtonForm::kParameterSpace
                                                     : GaussNewtonForm::kConjugateGradient;
   } else if (form == GaussNewtonForm::kAuto) {
-    form = choose_gauss_newton_form(m, n, sizeof(Scalar), options_.memory_budget_bytes,
-                                    problem.num_jacobian_blocks());
+    // With the JᵀJ oracle the parameter-space form holds no block of J: as if J came in
+    // rows of one.
+    const Index blocks = oracles.contains(Oracle::kGaussNewtonMatrix)
+                             ? std::max<Index>(m, 1)
+                             : problem.num_jacobian_blocks();
+    form = choose_gauss_newton_form(m, n, sizeof(Scalar), options_.memory_budget_bytes, blocks);
   }
   if (form == GaussNewtonForm::kConjugateGradient &&
       options_.damping_matrix != DampingMatrix::kIdentity)
