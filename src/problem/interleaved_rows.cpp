@@ -6,12 +6,26 @@
 
 namespace curvopt {
 
-InterleavedRows::InterleavedRows(Index examples, Index blocks, int ranks)
-    : examples_(examples), blocks_(blocks), ranks_(ranks) {
+InterleavedRows::InterleavedRows(Index examples, Index blocks, int ranks) {
+  reset(examples, blocks, ranks);
+}
+
+void InterleavedRows::reset(Index examples, Index blocks, int ranks) {
   if (examples < 0 || blocks < 1 || ranks < 1)
     throw ShapeError("InterleavedRows: " + std::to_string(examples) + " examples, " +
                      std::to_string(blocks) + " blocks, " + std::to_string(ranks) +
                      " ranks: need examples >= 0, blocks >= 1, ranks >= 1");
+  if (examples == examples_ && blocks == blocks_ && ranks == ranks_ &&
+      static_cast<Index>(destination_.size()) == total())
+    return;  // the same layout as the last batch: nothing to redo
+  examples_ = examples;
+  blocks_ = blocks;
+  ranks_ = ranks;
+  // The rows in gathered (rank-major) order, looked up instead of recomputed per element.
+  destination_.clear();
+  destination_.reserve(static_cast<std::size_t>(total()));
+  for (int r = 0; r < ranks; ++r)
+    for (Index i = 0, m = rows(r); i < m; ++i) destination_.push_back(global_row(r, i));
 }
 
 Index InterleavedRows::local_examples(int rank) const {
@@ -45,9 +59,7 @@ void InterleavedRows::gather_values(Communicator& communicator, ConstVectorRef<S
   buffer.resize(static_cast<std::size_t>(total()));
   communicator.gather(std::span<const Scalar>(mine.data(), static_cast<std::size_t>(mine.size())),
                       counts(1), std::span<Scalar>(buffer));
-  std::size_t at = 0;
-  for (int r = 0; r < ranks_; ++r)
-    for (Index i = 0, m = rows(r); i < m; ++i) all(global_row(r, i)) = buffer[at++];
+  for (std::size_t p = 0; p < buffer.size(); ++p) all(destination_[p]) = buffer[p];
 }
 
 template <class Scalar>
@@ -67,11 +79,16 @@ void InterleavedRows::gather_matrix(Communicator& communicator, const Matrix<Sca
                       counts(n), std::span<Scalar>(buffer));
   // Rank r's block is its rows(r) × n matrix, column-major; every column scatters alike.
   const Scalar* block = buffer.data();
+  const Index* destination = destination_.data();
   for (int r = 0; r < ranks_; ++r) {
     const Index m = rows(r);
-    for (Index c = 0; c < n; ++c)
-      for (Index i = 0; i < m; ++i) all(global_row(r, i), c) = block[c * m + i];
+    for (Index c = 0; c < n; ++c) {
+      Scalar* column = all.col(c).data();
+      const Scalar* from = block + c * m;
+      for (Index i = 0; i < m; ++i) column[destination[i]] = from[i];
+    }
     block += m * n;
+    destination += m;
   }
 }
 

@@ -57,9 +57,9 @@ void ReducedProblem<Scalar>::set_shard(Problem<Scalar>* shard, const ShardWeight
   if (shard && (oracles_.contains(Oracle::kResiduals) || oracles_.contains(Oracle::kJacobian) ||
                 oracles_.contains(Oracle::kJvp)))
     residual_blocks_ = shard->num_jacobian_blocks();
-  residual_rows_ = InterleavedRows(c, std::max<Index>(residual_blocks_, 1), k);
-  curvature_rows_ = InterleavedRows(c, 1, k);
-  example_rows_ = InterleavedRows(batch_examples, 1, k);
+  residual_rows_.reset(c, std::max<Index>(residual_blocks_, 1), k);
+  curvature_rows_.reset(c, 1, k);
+  example_rows_.reset(batch_examples, 1, k);
   loss_terms_ = std::numeric_limits<double>::quiet_NaN();
   this->mark_data_changed();
 }

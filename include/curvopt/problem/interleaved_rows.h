@@ -24,6 +24,8 @@ class InterleavedRows {
   InterleavedRows() = default;
   /// `examples` E of the whole batch, `blocks` B ≥ 1 rows per example, `ranks` K ≥ 1.
   InterleavedRows(Index examples, Index blocks, int ranks);
+  /// The same for another batch; keeps its storage (no allocation when the batch is no larger).
+  void reset(Index examples, Index blocks, int ranks);
 
   Index examples() const { return examples_; }
   Index blocks() const { return blocks_; }
@@ -65,6 +67,7 @@ class InterleavedRows {
 
   Index examples_ = 0, blocks_ = 1;
   int ranks_ = 1;
+  std::vector<Index> destination_;            // global_row of every row, rank by rank
   mutable std::vector<std::int64_t> counts_;  // reused: gathers allocate nothing
 };
 
