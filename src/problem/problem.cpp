@@ -203,6 +203,13 @@ void Problem<Scalar>::sampled_gauss_newton_rows(ConstVectorRef<Scalar>, Rng&, Ma
   unsupported(Oracle::kSampledGaussNewton);
 }
 
+template <class Scalar>
+bool Problem<Scalar>::share_work(SharedWork& work) {
+  bool ok = true;
+  for (Index t = 0; t < work.num_tasks(); ++t) ok = work.run(t) && ok;
+  return ok;
+}
+
 template class Problem<float>;
 template class Problem<double>;
 

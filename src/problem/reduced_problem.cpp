@@ -1,6 +1,8 @@
 #include "curvopt/problem/reduced_problem.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <span>
 
 #include "curvopt/core/errors.h"
@@ -400,6 +402,67 @@ void ReducedProblem<Scalar>::sampled_gauss_newton_rows(ConstVectorRef<Scalar> pa
     local_rows_ *= static_cast<Scalar>(std::sqrt(curvature_weight_));
   }
   curvature_rows_.gather_rows(communicator_, local_rows_, rows, gathered_);
+}
+
+template <class Scalar>
+bool ReducedProblem<Scalar>::share_work(SharedWork& work) {
+  const int k = communicator_.size(), me = communicator_.rank();
+  if (k == 1) return Problem<Scalar>::share_work(work);
+  const Index tasks = work.num_tasks();
+  const int parts = work.num_outputs();
+  // Longest processing time first: a deterministic, near-balanced split (every rank computes it
+  // alike from the same costs).
+  task_order_.resize(static_cast<std::size_t>(tasks));
+  std::iota(task_order_.begin(), task_order_.end(), Index(0));
+  std::stable_sort(task_order_.begin(), task_order_.end(),
+                   [&](Index a, Index b) { return work.cost(a) > work.cost(b); });
+  rank_load_.assign(static_cast<std::size_t>(k), 0.0);
+  task_owner_.resize(static_cast<std::size_t>(tasks));
+  for (Index t : task_order_) {
+    const auto least = std::min_element(rank_load_.begin(), rank_load_.end()) - rank_load_.begin();
+    task_owner_[static_cast<std::size_t>(t)] = static_cast<int>(least);
+    rank_load_[static_cast<std::size_t>(least)] += work.cost(t);
+  }
+  // Per task: a success flag, then its outputs; each rank's tasks in task order.
+  auto task_size = [&](Index t) {
+    std::size_t size = 1;
+    for (int p = 0; p < parts; ++p) size += work.output(t, p).size();
+    return size;
+  };
+  result_counts_.assign(static_cast<std::size_t>(k), 0);
+  for (Index t = 0; t < tasks; ++t)
+    result_counts_[static_cast<std::size_t>(task_owner_[static_cast<std::size_t>(t)])] +=
+        static_cast<std::int64_t>(task_size(t));
+  own_results_.clear();
+  for (Index t = 0; t < tasks; ++t) {
+    if (task_owner_[static_cast<std::size_t>(t)] != me) continue;
+    const bool ok = work.run(t);
+    own_results_.push_back(ok ? 1.0 : 0.0);
+    for (int p = 0; p < parts; ++p) {
+      const std::span<double> out = work.output(t, p);
+      own_results_.insert(own_results_.end(), out.begin(), out.end());
+    }
+  }
+  std::int64_t total = 0;
+  for (std::int64_t c : result_counts_) total += c;
+  all_results_.resize(static_cast<std::size_t>(total));
+  communicator_.gather(std::span<const double>(own_results_), result_counts_,
+                       std::span<double>(all_results_));
+  bool all_ok = true;
+  std::size_t at = 0;
+  for (int r = 0; r < k; ++r)
+    for (Index t = 0; t < tasks; ++t) {
+      if (task_owner_[static_cast<std::size_t>(t)] != r) continue;
+      all_ok = all_results_[at++] != 0.0 && all_ok;
+      for (int p = 0; p < parts; ++p) {
+        const std::span<double> out = work.output(t, p);
+        if (r != me)
+          std::copy_n(all_results_.begin() + static_cast<std::ptrdiff_t>(at), out.size(),
+                      out.begin());
+        at += out.size();
+      }
+    }
+  return all_ok;
 }
 
 template class ReducedProblem<float>;

@@ -7,9 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <numeric>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -213,6 +215,49 @@ TEST(DataParallel, GatheredOraclesOfACurvatureBatch) {
   sharded.bind(a_batch(), 3);
   whole.bind(a_batch(), 3);
   expect_gathered_oracles_of_one_process(sharded.problem(), whole.problem(), "curvature batch");
+}
+
+// Five tasks of unequal cost: each fills its two outputs from its index and counts its runs.
+class CountedWork final : public SharedWork {
+ public:
+  CountedWork() {
+    for (int t = 0; t < 5; ++t)
+      outputs_.push_back({std::vector<double>(t + 1), std::vector<double>(3)});
+  }
+  Index num_tasks() const override { return 5; }
+  double cost(Index task) const override { return static_cast<double>((task * 7) % 5 + 1); }
+  int num_outputs() const override { return 2; }
+  bool run(Index task) override {
+    ++runs[static_cast<std::size_t>(task)];
+    for (auto& part : outputs_[static_cast<std::size_t>(task)])
+      for (std::size_t i = 0; i < part.size(); ++i) part[i] = 100.0 * task + i;
+    return task != fail;
+  }
+  std::span<double> output(Index task, int part) override {
+    return outputs_[static_cast<std::size_t>(task)][static_cast<std::size_t>(part)];
+  }
+  std::vector<double> runs = std::vector<double>(5, 0.0);
+  Index fail = -1;
+
+ private:
+  std::vector<std::array<std::vector<double>, 2>> outputs_;
+};
+
+TEST(DataParallel, SharedWorkRunsEachTaskOnceAndEveryRankGetsItsOutputs) {
+  ReducedProblem<double> reduced(*world, 3, Oracle::kValue | Oracle::kGradient);
+  CountedWork work;
+  EXPECT_TRUE(reduced.share_work(work));
+  world->sum(std::span<double>(work.runs));  // runs over all ranks
+  for (double runs : work.runs) EXPECT_EQ(runs, 1.0);
+  for (Index t = 0; t < 5; ++t)
+    for (int p = 0; p < 2; ++p) {
+      const std::span<double> out = work.output(t, p);
+      for (std::size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i], 100.0 * t + i);
+    }
+  // A task that fails on its rank fails the whole work on every rank.
+  CountedWork failing;
+  failing.fail = 3;
+  EXPECT_FALSE(reduced.share_work(failing));
 }
 
 TEST(DataParallel, KfacFactorsAreTheWholeBatchs) {

@@ -2,6 +2,7 @@
 /// The function an optimizer minimizes, seen only through its oracles.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,23 @@
 #include "curvopt/nn/layer.h"
 
 namespace curvopt {
+
+/// Independent tasks that every rank of a data-parallel run would otherwise repeat on identical
+/// inputs (K-FAC's damped factor inverses): Problem::share_work may run each on one rank and send
+/// its outputs to the others. Implemented by the optimizer that owns the work.
+class SharedWork {
+ public:
+  virtual ~SharedWork() = default;
+  virtual Index num_tasks() const = 0;
+  /// Relative cost of a task (flops), to balance the ranks.
+  virtual double cost(Index task) const = 0;
+  /// Number of output arrays of every task.
+  virtual int num_outputs() const = 0;
+  /// Runs a task, writing its outputs; false when it failed (its outputs are then undefined).
+  virtual bool run(Index task) = 0;
+  /// Output `part` of a task: sized before share_work() is called, the same size on every rank.
+  virtual std::span<double> output(Index task, int part) = 0;
+};
 
 /// One oracle a problem may provide; an optimizer names the ones it needs.
 enum class Oracle : std::uint32_t {
@@ -168,6 +186,12 @@ class Problem {
   /// cross-entropy, examples × outputs for squared error. Step lengths that the literature gives
   /// for a sum of squares convert by it (r̂ = √(2/terms)·r). num_residuals() by default.
   virtual double loss_terms() const { return static_cast<double>(num_residuals()); }
+
+  /// Runs every task of `work` and returns whether all succeeded. A data-parallel problem
+  /// (ReducedProblem) runs each task on one rank instead and gives every rank its outputs, as
+  /// Pauloski et al. (2020) spread K-FAC's inverses; the outputs are bit for bit those of
+  /// running the task here, since every rank holds the same inputs.
+  virtual bool share_work(SharedWork& work);
 
   /// Throws curvopt::Error naming `who` and the missing oracles unless all of `required` are
   /// provided.

@@ -102,6 +102,9 @@ class ReducedProblem final : public Problem<Scalar> {
   /// K-FAC batches of at least as many examples as ranks.
   void kfac_statistics(ConstVectorRef<Scalar> params, KfacTargets targets, Rng& rng,
                        std::vector<KfacFactors<Scalar>>& out) override;
+  /// Each task on one rank — the longest first, each to the rank with the least work so far —
+  /// then one gather of every output (and of whether each task succeeded) to every rank.
+  bool share_work(SharedWork& work) override;
   /// Σ over the ranks of the shards' loss terms (one sum per batch, on first use).
   double loss_terms() const override;
 
@@ -125,10 +128,14 @@ class ReducedProblem final : public Problem<Scalar> {
   Index batch_examples_ = 0;
   Index residual_blocks_ = 0;  // the shards' rows per example (0: not known yet on this rank)
   InterleavedRows residual_rows_, curvature_rows_, example_rows_;
-  Vector<Scalar> local_;               // this rank's residuals or per-example values
-  Matrix<Scalar> local_rows_;          // this rank's rows of J or of per-example gradients
-  Matrix<Scalar> whole_jacobian_;      // the gathered J, for the Gram
-  std::vector<Scalar> gathered_;       // gather scratch
+  Vector<Scalar> local_;           // this rank's residuals or per-example values
+  Matrix<Scalar> local_rows_;      // this rank's rows of J or of per-example gradients
+  Matrix<Scalar> whole_jacobian_;  // the gathered J, for the Gram
+  std::vector<Scalar> gathered_;   // gather scratch
+  std::vector<Index> task_order_;  // share_work: tasks by decreasing cost
+  std::vector<int> task_owner_;
+  std::vector<double> rank_load_, own_results_, all_results_;
+  std::vector<std::int64_t> result_counts_;
   Vector<Scalar> value_and_gradient_;  // [∇f; f]: both in one sum
   Matrix<Scalar> strided_;             // contiguous copy of a strided output
   Vector<Scalar> lower_;               // the lower triangle of JᵀJ, packed by columns

@@ -62,7 +62,8 @@ bool KfacDescent<Scalar>::direction(double lambda) {
   if (inverse_due_) {
     detail::PhaseTimer timer(times_.factorization_seconds);
     // A failed refresh keeps the previous inverses, stale but positive definite.
-    if (!curvature_.invert(std::sqrt(lambda + options_.weight_decay)) && !curvature_.has_inverses())
+    if (!curvature_.invert(std::sqrt(lambda + options_.weight_decay), &point_->problem) &&
+        !curvature_.has_inverses())
       return false;
     inverse_due_ = false;
   }

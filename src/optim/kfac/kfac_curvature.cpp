@@ -143,31 +143,70 @@ bool KfacCurvature<Scalar>::update(Problem<Scalar>& problem, ConstVectorRef<Scal
 }
 
 template <class Scalar>
-bool KfacCurvature<Scalar>::factor_layers(double gamma, bool current) {
-  for (Layer& l : layers_) {
-    const Matrix<double>& A = current ? l.A : l.inverted_A;
-    const Matrix<double>& G = current ? l.G : l.inverted_G;
-    const bool ok = l.diagonal ? l.cholesky.factorize_diagonal(A.col(0), G, gamma) ==
-                                     FactorStatus::kPositiveDefinite
-                    : options_.inverse == KfacInverse::kCholesky
-                        ? l.cholesky.factorize(A, G, gamma) == FactorStatus::kPositiveDefinite
-                        : l.eigen.decompose(A, G);
-    if (!ok) return false;
+bool KfacCurvature<Scalar>::factor_layer(std::size_t i, double gamma, bool current) {
+  Layer& l = layers_[i];
+  const Matrix<double>& A = current ? l.A : l.inverted_A;
+  const Matrix<double>& G = current ? l.G : l.inverted_G;
+  const bool ok = l.diagonal ? l.cholesky.factorize_diagonal(A.col(0), G, gamma) ==
+                                   FactorStatus::kPositiveDefinite
+                  : options_.inverse == KfacInverse::kCholesky
+                      ? l.cholesky.factorize(A, G, gamma) == FactorStatus::kPositiveDefinite
+                      : l.eigen.decompose(A, G);
+  if (ok && explicit_inverses(l)) l.cholesky.inverses(l.inverse_A_d, l.inverse_G_d);
+  return ok;
+}
+
+template <class Scalar>
+bool KfacCurvature<Scalar>::factor_layers(double gamma, bool current, Problem<Scalar>* share) {
+  bool ok = true;
+  explicit_layers_.clear();
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    if (share && explicit_inverses(layers_[i]))
+      explicit_layers_.push_back(i);  // spread over the ranks below
+    else if (!factor_layer(i, gamma, current))
+      return false;
+  }
+  if (!explicit_layers_.empty()) {
+    InverseWork work(*this);  // on the stack: KfacCurvature stays copyable
+    work.gamma = gamma;
+    work.current = current;
+    ok = share->share_work(work);
+  }
+  if (!ok) return false;
+  for (Layer& l : layers_)
     if (explicit_inverses(l)) {
-      l.cholesky.inverses(l.inverse_A_d, l.inverse_G_d);
       l.inverse_A = l.inverse_A_d.template cast<Scalar>();
       l.inverse_G = l.inverse_G_d.template cast<Scalar>();
     }
-  }
   return true;
 }
 
 template <class Scalar>
-bool KfacCurvature<Scalar>::invert(double gamma) {
+double KfacCurvature<Scalar>::InverseWork::cost(Index task) const {
+  const Layer& l = owner_.layers_[owner_.explicit_layers_[static_cast<std::size_t>(task)]];
+  const auto a = static_cast<double>(l.cols), g = static_cast<double>(l.rows);
+  return a * a * a + g * g * g;  // factor and invert: ∝ d³ for each factor
+}
+
+template <class Scalar>
+bool KfacCurvature<Scalar>::InverseWork::run(Index task) {
+  return owner_.factor_layer(owner_.explicit_layers_[static_cast<std::size_t>(task)], gamma,
+                             current);
+}
+
+template <class Scalar>
+std::span<double> KfacCurvature<Scalar>::InverseWork::output(Index task, int part) {
+  Layer& l = owner_.layers_[owner_.explicit_layers_[static_cast<std::size_t>(task)]];
+  Matrix<double>& m = part == 0 ? l.inverse_A_d : l.inverse_G_d;
+  return {m.data(), static_cast<std::size_t>(m.size())};
+}
+
+template <class Scalar>
+bool KfacCurvature<Scalar>::invert(double gamma, Problem<Scalar>* share) {
   if (!has_statistics()) return false;
-  if (!factor_layers(gamma, true)) {
+  if (!factor_layers(gamma, true, share)) {
     // A failed layer leaves the inverses half overwritten: back to the last ones that worked.
-    if (inverted_) factor_layers(gamma_, false);
+    if (inverted_) factor_layers(gamma_, false, share);
     return false;
   }
   // The factors behind the inverses, which go on moving until the next refresh: a checkpoint

@@ -33,7 +33,8 @@ bool KfacPreconditioner<Scalar>::apply(Problem<Scalar>& problem, ConstVectorRef<
   else
     curvature_.drop_snapshot();
   if ((draw && !curvature_.update(problem, params)) ||
-      (invert && !curvature_.invert(std::sqrt(options_.damping)) && !curvature_.has_inverses())) {
+      (invert && !curvature_.invert(std::sqrt(options_.damping), &problem) &&
+       !curvature_.has_inverses())) {
     curvature_.restore();
     return false;
   }

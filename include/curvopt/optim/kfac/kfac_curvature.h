@@ -72,8 +72,11 @@ class KfacCurvature {
   /// moving averages. False, with the averages untouched, when a statistic is not finite.
   bool update(Problem<Scalar>& problem, ConstVectorRef<Scalar> params);
   /// Recomputes the damped inverses of the current averages for factored damping γ > 0.
-  /// False when a damped factor is not positive definite (the previous inverses stay).
-  bool invert(double gamma);
+  /// False when a damped factor is not positive definite (the previous inverses stay). With
+  /// `share` (the problem of the step), the Cholesky inverses of the layers are spread over its
+  /// ranks by Problem::share_work — each layer inverted on one rank — and are the same bits as
+  /// inverting them all here.
+  bool invert(double gamma, Problem<Scalar>* share = nullptr);
   /// out = F̃⁻¹ g with the last inverses, F̃ = blockdiag(Āᵢ ⊗ Ĝᵢ) with factored damping γ. With
   /// Cholesky inverses a block is two GEMMs in the network's precision with the explicit damped
   /// inverses (formed in double at each invert(), d³ flops amortized over the inverse period):
@@ -133,8 +136,28 @@ class KfacCurvature {
   };
   void check_coverage(Index n) const;
   /// Factors every layer's damped inverse from its current averages or from those of the last
-  /// inversion; false at the first layer that fails.
-  bool factor_layers(double gamma, bool current);
+  /// inversion; false if a layer fails. The explicit Cholesky inverses go through
+  /// share->share_work() when given.
+  bool factor_layers(double gamma, bool current, Problem<Scalar>* share = nullptr);
+  /// Factors layer l (and forms its explicit inverses).
+  bool factor_layer(std::size_t l, double gamma, bool current);
+  /// The explicit-inverse layers as SharedWork: task t is layer explicit_layers_[t], its outputs
+  /// the two damped inverses in double.
+  class InverseWork final : public SharedWork {
+   public:
+    explicit InverseWork(KfacCurvature& owner) : owner_(owner) {}
+    Index num_tasks() const override { return static_cast<Index>(owner_.explicit_layers_.size()); }
+    double cost(Index task) const override;
+    int num_outputs() const override { return 2; }
+    bool run(Index task) override;
+    std::span<double> output(Index task, int part) override;
+    double gamma = 0;
+    bool current = true;
+
+   private:
+    KfacCurvature& owner_;
+  };
+  friend class InverseWork;
   /// Sizes a layer's buffers for its shape (so that later steps never allocate).
   void size_buffers(Layer& l) const;
   /// Whether a layer is preconditioned with its explicit inverses.
@@ -151,6 +174,7 @@ class KfacCurvature {
 
   KfacCurvatureOptions options_;
   std::vector<Layer> layers_;
+  std::vector<std::size_t> explicit_layers_;  // InverseWork's tasks, reserved once
   std::vector<KfacFactors<Scalar>> statistics_;
   std::int64_t updates_ = 0, draws_ = 0;
   std::int64_t scaling_updates_ = 0;  // EKFAC: scalings drawn in the current bases
