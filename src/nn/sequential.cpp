@@ -320,6 +320,47 @@ void Sequential<Scalar>::accumulate_gram(MatrixRef<Scalar> G) {
 }
 
 template <class Scalar>
+bool Sequential<Scalar>::gram_has_identities() const {
+  for (Index l = 0; l < num_layers(); ++l)
+    if (has_parameters(l) && !layers_[l]->has_gram_identity()) return false;
+  return true;
+}
+
+template <class Scalar>
+void Sequential<Scalar>::gram_factors(std::vector<Matrix<Scalar>>& factors) {
+  std::size_t at = 0;
+  for (Index l = 0; l < num_layers(); ++l)
+    if (has_parameters(l)) at += 2;
+  factors.resize(at);
+  at = 0;
+  for (Index l = 0; l < num_layers(); ++l) {
+    if (!has_parameters(l)) continue;
+    factors[at++] = input_of(l);
+    factors[at++] = row_cotangents_of(l);
+  }
+}
+
+template <class Scalar>
+void Sequential<Scalar>::accumulate_gram_from(const std::vector<Matrix<Scalar>>& factors,
+                                              MatrixRef<Scalar> G) {
+  std::size_t at = 0;
+  for (Index l = 0; l < num_layers(); ++l) {
+    if (!has_parameters(l)) continue;
+    if (at + 2 > factors.size())
+      throw ShapeError("Sequential::accumulate_gram_from: " + std::to_string(factors.size()) +
+                       " factors, fewer than two per layer with parameters");
+    const Matrix<Scalar>& X = factors[at];
+    const Matrix<Scalar>& dY = factors[at + 1];
+    if (G.rows() != dY.cols() || G.cols() != dY.cols() || dY.cols() % std::max<Index>(X.cols(), 1))
+      throw ShapeError("Sequential::accumulate_gram_from: layer " + std::to_string(l) + ": " +
+                       std::to_string(X.cols()) + " examples, " + std::to_string(dY.cols()) +
+                       " rows, G " + std::to_string(G.rows()) + " x " + std::to_string(G.cols()));
+    layers_[l]->accumulate_gram(X, dY, G);
+    at += 2;
+  }
+}
+
+template <class Scalar>
 void Sequential<Scalar>::squared_row_sums(VectorRef<Scalar> squares) {
   if (squares.size() != num_parameters())
     throw ShapeError("Sequential::squared_row_sums: output of length " +

@@ -93,6 +93,27 @@ void InterleavedRows::gather_matrix(Communicator& communicator, const Matrix<Sca
 }
 
 template <class Scalar>
+void InterleavedRows::gather_column_matrix(Communicator& communicator, const Matrix<Scalar>& mine,
+                                           MatrixRef<Scalar> all,
+                                           std::vector<Scalar>& buffer) const {
+  const int me = communicator.rank();
+  const Index d = mine.rows();
+  if (communicator.size() != ranks_ || mine.cols() != rows(me) || all.cols() != total() ||
+      all.rows() != d)
+    throw ShapeError("InterleavedRows::gather_columns: rank " + std::to_string(me) + " gives " +
+                     std::to_string(d) + " x " + std::to_string(mine.cols()) + " into " +
+                     std::to_string(all.rows()) + " x " + std::to_string(all.cols()) +
+                     "; the layout has " + std::to_string(rows(me)) + " of " +
+                     std::to_string(total()) + " columns");
+  buffer.resize(static_cast<std::size_t>(total() * d));
+  communicator.gather(std::span<const Scalar>(mine.data(), static_cast<std::size_t>(mine.size())),
+                      counts(d), std::span<Scalar>(buffer));
+  for (std::size_t p = 0; p < destination_.size(); ++p)
+    all.col(destination_[p]) =
+        Eigen::Map<const Vector<Scalar>>(buffer.data() + p * static_cast<std::size_t>(d), d);
+}
+
+template <class Scalar>
 void InterleavedRows::take_values(int rank, ConstVectorRef<Scalar> all,
                                   VectorRef<Scalar> mine) const {
   if (all.size() != total() || mine.size() != rows(rank))
@@ -117,6 +138,14 @@ void InterleavedRows::gather_rows(Communicator& communicator, const Matrix<float
 void InterleavedRows::gather_rows(Communicator& communicator, const Matrix<double>& mine,
                                   MatrixRef<double> all, std::vector<double>& buffer) const {
   gather_matrix(communicator, mine, all, buffer);
+}
+void InterleavedRows::gather_columns(Communicator& communicator, const Matrix<float>& mine,
+                                     MatrixRef<float> all, std::vector<float>& buffer) const {
+  gather_column_matrix(communicator, mine, all, buffer);
+}
+void InterleavedRows::gather_columns(Communicator& communicator, const Matrix<double>& mine,
+                                     MatrixRef<double> all, std::vector<double>& buffer) const {
+  gather_column_matrix(communicator, mine, all, buffer);
 }
 void InterleavedRows::take(int rank, ConstVectorRef<float> all, VectorRef<float> mine) const {
   take_values(rank, all, mine);

@@ -42,7 +42,8 @@ OracleSet Objective<Scalar>::oracles() const {
   return Oracle::kValue | Oracle::kGradient | Oracle::kResiduals | Oracle::kJacobian |
          Oracle::kJvp | Oracle::kVjp | Oracle::kGram | Oracle::kGgnProduct |
          Oracle::kHessianProduct | Oracle::kPerExampleGradients | Oracle::kKfacStatistics |
-         Oracle::kStructuralDamping | Oracle::kSampledGaussNewton;
+         Oracle::kStructuralDamping | Oracle::kSampledGaussNewton |
+         (model_.gram_has_identities() ? OracleSet(Oracle::kGramFactors) : OracleSet());
 }
 
 template <class Scalar>
@@ -187,6 +188,23 @@ void Objective<Scalar>::gram(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G)
   model_.row_cotangents(ublocks_);
   G.setZero();
   model_.accumulate_gram(G);
+  G.template triangularView<Eigen::StrictlyUpper>() = G.transpose();
+}
+
+template <class Scalar>
+void Objective<Scalar>::gram_factors(ConstVectorRef<Scalar> params,
+                                     std::vector<Matrix<Scalar>>& factors) {
+  ensure_forward(params);
+  factor_cotangents();
+  model_.row_cotangents(ublocks_);
+  model_.gram_factors(factors);
+}
+
+template <class Scalar>
+void Objective<Scalar>::gram_from_factors(const std::vector<Matrix<Scalar>>& factors,
+                                          MatrixRef<Scalar> G) {
+  G.setZero();
+  model_.accumulate_gram_from(factors, G);
   G.template triangularView<Eigen::StrictlyUpper>() = G.transpose();
 }
 

@@ -38,6 +38,8 @@ std::string_view to_string(Oracle oracle) {
       return "sampled_gauss_newton_rows";
     case Oracle::kEmpiricalFisherDiagonal:
       return "empirical_fisher_diagonal";
+    case Oracle::kGramFactors:
+      return "gram_factors";
   }
   return "unknown oracle";
 }
@@ -208,6 +210,16 @@ bool Problem<Scalar>::share_work(SharedWork& work) {
   bool ok = true;
   for (Index t = 0; t < work.num_tasks(); ++t) ok = work.run(t) && ok;
   return ok;
+}
+
+template <class Scalar>
+void Problem<Scalar>::gram_factors(ConstVectorRef<Scalar>, std::vector<Matrix<Scalar>>&) {
+  unsupported(Oracle::kGramFactors);
+}
+
+template <class Scalar>
+void Problem<Scalar>::gram_from_factors(const std::vector<Matrix<Scalar>>&, MatrixRef<Scalar>) {
+  unsupported(Oracle::kGramFactors);
 }
 
 template class Problem<float>;

@@ -40,6 +40,7 @@ ReducedProblem<Scalar>::ReducedProblem(Communicator& communicator, Index num_par
     : communicator_(communicator),
       num_parameters_(num_parameters),
       oracles_(reducible(shard_oracles)),
+      shard_oracles_(shard_oracles),
       value_and_gradient_(num_parameters + 1) {}
 
 template <class Scalar>
@@ -339,6 +340,27 @@ void ReducedProblem<Scalar>::gram(ConstVectorRef<Scalar> params, MatrixRef<Scala
     // One rank: the shard's own Gram (Dense layers give it without forming J).
     shard_->gram(params, G);
     G *= static_cast<Scalar>(curvature_weight_);
+    return;
+  }
+  const Index c = curvature_rows_.examples();
+  if (shard_oracles_.contains(Oracle::kGramFactors) && c >= k) {
+    // Every rank holds curvature examples (c ≥ K): gather each layer's inputs (one column per
+    // example) and row cotangents (one per residual, scaled as the rows are), then the shard's
+    // identities on the whole batch's factors.
+    const InterleavedRows& rows = residual_rows("ReducedProblem::gram");
+    shard_->gram_factors(params, local_factors_);
+    whole_factors_.resize(local_factors_.size());
+    const auto root_w = static_cast<Scalar>(std::sqrt(curvature_weight_));
+    for (std::size_t i = 0; i + 1 < local_factors_.size(); i += 2) {
+      Matrix<Scalar>& inputs = local_factors_[i];
+      Matrix<Scalar>& cotangents = local_factors_[i + 1];
+      cotangents *= root_w;
+      whole_factors_[i].resize(inputs.rows(), c);
+      whole_factors_[i + 1].resize(cotangents.rows(), m);
+      curvature_rows_.gather_columns(communicator_, inputs, whole_factors_[i], gathered_);
+      rows.gather_columns(communicator_, cotangents, whole_factors_[i + 1], gathered_);
+    }
+    shard_->gram_from_factors(whole_factors_, G);
     return;
   }
   // JJᵀ = Σ_r J_{:,c_r} J_{:,c_r}ᵀ over 1/K of the columns each: the work splits, then the

@@ -41,6 +41,7 @@ class Dense final : public Layer<Scalar> {
                             Index grad_stride) override;
   void per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) override;
   void accumulate_gram(ConstRef X, ConstRef dY, Ref G) override;
+  bool has_gram_identity() const override { return true; }
   /// Row j's weight gradient is dY_j X_jᵀ, so Σ_j of its squares is (dY∘dY)(X∘X)ᵀ summed over
   /// the row blocks: one GEMM per block.
   void accumulate_squared_gradients(ConstRef X, ConstRef dY, VectorRef<Scalar> squares) override;

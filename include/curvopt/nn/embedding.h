@@ -42,6 +42,7 @@ class Embedding final : public Layer<Scalar> {
                     const Scalar* v, Mat* RdX, Scalar* Rgrad) override;
   void per_sample_gradients(ConstRef X, ConstRef dY, Ref rows) override;
   void accumulate_gram(ConstRef X, ConstRef dY, Ref G) override;
+  bool has_gram_identity() const override { return true; }
   /// One K-FAC block per table: A = diag(how often each entry was looked up) / b (the inputs are
   /// one-hot), G = (1/b) Σ gᵢgᵢᵀ over the table's output cotangents; dim × vocabulary.
   Index kfac_block_count() const override { return static_cast<Index>(vocab_.size()); }

@@ -126,6 +126,8 @@ class Layer {
   /// per_sample_gradients) to the lower triangle of G. The default forms the rows explicitly;
   /// layers with a cheap identity (Dense, Embedding) override it.
   virtual void accumulate_gram(ConstRef X, ConstRef dY, Ref G);
+  /// Whether accumulate_gram() has a cheap identity (it does not form the rows).
+  virtual bool has_gram_identity() const { return false; }
 
   /// Adds the element-wise squares of those rows, summed over the rows, to `squares` (length
   /// num_parameters()): the diagonal of JᵀJ, from which the empirical Fisher's diagonal comes

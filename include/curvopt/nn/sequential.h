@@ -114,6 +114,14 @@ class Sequential {
   void jacobian_rows(MatrixRef<Scalar> J);
   /// Adds the Gram matrix of those rows (m × m) to the lower triangle of G.
   void accumulate_gram(MatrixRef<Scalar> G);
+  /// Every layer with parameters has a cheap Gram identity (Dense, Embedding).
+  bool gram_has_identities() const;
+  /// After row_cotangents(): each parameterized layer's inputs, then its row cotangents, into
+  /// factors (see Problem::gram_factors).
+  void gram_factors(std::vector<Matrix<Scalar>>& factors);
+  /// Adds the Gram of factors laid out as gram_factors() gives them (any example count) to the
+  /// lower triangle of G.
+  void accumulate_gram_from(const std::vector<Matrix<Scalar>>& factors, MatrixRef<Scalar> G);
   /// The element-wise squares of those rows summed over the rows (the diagonal of JᵀJ) into
   /// `squares` (length num_parameters()), without forming the rows of Dense layers.
   void squared_row_sums(VectorRef<Scalar> squares);

@@ -60,6 +60,12 @@ class CurvatureSubset final : public Problem<Scalar> {
   void jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v, VectorRef<Scalar> out) override;
   void vjp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> u, VectorRef<Scalar> out) override;
   void gram(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override;
+  void gram_factors(ConstVectorRef<Scalar> params, std::vector<Matrix<Scalar>>& factors) override {
+    subset().gram_factors(params, factors);
+  }
+  void gram_from_factors(const std::vector<Matrix<Scalar>>& factors, MatrixRef<Scalar> G) override {
+    subset().gram_from_factors(factors, G);
+  }
   void ggn_vector_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                           VectorRef<Scalar> out) override;
   void structurally_damped_ggn_product(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,

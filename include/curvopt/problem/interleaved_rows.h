@@ -49,6 +49,12 @@ class InterleavedRows {
                    std::vector<float>& buffer) const;
   void gather_rows(Communicator& communicator, const Matrix<double>& mine, MatrixRef<double> all,
                    std::vector<double>& buffer) const;
+  /// all (d × total()) ← every rank's `mine` (d × rows(rank)): the same with rows as columns
+  /// (a layer's cotangents or inputs, one column per row or example).
+  void gather_columns(Communicator& communicator, const Matrix<float>& mine, MatrixRef<float> all,
+                      std::vector<float>& buffer) const;
+  void gather_columns(Communicator& communicator, const Matrix<double>& mine, MatrixRef<double> all,
+                      std::vector<double>& buffer) const;
   /// mine (length rows(rank)) ← rank `rank`'s rows of `all` (the inverse of gather on that rank).
   void take(int rank, ConstVectorRef<float> all, VectorRef<float> mine) const;
   void take(int rank, ConstVectorRef<double> all, VectorRef<double> mine) const;
@@ -62,6 +68,9 @@ class InterleavedRows {
   template <class Scalar>
   void gather_matrix(Communicator& communicator, const Matrix<Scalar>& mine, MatrixRef<Scalar> all,
                      std::vector<Scalar>& buffer) const;
+  template <class Scalar>
+  void gather_column_matrix(Communicator& communicator, const Matrix<Scalar>& mine,
+                            MatrixRef<Scalar> all, std::vector<Scalar>& buffer) const;
   template <class Scalar>
   void take_values(int rank, ConstVectorRef<Scalar> all, VectorRef<Scalar> mine) const;
 

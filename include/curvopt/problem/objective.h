@@ -45,6 +45,8 @@ class Objective final : public Problem<Scalar> {
   Index num_parameters() const override { return model_.num_parameters(); }
   /// Every oracle of Problem.
   OracleSet oracles() const override;
+  void gram_factors(ConstVectorRef<Scalar> params, std::vector<Matrix<Scalar>>& factors) override;
+  void gram_from_factors(const std::vector<Matrix<Scalar>>& factors, MatrixRef<Scalar> G) override;
   Index num_outputs() const { return model_.output_size(); }
   /// m = batch_size() · num_outputs().
   Index num_residuals() const override { return batch_ * num_outputs(); }

@@ -50,6 +50,9 @@ enum class Oracle : std::uint32_t {
   /// per-example gradients by a decorator that sums it over processes (a problem with
   /// kPerExampleGradients provides it too, without listing it)
   kEmpiricalFisherDiagonal = 1u << 14,
+  /// the Gram's layer factors (every layer's inputs and row cotangents), from which the problem
+  /// forms JJᵀ by cheap identities (Dense, Embedding) for rows gathered from several processes
+  kGramFactors = 1u << 15,
 };
 
 /// Which targets K-FAC's output-side factor is built from (Martens & Grosse 2015).
@@ -192,6 +195,14 @@ class Problem {
   /// Pauloski et al. (2020) spread K-FAC's inverses; the outputs are bit for bit those of
   /// running the task here, since every rank holds the same inputs.
   virtual bool share_work(SharedWork& work);
+
+  /// The Gram's factors at θ: for every layer with parameters, its inputs X (d_in × b) and its
+  /// row cotangents dY (d_out × m, column j of example j mod b), in that order, into `factors`
+  /// (resized; its matrices keep their storage). Part of the kGramFactors oracle.
+  virtual void gram_factors(ConstVectorRef<Scalar> params, std::vector<Matrix<Scalar>>& factors);
+  /// JJᵀ (both triangles) from factors laid out as gram_factors() gives them, for any number of
+  /// examples and rows (those of several processes, gathered). Part of the kGramFactors oracle.
+  virtual void gram_from_factors(const std::vector<Matrix<Scalar>>& factors, MatrixRef<Scalar> G);
 
   /// Throws curvopt::Error naming `who` and the missing oracles unless all of `required` are
   /// provided.

@@ -73,8 +73,11 @@ class ReducedProblem final : public Problem<Scalar> {
   void jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> J) override;
   void jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v, VectorRef<Scalar> out) override;
   void vjp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> u, VectorRef<Scalar> out) override;
-  /// JJᵀ (m × m, both triangles) from the gathered J: m·n·(K − 1)/K values gathered and an
-  /// m(m + 1)/2 sum per call; the shard's own Gram oracle on one rank.
+  /// JJᵀ (m × m, both triangles). When the shards' layers all have cheap Gram identities (Dense,
+  /// Embedding: the kGramFactors oracle) and every rank holds curvature examples, from the
+  /// gathered layer inputs and row cotangents (Σ_layers (d_in + d_out) values per row instead of
+  /// n), by the shard's identities on every rank; otherwise from the gathered J, each rank taking
+  /// 1/K of its columns, and an m(m + 1)/2 sum. The shard's own Gram oracle on one rank.
   void gram(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override;
   void per_example_gradients(ConstVectorRef<Scalar> params, MatrixRef<Scalar> G) override;
   void per_example_losses(ConstVectorRef<Scalar> params, VectorRef<Scalar> out) override;
@@ -126,6 +129,8 @@ class ReducedProblem final : public Problem<Scalar> {
   Problem<Scalar>* shard_ = nullptr;
   double batch_weight_ = 0, curvature_weight_ = 0, fisher_weight_ = 0;
   Index batch_examples_ = 0;
+  OracleSet shard_oracles_;
+  std::vector<Matrix<Scalar>> local_factors_, whole_factors_;  // gram(): the layers' factors
   Index residual_blocks_ = 0;  // the shards' rows per example (0: not known yet on this rank)
   InterleavedRows residual_rows_, curvature_rows_, example_rows_;
   Vector<Scalar> local_;           // this rank's residuals or per-example values
