@@ -22,6 +22,8 @@ mnist-cnn-large adam 300
 mnist-cnn-large kfac 60
 mnist-cnn-large slsr1 40
 mnist-cnn lm 20
+sine-wide lm 40
+mnist-cnn-large lm 6
 mnist-cnn hessian-free 20
 LIST
 done
