@@ -203,20 +203,6 @@ TEST(DataParallel, GatheredOraclesAreTheWholeBatchsRowForRow) {
   expect_gathered_oracles_of_one_process(sharded.problem(), whole.problem(), "whole batch");
 }
 
-TEST(DataParallel, GatheredOraclesOfACurvatureBatch) {
-  Blobs b;
-  Sequential<double> shard_model = b.blobs.model, whole_model = b.blobs.model;
-  NetworkProblem<double> shard(shard_model, b.loss, b.data), whole(whole_model, b.loss, b.data);
-  const Index c = 8;
-  shard.set_curvature_batch(
-      ShardedTrainingProblem<double>::local_curvature_examples(c, world->rank(), world->size()));
-  whole.set_curvature_batch(c);
-  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean, c);
-  sharded.bind(a_batch(), 3);
-  whole.bind(a_batch(), 3);
-  expect_gathered_oracles_of_one_process(sharded.problem(), whole.problem(), "curvature batch");
-}
-
 // Five tasks of unequal cost: each fills its two outputs from its index and counts its runs.
 class CountedWork final : public SharedWork {
  public:
@@ -303,6 +289,7 @@ TEST(DataParallel, TheCurvatureBatchIsTheFirstExamplesOfTheWholeBatch) {
   sharded.problem().gradient(theta, g);  // the gradient stays the whole batch's
   whole.problem().gradient(theta, g1);
   EXPECT_LT(relative_difference(g, g1), kReductionTolerance);
+  expect_gathered_oracles_of_one_process(sharded.problem(), whole.problem(), "curvature batch");
 }
 
 TEST(DataParallel, ARankWithoutExamplesAddsNothing) {
