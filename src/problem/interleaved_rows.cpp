@@ -16,7 +16,8 @@ void InterleavedRows::reset(Index examples, Index blocks, int ranks) {
                      std::to_string(blocks) + " blocks, " + std::to_string(ranks) +
                      " ranks: need examples >= 0, blocks >= 1, ranks >= 1");
   if (examples == examples_ && blocks == blocks_ && ranks == ranks_ &&
-      static_cast<Index>(destination_.size()) == total())
+      static_cast<Index>(destination_.size()) == total() &&
+      first_.size() == static_cast<std::size_t>(ranks))
     return;  // the same layout as the last batch: nothing to redo
   examples_ = examples;
   blocks_ = blocks;
@@ -24,13 +25,11 @@ void InterleavedRows::reset(Index examples, Index blocks, int ranks) {
   // The rows in gathered (rank-major) order, looked up instead of recomputed per element.
   destination_.clear();
   destination_.reserve(static_cast<std::size_t>(total()));
-  for (int r = 0; r < ranks; ++r)
+  first_.resize(static_cast<std::size_t>(ranks));
+  for (int r = 0; r < ranks; ++r) {
+    first_[static_cast<std::size_t>(r)] = static_cast<Index>(destination_.size());
     for (Index i = 0, m = rows(r); i < m; ++i) destination_.push_back(global_row(r, i));
-}
-
-Index InterleavedRows::local_examples(int rank) const {
-  if (examples_ <= rank) return 0;
-  return (examples_ - rank + ranks_ - 1) / ranks_;
+  }
 }
 
 Index InterleavedRows::global_row(int rank, Index i) const {
@@ -120,7 +119,8 @@ void InterleavedRows::take_values(int rank, ConstVectorRef<Scalar> all,
     throw ShapeError("InterleavedRows::take: " + std::to_string(mine.size()) + " of " +
                      std::to_string(all.size()) + " rows; the layout has " +
                      std::to_string(rows(rank)) + " of " + std::to_string(total()));
-  for (Index i = 0, m = rows(rank); i < m; ++i) mine(i) = all(global_row(rank, i));
+  const Index* destination = destination_.data() + first_[static_cast<std::size_t>(rank)];
+  for (Index i = 0, m = rows(rank); i < m; ++i) mine(i) = all(destination[i]);
 }
 
 void InterleavedRows::gather(Communicator& communicator, ConstVectorRef<float> mine,

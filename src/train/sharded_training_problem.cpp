@@ -29,8 +29,7 @@ ShardedTrainingProblem<Scalar>::ShardedTrainingProblem(TrainingProblem<Scalar>& 
 template <class Scalar>
 Index ShardedTrainingProblem<Scalar>::local_curvature_examples(Index curvature_batch, int rank,
                                                                int size) {
-  if (curvature_batch <= rank) return 0;
-  return (curvature_batch - rank + size - 1) / size;
+  return InterleavedRows::examples_dealt(curvature_batch, rank, size);
 }
 
 template <class Scalar>

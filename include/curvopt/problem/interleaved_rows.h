@@ -32,7 +32,11 @@ class InterleavedRows {
   /// Rows of the whole batch, B·E.
   Index total() const { return examples_ * blocks_; }
   /// E_r, the examples rank r holds.
-  Index local_examples(int rank) const;
+  Index local_examples(int rank) const { return examples_dealt(examples_, rank, ranks_); }
+  /// ⌈(E − r)/K⌉ (0 when E ≤ r): how many of E examples dealt in turn to K ranks rank r gets.
+  static Index examples_dealt(Index examples, int rank, int ranks) {
+    return examples <= rank ? 0 : (examples - rank + ranks - 1) / ranks;
+  }
   /// B·E_r, the rows rank r holds.
   Index rows(int rank) const { return local_examples(rank) * blocks_; }
   /// The whole batch's row held as row i of rank r.
@@ -77,6 +81,7 @@ class InterleavedRows {
   Index examples_ = 0, blocks_ = 1;
   int ranks_ = 1;
   std::vector<Index> destination_;            // global_row of every row, rank by rank
+  std::vector<Index> first_;                  // where each rank's rows start in destination_
   mutable std::vector<std::int64_t> counts_;  // reused: gathers allocate nothing
 };
 

@@ -1,7 +1,8 @@
 #pragma once
 /// A problem whose batch is split over the ranks of a Communicator: every oracle that is a sum
-/// over examples is evaluated on this rank's share and summed over the ranks, so that the
-/// optimizer on each rank sees the whole batch's function (data parallelism).
+/// over examples is evaluated on this rank's share and summed over the ranks, and every oracle
+/// with a row per example or residual gathered, so that the optimizer on each rank sees the
+/// whole batch's function (data parallelism).
 
 #include <cstdint>
 #include <limits>
