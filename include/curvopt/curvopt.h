@@ -2,6 +2,7 @@
 /// Umbrella header: everything a user of curvopt needs.
 
 #include "curvopt/autodiff/dual.h"
+#include "curvopt/autodiff/tape.h"
 #include "curvopt/core/atomic_file.h"
 #include "curvopt/core/directory_lock.h"
 #include "curvopt/core/enum_names.h"

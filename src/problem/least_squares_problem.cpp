@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "curvopt/core/errors.h"
 
@@ -21,6 +22,13 @@ Index LeastSquaresProblem::add_analytic_residual_block(AnalyticResidualFunction 
                    std::move(loss));
 }
 
+Index LeastSquaresProblem::add_analytic_residual_block(AnalyticJacobianFunction function,
+                                                       Index num_residuals,
+                                                       std::shared_ptr<const RobustLoss> loss) {
+  return add_block(std::make_unique<AnalyticResidualBlock>(std::move(function), num_residuals),
+                   std::move(loss));
+}
+
 Index LeastSquaresProblem::add_block(std::unique_ptr<ResidualBlock> block,
                                      std::shared_ptr<const RobustLoss> loss) {
   if (!block) throw ConfigError("LeastSquaresProblem::add_block: the block is null");
@@ -30,6 +38,8 @@ Index LeastSquaresProblem::add_block(std::unique_ptr<ResidualBlock> block,
                       ": num_residuals = " + std::to_string(mb) + ": must be >= 1");
   offsets_.push_back(m_);
   m_ += mb;
+  jacobians_come_with_residuals_ =
+      (blocks_.empty() || jacobians_come_with_residuals_) && block->jacobian_comes_with_residuals();
   blocks_.push_back(std::move(block));
   losses_.push_back(std::move(loss));
   point_.valid = trial_.valid = false;
@@ -77,7 +87,7 @@ void LeastSquaresProblem::apply_robust_loss(Index b, Evaluation& e, double& cost
     alpha_over_s = alpha / s;
   }
   if (with_jacobian) {
-    auto Jb = J_.middleRows(begin, mb);
+    auto Jb = e.J.middleRows(begin, mb);
     if (alpha_over_s != 0) {
       rtj_.noalias() = Jb.transpose() * r;
       Jb.noalias() -= (alpha_over_s * r) * rtj_.transpose();
@@ -93,17 +103,13 @@ bool LeastSquaresProblem::evaluate_into(ConstVectorRef<double> params, Evaluatio
   e.r.resize(m_);
   e.valid = true;
   e.failed_block = -1;
-  if (with_jacobian) {
-    J_.resize(m_, n_);
-    ++num_jacobian_evaluations_;
-  } else {
-    ++num_residual_evaluations_;
-  }
+  e.has_jacobian = with_jacobian;
+  if (with_jacobian) e.J.resize(m_, n_);
   double cost = 0;
   for (std::size_t b = 0; b < blocks_.size(); ++b) {
     const Index begin = offsets_[b];
     JacobianView view;
-    if (with_jacobian) view = {J_.data() + begin, 1, m_};  // the block's rows, column-major
+    if (with_jacobian) view = {e.J.data() + begin, 1, m_};  // the block's rows, column-major
     if (!blocks_[b]->evaluate(e.x.data(), n_, e.r.data() + begin, view)) {
       e.failed_block = static_cast<Index>(b);
       break;
@@ -112,7 +118,7 @@ bool LeastSquaresProblem::evaluate_into(ConstVectorRef<double> params, Evaluatio
   }
   e.cost = cost;
   e.feasible = e.failed_block < 0 && std::isfinite(cost) && e.r.allFinite() &&
-               (!with_jacobian || J_.allFinite());
+               (!with_jacobian || e.J.allFinite());
   if (!e.feasible) e.cost = std::numeric_limits<double>::quiet_NaN();
   return e.feasible;
 }
@@ -125,10 +131,23 @@ const LeastSquaresProblem::Evaluation& LeastSquaresProblem::evaluate(ConstVector
            std::equal(params.data(), params.data() + n_, e.x.data());
   };
   if (same(point_)) return point_;
+  if (same(trial_)) {
+    if (!with_jacobian) return trial_;
+    if (trial_.has_jacobian) {
+      // The accepted trial becomes the point with its Jacobian (buffers swap, nothing is
+      // copied); the old point stays cached as the trial.
+      std::swap(point_, trial_);
+      return point_;
+    }
+  }
   if (!with_jacobian) {
-    if (!same(trial_)) evaluate_into(params, trial_, false);
+    ++num_residual_evaluations_;
+    // Blocks that form their Jacobian anyway (ODE trajectories) keep it with the trial, so the
+    // Jacobian at an accepted trial costs no second evaluation.
+    evaluate_into(params, trial_, jacobians_come_with_residuals_);
     return trial_;
   }
+  ++num_jacobian_evaluations_;
   evaluate_into(params, point_, true);
   return point_;
 }
@@ -157,7 +176,7 @@ double LeastSquaresProblem::gradient(ConstVectorRef<double> params, VectorRef<do
     grad.setConstant(std::numeric_limits<double>::quiet_NaN());
     return e.cost;
   }
-  grad.noalias() = J_.transpose() * e.r;
+  grad.noalias() = point_.J.transpose() * e.r;
   return e.cost;
 }
 
@@ -173,47 +192,47 @@ void LeastSquaresProblem::jacobian(ConstVectorRef<double> params, MatrixRef<doub
   if (J.rows() != m_ || J.cols() != n_)
     throw ShapeError("LeastSquaresProblem::jacobian: output must be " + std::to_string(m_) + " x " +
                      std::to_string(n_));
-  J = J_;
+  J = point_.J;
 }
 
 void LeastSquaresProblem::jvp(ConstVectorRef<double> params, ConstVectorRef<double> v,
                               VectorRef<double> out) {
   differentiable_point(params, "jvp");
-  out.noalias() = J_ * v;
+  out.noalias() = point_.J * v;
 }
 
 void LeastSquaresProblem::vjp(ConstVectorRef<double> params, ConstVectorRef<double> u,
                               VectorRef<double> out) {
   differentiable_point(params, "vjp");
-  out.noalias() = J_.transpose() * u;
+  out.noalias() = point_.J.transpose() * u;
 }
 
 void LeastSquaresProblem::gram(ConstVectorRef<double> params, MatrixRef<double> G) {
   differentiable_point(params, "gram");
   G.setZero();
-  G.selfadjointView<Eigen::Lower>().rankUpdate(J_);
+  G.selfadjointView<Eigen::Lower>().rankUpdate(point_.J);
   G.template triangularView<Eigen::StrictlyUpper>() = G.transpose();
 }
 
 void LeastSquaresProblem::ggn_vector_product(ConstVectorRef<double> params,
                                              ConstVectorRef<double> v, VectorRef<double> out) {
   differentiable_point(params, "ggn_vector_product");
-  scratch_.noalias() = J_ * v;
-  out.noalias() = J_.transpose() * scratch_;
+  scratch_.noalias() = point_.J * v;
+  out.noalias() = point_.J.transpose() * scratch_;
 }
 
 void LeastSquaresProblem::ggn_matrix_product(ConstVectorRef<double> params,
                                              ConstMatrixRef<double> V, MatrixRef<double> out) {
   check_matrix_product("LeastSquaresProblem::ggn_matrix_product", V, out);
   differentiable_point(params, "ggn_matrix_product");
-  out.noalias() = J_.transpose() * (J_ * V);
+  out.noalias() = point_.J.transpose() * (point_.J * V);
 }
 
 void LeastSquaresProblem::gauss_newton_matrix(ConstVectorRef<double> params,
                                               MatrixRef<double> JtJ) {
   differentiable_point(params, "gauss_newton_matrix");
   JtJ.template triangularView<Eigen::Lower>().setZero();
-  JtJ.selfadjointView<Eigen::Lower>().rankUpdate(J_.transpose());
+  JtJ.selfadjointView<Eigen::Lower>().rankUpdate(point_.J.transpose());
 }
 
 }  // namespace curvopt

@@ -102,15 +102,23 @@ bool numeric_jacobian(const std::function<bool(const double*, double*)>& residua
 }  // namespace detail
 
 AnalyticResidualBlock::AnalyticResidualBlock(AnalyticResidualFunction function, Index num_residuals)
-    : function_(std::move(function)), m_(num_residuals) {
-  if (!function_) throw ConfigError("AnalyticResidualBlock: the residual function is empty");
+    : row_major_function_(std::move(function)), m_(num_residuals) {
+  if (!row_major_function_)
+    throw ConfigError("AnalyticResidualBlock: the residual function is empty");
+}
+
+AnalyticResidualBlock::AnalyticResidualBlock(AnalyticJacobianFunction function, Index num_residuals)
+    : in_place_function_(std::move(function)), m_(num_residuals) {
+  if (!in_place_function_)
+    throw ConfigError("AnalyticResidualBlock: the residual function is empty");
 }
 
 bool AnalyticResidualBlock::evaluate(const double* x, Index n, double* r,
                                      const JacobianView& J) const {
-  if (J.data == nullptr) return function_(x, r, nullptr);
+  if (in_place_function_) return in_place_function_(x, r, J);
+  if (J.data == nullptr) return row_major_function_(x, r, nullptr);
   row_major_.resize(static_cast<std::size_t>(m_ * n));
-  if (!function_(x, r, row_major_.data())) return false;
+  if (!row_major_function_(x, r, row_major_.data())) return false;
   for (Index i = 0; i < m_; ++i)
     for (Index j = 0; j < n; ++j) J(i, j) = row_major_[static_cast<std::size_t>(i * n + j)];
   return true;

@@ -282,6 +282,78 @@ TEST(DormandPrince, SensitivitiesOverSeveralChunksMatchTheClosedForm) {
   }
 }
 
+// A neural ODE, dy/dt = NN(y; θ) with 114 weights: the reverse-mode sensitivities (the default for
+// this shape: 116 columns, 2 states) equal forward mode's and central differences. The two modes
+// round differently, and the step control sees S, so they agree to the integration's tolerance,
+// not to the bit.
+TEST(DormandPrince, ReverseModeSensitivitiesEqualForwardMode) {
+  const testing::TanhNetwork net{.hidden = 8};
+  const Index p = net.num_parameters(), m = 2 + p;
+  const Vector<double> theta = net.weights(), y0 = vec({0.8, -0.4}), times = linspace(0, 2, 5);
+  OdeOptions options;
+  options.relative_tolerance = 1e-10;
+  options.absolute_tolerance = 1e-12;
+  const auto run = [&](AutoDiffMode mode, Matrix<double>& y, Matrix<double>& S) {
+    options.sensitivity_mode = mode;
+    const OdeResult result =
+        integrate_with_sensitivities(net, 2, p, y0, theta, times, 0, options, y, S);
+    ASSERT_TRUE(result.ok()) << result.message;
+  };
+  Matrix<double> yf, Sf, yr, Sr, ya, Sa;
+  run(AutoDiffMode::kForward, yf, Sf);
+  run(AutoDiffMode::kReverse, yr, Sr);
+  run(AutoDiffMode::kAuto, ya, Sa);
+  EXPECT_EQ(ya, yr);
+  EXPECT_EQ(Sa, Sr);
+  EXPECT_LT((yf - yr).cwiseAbs().maxCoeff(), 1e-9 * yf.cwiseAbs().maxCoeff());
+  const double scale = Sf.cwiseAbs().maxCoeff();
+  EXPECT_LT((Sf - Sr).cwiseAbs().maxCoeff(), 1e-8 * scale);
+
+  options.sensitivity_mode = AutoDiffMode::kAuto;
+  for (Index j : {Index(0), Index(1), Index(5), Index(40), m - 1}) {
+    Vector<double> x(m);
+    x << y0, theta;
+    const double h = 1e-5 * std::max(std::abs(x[j]), 0.1);
+    Matrix<double> plus, minus;
+    x[j] += h;
+    ASSERT_TRUE(integrate(net, 2, p, x.head(2), x.tail(p), times, 0, options, plus).ok());
+    x[j] -= 2 * h;
+    ASSERT_TRUE(integrate(net, 2, p, x.head(2), x.tail(p), times, 0, options, minus).ok());
+    for (Index k = 1; k < times.size(); ++k)
+      for (Index s = 0; s < 2; ++s)
+        EXPECT_LT(std::abs((plus(s, k) - minus(s, k)) / (2 * h) - Sr(s, k * m + j)), 1e-6 * scale)
+            << "state " << s << " column " << j << " t " << times[k];
+  }
+}
+
+// A right-hand side written for doubles and duals only: reverse mode is refused, the default
+// stays forward.
+struct DecayDualsOnly {
+  bool operator()(double, const double* y, const double* k, double* dydt) const {
+    dydt[0] = -k[0] * y[0];
+    return true;
+  }
+  template <int N>
+  bool operator()(double, const Dual<double, N>* y, const Dual<double, N>* k,
+                  Dual<double, N>* dydt) const {
+    dydt[0] = -k[0] * y[0];
+    return true;
+  }
+};
+
+TEST(DormandPrince, ReverseModeNeedsAGenericRightHandSide) {
+  OdeOptions options;
+  Matrix<double> y, S;
+  ASSERT_TRUE(integrate_with_sensitivities(DecayDualsOnly{}, 1, 1, vec({1}), vec({0.5}), vec({1}),
+                                           0, options, y, S)
+                  .ok());
+  EXPECT_NEAR(S(0, 1), -std::exp(-0.5), 1e-7);  // ∂y(1)/∂k = −t·e^(−kt)
+  options.sensitivity_mode = AutoDiffMode::kReverse;
+  EXPECT_THROW(integrate_with_sensitivities(DecayDualsOnly{}, 1, 1, vec({1}), vec({0.5}), vec({1}),
+                                            0, options, y, S),
+               ConfigError);
+}
+
 TEST(DormandPrince, RepeatedOutputTimesAndMaxStepAreHonoured) {
   const Vector<double> times = vec({0, 0, 1, 1, 2});
   OdeOptions options;

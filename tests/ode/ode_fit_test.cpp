@@ -153,6 +153,52 @@ TEST(OdeFit, EvaluationDoesNotAllocateAfterConstruction) {
   EXPECT_TRUE(result.ok());
 }
 
+// A neural ODE's block takes reverse-mode sensitivities; its tape is sized by the first
+// evaluation, after which evaluating allocates nothing.
+TEST(OdeFit, ReverseModeEvaluationDoesNotAllocateAfterTheFirst) {
+  if (!testing::allocation_counting_available()) GTEST_SKIP() << "sanitizer build";
+  const testing::TanhNetwork net{.hidden = 8};
+  const Index p = net.num_parameters();
+  OdeObservations data = noisy_trajectory();
+  data.values /= 10;  // the network's scale
+  OdeTrajectoryBlock block(net, 2, p, kY0 / 10, data, {});
+  const Vector<double> x = net.weights();
+  Vector<double> r(block.num_residuals());
+  Matrix<double> J(block.num_residuals(), p);
+  ASSERT_TRUE(block.evaluate(x.data(), p, r.data(), {J.data(), 1, J.rows()}));
+  testing::start_counting_allocations();
+  const bool ok = block.evaluate(x.data(), p, r.data(), {J.data(), 1, J.rows()}) &&
+                  block.evaluate(x.data(), p, r.data(), {});
+  EXPECT_EQ(testing::stop_counting_allocations(), 0u);
+  EXPECT_TRUE(ok);
+}
+
+// An ODE block integrates its sensitivities even for residuals alone, so the problem keeps the
+// trial's Jacobian: the Jacobian at an accepted trial point costs no second integration, and
+// the two cached points swap roles without a new evaluation.
+TEST(OdeFit, AcceptedTrialsKeepTheirJacobian) {
+  LeastSquaresProblem problem(4);
+  problem.add_block(make_ode_trajectory_block(LotkaVolterra{}, 2, 4, kY0, noisy_trajectory()));
+  LeastSquaresProblem reference(4);
+  reference.add_block(make_ode_trajectory_block(LotkaVolterra{}, 2, 4, kY0, noisy_trajectory()));
+  const Vector<double> x = kTheta, trial = kTheta * 1.01;
+  Matrix<double> J(problem.num_residuals(), 4), J_trial(problem.num_residuals(), 4), J_ref = J;
+  problem.jacobian(x, J);
+  const double f_trial = problem.value(trial);
+  EXPECT_EQ(problem.num_jacobian_evaluations(), 1);
+  EXPECT_EQ(problem.num_residual_evaluations(), 1);
+  problem.jacobian(trial, J_trial);  // the accepted trial: no new integration
+  EXPECT_EQ(problem.value(x), problem.value(x));
+  EXPECT_EQ(problem.num_jacobian_evaluations(), 1);
+  EXPECT_EQ(problem.num_residual_evaluations(), 1);
+  reference.jacobian(trial, J_ref);
+  EXPECT_EQ(J_trial, J_ref);
+  EXPECT_EQ(f_trial, reference.value(trial));
+  problem.jacobian(x, J_ref);  // the old point, still cached
+  EXPECT_EQ(J_ref, J);
+  EXPECT_EQ(problem.num_jacobian_evaluations() + problem.num_residual_evaluations(), 2);
+}
+
 TEST(OdeFit, FailedIntegrationRejectsThePoint) {
   // b < 0 and d < 0 make both populations grow without bound: the integration gives up (here
   // on max_steps, as the steps shrink with the growing states).

@@ -76,6 +76,28 @@ TEST(LeastSquaresProblem, DualNumberJacobianEqualsAnalytic) {
   EXPECT_DOUBLE_EQ(automatic.value(x), analytic.value(x));
 }
 
+// One block of all seven residuals, its Jacobian written in place through the view (into the
+// problem's column-major storage, no row-major copy), equals the per-point analytic blocks.
+TEST(LeastSquaresProblem, InPlaceAnalyticJacobianEqualsRowMajor) {
+  LeastSquaresProblem in_place(3);
+  in_place.add_analytic_residual_block(
+      [](const double* p, double* r, const JacobianView& J) {
+        for (std::size_t i = 0; i < kTimes.size(); ++i) {
+          double row[3];
+          decay_analytic(kTimes[i], kValues[i], p, r + i, J.data ? row : nullptr);
+          if (J.data)
+            for (Index j = 0; j < 3; ++j) J(static_cast<Index>(i), j) = row[j];
+        }
+        return true;
+      },
+      static_cast<Index>(kTimes.size()));
+  auto row_major = decay_problem(1);
+  const Vector<double> x = (Vector<double>(3) << 4.0, 0.4, 1.0).finished();
+  EXPECT_EQ(jacobian_of(in_place, x), jacobian_of(row_major, x));
+  EXPECT_DOUBLE_EQ(in_place.value(x), row_major.value(x));  // one sum against seven
+  EXPECT_THROW(in_place.add_analytic_residual_block(AnalyticJacobianFunction{}, 1), ConfigError);
+}
+
 TEST(LeastSquaresProblem, FiniteDifferencesReachTheirAccuracy) {
   auto analytic = decay_problem(1);
   const Vector<double> x = (Vector<double>(3) << 4.0, 0.4, 1.0).finished();
@@ -99,7 +121,7 @@ TEST(LeastSquaresProblem, ChunkedDualsCoverManyParameters) {
   LeastSquaresProblem automatic(20);
   LeastSquaresProblem numeric(20);
   for (double t : {0.1, 0.5, 0.9}) {
-    automatic.add_residual_block(Polynomial20{t}, 2);
+    automatic.add_residual_block(Polynomial20{t}, 2, nullptr, AutoDiffMode::kForward);
     numeric.add_numeric_residual_block(
         [t](const double* p, double* r) { return Polynomial20{t}(p, r); }, 2,
         NumericDifference::kRidders);
@@ -110,6 +132,65 @@ TEST(LeastSquaresProblem, ChunkedDualsCoverManyParameters) {
   EXPECT_LE((Ja - Jn).cwiseAbs().maxCoeff(), 1e-9 * Ja.cwiseAbs().maxCoeff());
   // The last four columns come from the second chunk; p₁₉ enters both residuals.
   EXPECT_NE(Ja(1, 19), 0.0);
+}
+
+// A network's residuals (2 per point, 114 weights): reverse mode, forward mode and Ridders'
+// differences give one Jacobian; the default picks reverse mode for this wide block.
+TEST(LeastSquaresProblem, ForwardAndReverseModesAgree) {
+  const testing::TanhNetwork net{.hidden = 8};
+  const Index n = net.num_parameters();
+  LeastSquaresProblem forward(n), reverse(n), automatic(n), numeric(n);
+  for (int k = 0; k < 5; ++k) {
+    testing::TanhNetwork point = net;
+    point.x0 = 0.2 * k - 0.4;
+    point.x1 = 0.5 - 0.1 * k;
+    point.target0 = 0.1 * k;
+    forward.add_residual_block(point, 2, nullptr, AutoDiffMode::kForward);
+    reverse.add_residual_block(point, 2, nullptr, AutoDiffMode::kReverse);
+    automatic.add_residual_block(point, 2);
+    numeric.add_numeric_residual_block([point](const double* p, double* r) { return point(p, r); },
+                                       2, NumericDifference::kRidders);
+  }
+  const Vector<double> x = net.weights();
+  const Matrix<double> Jf = jacobian_of(forward, x), Jr = jacobian_of(reverse, x);
+  const double scale = Jf.cwiseAbs().maxCoeff();
+  EXPECT_LE((Jf - Jr).cwiseAbs().maxCoeff(), 1e-14 * scale);
+  EXPECT_EQ(jacobian_of(automatic, x), Jr);
+  EXPECT_LE((jacobian_of(numeric, x) - Jr).cwiseAbs().maxCoeff(), 1e-9 * scale);
+  Vector<double> rf(10), rr(10);
+  forward.residuals(x, rf);
+  reverse.residuals(x, rr);
+  EXPECT_LE((rf - rr).cwiseAbs().maxCoeff(), 1e-15 * rf.cwiseAbs().maxCoeff());
+
+  EXPECT_TRUE(AutoDiffResidualBlock<testing::TanhNetwork>(net, 2).uses_reverse_mode(n));
+  EXPECT_FALSE(AutoDiffResidualBlock<testing::TanhNetwork>(net, 2, AutoDiffMode::kForward)
+                   .uses_reverse_mode(n));
+  EXPECT_FALSE(AutoDiffResidualBlock<Decay>(Decay{1, 2}, 1).uses_reverse_mode(3));
+}
+
+// A functor written for doubles and duals only cannot take reverse mode; asking for it is a
+// configuration error, and the default quietly stays forward.
+struct DualsOnly {
+  bool operator()(const double* p, double* r) const {
+    r[0] = p[0] * p[0];
+    return true;
+  }
+  template <int N>
+  bool operator()(const Dual<double, N>* p, Dual<double, N>* r) const {
+    r[0] = p[0] * p[0];
+    return true;
+  }
+};
+
+TEST(LeastSquaresProblem, ReverseModeNeedsAGenericFunctor) {
+  EXPECT_THROW(AutoDiffResidualBlock<DualsOnly>(DualsOnly{}, 1, AutoDiffMode::kReverse),
+               ConfigError);
+  LeastSquaresProblem wide(40);
+  wide.add_residual_block(DualsOnly{}, 1);
+  Vector<double> x = Vector<double>::Constant(40, 3.0);
+  const Matrix<double> J = jacobian_of(wide, x);
+  EXPECT_EQ(J(0, 0), 6.0);
+  EXPECT_EQ(J.rightCols(39).cwiseAbs().maxCoeff(), 0.0);
 }
 
 TEST(LeastSquaresProblem, OraclesAgreeWithTheJacobian) {

@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "curvopt/autodiff/dual.h"
+#include "curvopt/autodiff/tape.h"
+#include "curvopt/core/errors.h"
 #include "curvopt/core/types.h"
 #include "curvopt/ode/ode_system.h"
 
@@ -47,6 +49,12 @@ struct OdeOptions {
   double max_step = std::numeric_limits<double>::infinity();
   /// Steps attempted (accepted and rejected) before giving up with kMaxStepsReached.
   int max_steps = 100000;
+  /// How integrate_with_sensitivities() forms f_y S + f_θ at each stage: forward mode runs f on
+  /// dual numbers seeded with S, ⌈(n + p)/16⌉ passes; reverse mode records f once on a Tape and
+  /// sweeps it once per state, giving the n × (n + p) Jacobian of f (then S is multiplied in).
+  /// kAuto takes reverse mode when n + p is much larger than n (reverse_mode_pays: a network of
+  /// hundreds of weights driving a few states) and the functor also runs on TapeVar.
+  AutoDiffMode sensitivity_mode = AutoDiffMode::kAuto;
 
   /// The first invalid field as "OdeOptions::field = value: must be ...", or nothing.
   std::optional<std::string> validate() const;
@@ -101,6 +109,14 @@ struct OdeWorkspace {
   DualBuffers<4> duals4;
   DualBuffers<8> duals8;
   DualBuffers<16> duals16;
+  /// Reverse-mode sensitivities: the tape, f on TapeVar, and f's Jacobian [f_y, f_θ] row-major.
+  struct TapeBuffers {
+    Tape tape;
+    std::vector<TapeVar> y, theta, dydt;
+    std::vector<std::int32_t> outputs;
+    std::vector<double> jacobian, adjoints;
+  };
+  TapeBuffers taped;
 
   /// Sizes every buffer for n states and p parameters (with or without sensitivities), so that
   /// even the first integration allocates nothing; integrations size them anyway.
@@ -110,6 +126,7 @@ struct OdeWorkspace {
     for (std::vector<double>* v : {&initial, &z, &z_stage, &z_new}) v->resize(N);
     stages.resize(7 * N);
     if (!with_sensitivities) return;
+    prepare_tape(n, p);
     if (m <= 2) return prepare_duals(duals2, n, p);
     if (m <= 4) return prepare_duals(duals4, n, p);
     if (m <= 8) return prepare_duals(duals8, n, p);
@@ -125,6 +142,13 @@ struct OdeWorkspace {
   }
 
  private:
+  void prepare_tape(Index n, Index p) {
+    taped.y.resize(static_cast<std::size_t>(n));
+    taped.theta.resize(static_cast<std::size_t>(p));
+    taped.dydt.resize(static_cast<std::size_t>(n));
+    taped.outputs.resize(static_cast<std::size_t>(n));
+    taped.jacobian.resize(static_cast<std::size_t>(n * (n + p)));
+  }
   template <int C>
   static void prepare_duals(DualBuffers<C>& d, Index n, Index p) {
     d.y.resize(static_cast<std::size_t>(n));
@@ -248,6 +272,88 @@ class SensitivitySystem final : public AugmentedOdeSystem {
   Matrix<double>& sens_;
 };
 
+/// The right-hand side also runs on TapeVar, so reverse mode can differentiate it.
+template <class F>
+concept ReverseOdeRightHandSide = requires(const F& f, double t, const TapeVar* y,
+                                           const TapeVar* theta, TapeVar* dydt) {
+  { f(t, y, theta, dydt) } -> std::convertible_to<bool>;
+};
+
+/// F(t, [y; vec S]) = [f; f_y S + f_θ] by reverse mode: f recorded once with y and θ as the
+/// tape's inputs, one sweep per state (four at a time) gives the rows of [f_y, f_θ], and
+/// f_y S (n × n times n × m) is added in plain arithmetic. Cost per stage: one recording, n
+/// sweeps and n²m multiply-adds, whatever p is.
+template <class Rhs>
+class TapedSensitivitySystem final : public AugmentedOdeSystem {
+ public:
+  TapedSensitivitySystem(const Rhs& rhs, Index n, Index p, const double* theta, OdeWorkspace& ws,
+                         Matrix<double>& states, Matrix<double>& sensitivities)
+      : rhs_(rhs),
+        n_(n),
+        p_(p),
+        theta_(theta),
+        d_(ws.taped),
+        states_(states),
+        sens_(sensitivities) {
+    d_.y.resize(static_cast<std::size_t>(n));
+    d_.theta.resize(static_cast<std::size_t>(p));
+    d_.dydt.resize(static_cast<std::size_t>(n));
+    d_.outputs.resize(static_cast<std::size_t>(n));
+    d_.jacobian.resize(static_cast<std::size_t>(n * (n + p)));
+  }
+
+  OdeStatus derivative(double t, const double* z, double* dz) override {
+    const Index m = n_ + p_;
+    {
+      TapeRecording recording(d_.tape);
+      for (Index i = 0; i < n_; ++i) d_.y[i] = TapeRecording::independent(z[i]);
+      for (Index k = 0; k < p_; ++k) d_.theta[k] = TapeRecording::independent(theta_[k]);
+      if (!rhs_(t, d_.y.data(), d_.theta.data(), d_.dydt.data())) return OdeStatus::kRhsFailed;
+    }
+    for (Index i = 0; i < n_; ++i) {
+      dz[i] = d_.dydt[i].a;
+      d_.outputs[i] = d_.dydt[i].index;
+    }
+    const double* Jf = d_.jacobian.data();  // row i: ∂fᵢ/∂(y, θ)
+    d_.tape.jacobian_rows(d_.outputs.data(), n_, m, d_.jacobian.data(), m, 1, d_.adjoints);
+    const double* S = z + n_;
+    double* dS = dz + n_;
+    for (Index c = 0; c < m; ++c)
+      for (Index i = 0; i < n_; ++i) {
+        double sum = c >= n_ ? Jf[i * m + c] : 0.0;  // f_θ's column c − n (S's y₀ columns: none)
+        for (Index l = 0; l < n_; ++l) sum += Jf[i * m + l] * S[c * n_ + l];
+        dS[c * n_ + i] = sum;
+      }
+    return all_finite(dz, n_ * (1 + m)) ? OdeStatus::kSuccess : OdeStatus::kNonFinite;
+  }
+
+  void output(Index k, const double* z) override {
+    const Index m = n_ + p_;
+    states_.col(k) = ConstVectorMap<double>(z, n_);
+    sens_.middleCols(k * m, m) = ConstMatrixMap<double>(z + n_, n_, m);
+  }
+
+ private:
+  const Rhs& rhs_;
+  Index n_, p_;
+  const double* theta_;
+  OdeWorkspace::TapeBuffers& d_;
+  Matrix<double>& states_;
+  Matrix<double>& sens_;
+};
+
+/// [y₀; vec[I, 0]]: the augmented system's initial value.
+inline const double* sensitivity_start(ConstVectorRef<double> y0, Index p, OdeWorkspace& ws) {
+  const Index n = y0.size(), m = n + p;
+  std::vector<double>& z0 = ws.initial;
+  z0.assign(static_cast<std::size_t>(n * (1 + m)), 0.0);
+  for (Index i = 0; i < n; ++i) {
+    z0[static_cast<std::size_t>(i)] = y0[i];
+    z0[static_cast<std::size_t>(n + i * n + i)] = 1;
+  }
+  return z0.data();
+}
+
 template <int C, class Rhs>
 OdeResult integrate_sensitivities_chunked(const Rhs& rhs, Index n, Index p,
                                           ConstVectorRef<double> y0, const double* theta,
@@ -255,14 +361,8 @@ OdeResult integrate_sensitivities_chunked(const Rhs& rhs, Index n, Index p,
                                           const OdeOptions& options, Matrix<double>& states,
                                           Matrix<double>& sensitivities, OdeWorkspace& ws) {
   SensitivitySystem<Rhs, C> system(rhs, n, p, theta, ws, states, sensitivities);
-  const Index m = n + p;
-  std::vector<double>& z0 = ws.initial;  // [y₀; vec[I, 0]]
-  z0.assign(static_cast<std::size_t>(n * (1 + m)), 0.0);
-  for (Index i = 0; i < n; ++i) {
-    z0[static_cast<std::size_t>(i)] = y0[i];
-    z0[static_cast<std::size_t>(n + i * n + i)] = 1;
-  }
-  return run_dormand_prince(system, n, 1 + m, z0.data(), t0, times, options, ws);
+  const double* z0 = sensitivity_start(y0, p, ws);
+  return run_dormand_prince(system, n, 1 + n + p, z0, t0, times, options, ws);
 }
 
 }  // namespace detail
@@ -297,7 +397,9 @@ OdeResult integrate(const Rhs& rhs, Index num_states, Index num_parameters,
 /// The step control covers y and S (see OdeOptions), so S is the derivative of the computed
 /// solution to about the same tolerance, not that of a finite difference. Cost per stage:
 /// ⌈(n + p)/C⌉ evaluations of f on Dual<double, C>, C = 2, 4, 8 or 16 the smallest that holds
-/// the n + p columns (16 and several chunks beyond), plus O(n(n + p)) for the stages' sums.
+/// the n + p columns (16 and several chunks beyond), plus O(n(n + p)) for the stages' sums; in
+/// reverse mode (OdeOptions::sensitivity_mode) one recording of f on TapeVar, n sweeps of its
+/// tape and n²(n + p) multiply-adds. Throws ConfigError for kReverse when f cannot run on TapeVar.
 template <OdeRightHandSide Rhs>
 OdeResult integrate_with_sensitivities(const Rhs& rhs, Index num_states, Index num_parameters,
                                        ConstVectorRef<double> y0, ConstVectorRef<double> theta,
@@ -314,6 +416,18 @@ OdeResult integrate_with_sensitivities(const Rhs& rhs, Index num_states, Index n
   OdeWorkspace local;
   OdeWorkspace& ws = workspace ? *workspace : local;
   const double* th = theta.data();
+  if constexpr (detail::ReverseOdeRightHandSide<Rhs>) {
+    if (options.sensitivity_mode == AutoDiffMode::kReverse ||
+        (options.sensitivity_mode == AutoDiffMode::kAuto && reverse_mode_pays(n, m))) {
+      detail::TapedSensitivitySystem<Rhs> system(rhs, n, p, th, ws, states, sensitivities);
+      const double* z0 = detail::sensitivity_start(y0, p, ws);
+      return detail::run_dormand_prince(system, n, 1 + m, z0, t0, times, options, ws);
+    }
+  } else if (options.sensitivity_mode == AutoDiffMode::kReverse) {
+    throw ConfigError(
+        "OdeOptions::sensitivity_mode = reverse: the right-hand side must also run on TapeVar "
+        "(template <class T> bool operator()(double, const T*, const T*, T*) const)");
+  }
   if (m <= 2)
     return detail::integrate_sensitivities_chunked<2>(rhs, n, p, y0, th, times, t0, options, states,
                                                       sensitivities, ws);

@@ -151,6 +151,9 @@ class OdeTrajectoryBlock final : public ResidualBlock {
     return true;
   }
 
+  /// Residuals integrate the sensitivities too (see above), so the Jacobian is free with them.
+  bool jacobian_comes_with_residuals() const override { return true; }
+
   /// The last integration's result: why evaluate() returned false, or its step counts.
   const OdeResult& last_result() const { return result_; }
   /// The model states at the observation times of the last evaluation (n × T).

@@ -27,7 +27,10 @@ namespace curvopt {
 /// (a solver rejects it) and a NaN gradient (a minimizer leaves θ intact); the Jacobian and
 /// product oracles then throw ValueError naming the block.
 /// The last point's residuals and Jacobian are kept, so value(), gradient(), jacobian() and the
-/// products at one x cost one evaluation of the blocks. Not thread-safe.
+/// products at one x cost one evaluation of the blocks; so is the last residuals-only point (a
+/// solver's trial), with its Jacobian when every block forms that anyway
+/// (ResidualBlock::jacobian_comes_with_residuals), so an accepted trial is not evaluated again.
+/// Not thread-safe.
 class LeastSquaresProblem final : public Problem<double> {
  public:
   /// Throws ConfigError when num_parameters < 1.
@@ -36,15 +39,18 @@ class LeastSquaresProblem final : public Problem<double> {
   /// A block of `num_residuals` residuals whose Jacobian comes from dual numbers (exact).
   /// Returns the block's index. Throws ConfigError when num_residuals < 1. With the parameter
   /// count as a template argument (`add_residual_block<3>(...)`, as Ceres' AutoDiffCostFunction
-  /// takes it) the functor runs once on duals of exactly that width; it must equal n.
+  /// takes it) the functor runs once on duals of exactly that width; it must equal n. `mode`
+  /// picks forward or reverse mode; the default chooses by the block's shape (reverse for a
+  /// block much wider than tall, see AutoDiffResidualBlock).
   template <int kParameters = kDynamicSize, ResidualFunctor Functor>
   Index add_residual_block(Functor functor, Index num_residuals,
-                           std::shared_ptr<const RobustLoss> loss = nullptr) {
+                           std::shared_ptr<const RobustLoss> loss = nullptr,
+                           AutoDiffMode mode = AutoDiffMode::kAuto) {
     if (kParameters != kDynamicSize && kParameters != n_)
       throw ConfigError("LeastSquaresProblem::add_residual_block<" + std::to_string(kParameters) +
                         ">: the problem has " + std::to_string(n_) + " parameters");
     return add_block(std::make_unique<AutoDiffResidualBlock<Functor, kParameters>>(
-                         std::move(functor), num_residuals),
+                         std::move(functor), num_residuals, mode),
                      std::move(loss));
   }
   /// A block of a functor on doubles, differentiated numerically.
@@ -57,6 +63,9 @@ class LeastSquaresProblem final : public Problem<double> {
   }
   /// A block with the user's own Jacobian.
   Index add_analytic_residual_block(AnalyticResidualFunction function, Index num_residuals,
+                                    std::shared_ptr<const RobustLoss> loss = nullptr);
+  /// A block writing its Jacobian in place through a JacobianView (no copy).
+  Index add_analytic_residual_block(AnalyticJacobianFunction function, Index num_residuals,
                                     std::shared_ptr<const RobustLoss> loss = nullptr);
   /// Any block.
   Index add_block(std::unique_ptr<ResidualBlock> block,
@@ -82,7 +91,8 @@ class LeastSquaresProblem final : public Problem<double> {
                           MatrixRef<double> out) override;
   void gauss_newton_matrix(ConstVectorRef<double> params, MatrixRef<double> JtJ) override;
 
-  /// Evaluations of all blocks without and with their Jacobians since construction.
+  /// Evaluations of all blocks without and with their Jacobians since construction (by what was
+  /// asked for: a trial whose Jacobian came with it counts as a residual evaluation).
   std::int64_t num_residual_evaluations() const { return num_residual_evaluations_; }
   std::int64_t num_jacobian_evaluations() const { return num_jacobian_evaluations_; }
 
@@ -91,9 +101,11 @@ class LeastSquaresProblem final : public Problem<double> {
   /// (with Jacobian) or the trial cache. Returns false when x is infeasible.
   struct Evaluation {
     Vector<double> x, r;
+    Matrix<double> J;  // when has_jacobian
     double cost = 0;
     bool feasible = false;
     bool valid = false;
+    bool has_jacobian = false;
     Index failed_block = -1;
   };
   const Evaluation& evaluate(ConstVectorRef<double> params, bool with_jacobian);
@@ -108,10 +120,10 @@ class LeastSquaresProblem final : public Problem<double> {
   std::vector<std::unique_ptr<ResidualBlock>> blocks_;
   std::vector<std::shared_ptr<const RobustLoss>> losses_;
   std::vector<Index> offsets_;
-  Evaluation point_;  // with the Jacobian J_
-  Evaluation trial_;  // residuals only
-  Matrix<double> J_;
-  Vector<double> rtj_;  // rᵀJ of one block (robust correction)
+  Evaluation point_;  // with its Jacobian
+  Evaluation trial_;  // residuals only, or with the Jacobian where it comes with them
+  bool jacobians_come_with_residuals_ = false;  // every block's does
+  Vector<double> rtj_;                          // rᵀJ of one block (robust correction)
   Vector<double> scratch_;
   std::int64_t num_residual_evaluations_ = 0;
   std::int64_t num_jacobian_evaluations_ = 0;

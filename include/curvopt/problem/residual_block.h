@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <concepts>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <string_view>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include "curvopt/autodiff/dual.h"
+#include "curvopt/autodiff/tape.h"
+#include "curvopt/core/errors.h"
 #include "curvopt/core/types.h"
 
 namespace curvopt {
@@ -39,6 +42,10 @@ class ResidualBlock {
   virtual Index num_residuals() const = 0;
   /// r (m_b values) at x (n values) and, when J.data is not null, ∂r/∂x into J.
   virtual bool evaluate(const double* x, Index n, double* r, const JacobianView& J) const = 0;
+  /// Whether evaluating the residuals alone costs as much as with the Jacobian (an ODE
+  /// trajectory integrates its sensitivities either way): a LeastSquaresProblem then keeps the
+  /// Jacobian of every trial point.
+  virtual bool jacobian_comes_with_residuals() const { return false; }
 };
 
 /// The residual functor of Ceres users: `template <class T> bool operator()(const T* params,
@@ -61,21 +68,55 @@ std::string_view to_string(NumericDifference method);
 bool parse_enum(std::string_view text, NumericDifference& out);
 std::string enum_choices(NumericDifference);
 
-/// A block whose Jacobian comes from dual numbers: the functor runs once per chunk of C
+/// The residual functor can run on TapeVar (reverse mode) as well.
+template <class F>
+concept ReverseResidualFunctor = requires(const F& f, const TapeVar* x, TapeVar* r) {
+  { f(x, r) } -> std::convertible_to<bool>;
+};
+
+/// A block whose Jacobian comes from automatic differentiation, exact to rounding.
+///
+/// Forward mode (AutoDiffMode::kForward): the functor runs once per chunk of C
 /// parameter columns with Dual<double, C>. With kParameters = n given at compile time (as Ceres'
 /// AutoDiffCostFunction takes it) C = n for n ≤ 32: one pass, no unused lanes. Otherwise C is
 /// chosen at run time, the smallest of 2, 4, 8, 12 and 16 that holds n, and chunks of 16 beyond.
+///
+/// Reverse mode (kReverse): the functor runs once on TapeVar, and the tape is swept once per
+/// residual (four at a time). kAuto takes reverse mode where reverse_mode_pays(m_b, n) and the
+/// functor accepts TapeVar. Both modes give the residuals of the functor on doubles and the same
+/// Jacobian to rounding.
 /// Buffers are sized once; evaluation does not allocate afterwards.
 template <ResidualFunctor Functor, int kParameters = kDynamicSize>
 class AutoDiffResidualBlock final : public ResidualBlock {
  public:
-  AutoDiffResidualBlock(Functor functor, Index num_residuals)
-      : functor_(std::move(functor)), m_(num_residuals) {}
+  /// Throws ConfigError for kReverse when the functor cannot run on TapeVar.
+  AutoDiffResidualBlock(Functor functor, Index num_residuals,
+                        AutoDiffMode mode = AutoDiffMode::kAuto)
+      : functor_(std::move(functor)), m_(num_residuals), mode_(mode) {
+    if (mode == AutoDiffMode::kReverse && !ReverseResidualFunctor<Functor>)
+      throw ConfigError(
+          "AutoDiffResidualBlock: reverse mode needs a functor that also runs on TapeVar "
+          "(template <class T> bool operator()(const T*, T*) const)");
+  }
+
+  AutoDiffMode mode() const { return mode_; }
+  /// The mode a Jacobian with n columns is formed in.
+  bool uses_reverse_mode(Index n) const {
+    if constexpr (!ReverseResidualFunctor<Functor>) {
+      return false;
+    } else {
+      return mode_ == AutoDiffMode::kReverse ||
+             (mode_ == AutoDiffMode::kAuto && reverse_mode_pays(m_, n));
+    }
+  }
 
   Index num_residuals() const override { return m_; }
 
   bool evaluate(const double* x, Index n, double* r, const JacobianView& J) const override {
     if (J.data == nullptr) return functor_(x, r);
+    if constexpr (ReverseResidualFunctor<Functor>) {
+      if (uses_reverse_mode(n)) return evaluate_reverse(x, n, r, J);
+    }
     if constexpr (kParameters > 0 && kParameters <= 32) {
       if (n == kParameters) return evaluate_chunks<kParameters>(x, n, r, J);
     }
@@ -87,6 +128,24 @@ class AutoDiffResidualBlock final : public ResidualBlock {
   }
 
  private:
+  bool evaluate_reverse(const double* x, Index n, double* r, const JacobianView& J) const {
+    reverse_.x.resize(static_cast<std::size_t>(n));
+    reverse_.r.resize(static_cast<std::size_t>(m_));
+    reverse_.outputs.resize(static_cast<std::size_t>(m_));
+    {
+      TapeRecording recording(reverse_.tape);
+      for (Index j = 0; j < n; ++j) reverse_.x[j] = TapeRecording::independent(x[j]);
+      if (!functor_(reverse_.x.data(), reverse_.r.data())) return false;
+    }
+    for (Index i = 0; i < m_; ++i) {
+      r[i] = reverse_.r[i].a;
+      reverse_.outputs[i] = reverse_.r[i].index;
+    }
+    reverse_.tape.jacobian_rows(reverse_.outputs.data(), m_, n, J.data, J.row_stride, J.col_stride,
+                                reverse_.adjoints);
+    return true;
+  }
+
   template <int C>
   bool evaluate_chunks(const double* x, Index n, double* r, const JacobianView& J) const {
     using D = Dual<double, C>;
@@ -128,8 +187,17 @@ class AutoDiffResidualBlock final : public ResidualBlock {
       return exact_;
   }
 
+  struct ReverseBuffers {
+    Tape tape;
+    std::vector<TapeVar> x, r;
+    std::vector<std::int32_t> outputs;
+    std::vector<double> adjoints;
+  };
+
   Functor functor_;
   Index m_;
+  AutoDiffMode mode_;
+  mutable ReverseBuffers reverse_;
   mutable Buffers<2> b2_;
   mutable Buffers<4> b4_;
   mutable Buffers<8> b8_;
@@ -177,15 +245,23 @@ class NumericDiffResidualBlock final : public ResidualBlock {
 /// A user's analytic residuals and Jacobian: `bool(const double* x, double* r, double* J)`
 /// with J row-major m_b × n, or null when only r is wanted.
 using AnalyticResidualFunction = std::function<bool(const double* x, double* r, double* J)>;
+/// The same writing the Jacobian in place: `J(i, j) = ∂rᵢ/∂xⱼ` lands directly in the problem's
+/// storage, whatever its layout (no row-major buffer, no copy); J.data is null when only r is
+/// wanted. Every entry (i, j), j < n, must be written.
+using AnalyticJacobianFunction =
+    std::function<bool(const double* x, double* r, const JacobianView& J)>;
 
 class AnalyticResidualBlock final : public ResidualBlock {
  public:
+  /// Throws ConfigError when the function is empty.
   AnalyticResidualBlock(AnalyticResidualFunction function, Index num_residuals);
+  AnalyticResidualBlock(AnalyticJacobianFunction function, Index num_residuals);
   Index num_residuals() const override { return m_; }
   bool evaluate(const double* x, Index n, double* r, const JacobianView& J) const override;
 
  private:
-  AnalyticResidualFunction function_;
+  AnalyticResidualFunction row_major_function_;
+  AnalyticJacobianFunction in_place_function_;
   Index m_;
   mutable std::vector<double> row_major_;
 };
