@@ -42,7 +42,7 @@ std::unique_ptr<DescentSearchMinimizer<double>> make_dogleg(const SolverOptions&
 std::unique_ptr<DescentSearchMinimizer<double>> make_minimizer(const SolverOptions& o) {
   if (o.method == SolverMethod::kDogleg) return make_dogleg(o);
   LevenbergMarquardtOptions lm;
-  lm.damping_matrix = DampingMatrix::kMaxDiagonal;
+  lm.damping_matrix = o.identity_damping ? DampingMatrix::kIdentity : DampingMatrix::kMaxDiagonal;
   lm.initial_diagonal = o.min_lm_diagonal;
   lm.min_diagonal = o.min_lm_diagonal;
   lm.max_trials = 1;
@@ -331,6 +331,7 @@ Summary solve(Problem<double>& problem, VectorRef<double> x, const SolverOptions
   summary.num_parameters = n;
   summary.num_residuals = problem.num_residuals();
   summary.jacobi_scaling = options.jacobi_scaling;
+  summary.identity_damping = options.identity_damping;
   SolveRun run(problem, x, options, summary);
   run.run();
   run.finish();

@@ -98,6 +98,8 @@ std::string Summary::full_report() const {
   line("method", std::string(to_string(method)));
   line("linear solver", linear_solver.empty() ? "-" : std::string(linear_solver));
   line("jacobi scaling", jacobi_scaling ? "yes" : "no");
+  if (method != SolverMethod::kDogleg)
+    line("damping", identity_damping ? "identity (Levenberg)" : "max-diagonal (MINPACK)");
   line("initial cost", format("%.12e", initial_cost));
   line("final cost", format("%.12e", final_cost));
   line("change", format("%.6e", initial_cost - final_cost));

@@ -82,6 +82,46 @@ TEST(Solver, GeodesicAccelerationWorksFromTheExplicitJacobian) {
   EXPECT_NEAR(x[2], 1, 1e-8);
 }
 
+// The first LM step from x₀ is −(JᵀJ + λD)⁻¹Jᵀr with λ = 1/μ₀: D = max(diag(JᵀJ), floor) by
+// default, D = I with identity_damping. A wide network problem (10 residuals, 114 weights), where
+// the two differ most: the diagonal leaves the weights with small columns barely damped.
+TEST(Solver, FirstStepIsTheDampedGaussNewtonStepOfEitherDamping) {
+  const testing::TanhNetwork net{.hidden = 8};
+  const Index n = net.num_parameters();
+  LeastSquaresProblem problem(n);
+  for (int k = 0; k < 5; ++k) {
+    testing::TanhNetwork point = net;
+    point.x0 = 0.3 * k - 0.6;
+    point.target0 = 0.5 - 0.2 * k;
+    problem.add_residual_block(point, 2);
+  }
+  const Vector<double> x0 = net.weights();
+  Matrix<double> J(problem.num_residuals(), n);
+  Vector<double> r(problem.num_residuals());
+  problem.jacobian(x0, J);
+  problem.residuals(x0, r);
+  const Matrix<double> JtJ = J.transpose() * J;
+  for (bool identity : {false, true}) {
+    SolverOptions options;
+    options.identity_damping = identity;
+    options.jacobi_scaling = false;
+    options.initial_trust_region_radius = 1e-3;  // small enough for both first trials to pass
+    options.max_iterations = 1;
+    Vector<double> x = x0;
+    const Summary summary = solve(problem, x, options);
+    ASSERT_EQ(summary.num_successful_steps, 1) << summary.full_report();
+    const Vector<double> d = identity
+                                 ? Vector<double>::Ones(n)
+                                 : Vector<double>(JtJ.diagonal().cwiseMax(options.min_lm_diagonal));
+    Matrix<double> A = JtJ;
+    A.diagonal() += d / options.initial_trust_region_radius;
+    const Vector<double> step = A.ldlt().solve(-(J.transpose() * r));
+    EXPECT_LT((x - x0 - step).norm(), 1e-8 * step.norm()) << (identity ? "identity" : "diagonal");
+    EXPECT_NE(summary.full_report().find(identity ? "identity" : "max-diagonal"),
+              std::string::npos);
+  }
+}
+
 TEST(Solver, BadlyScaledProblemIsSolvedWithDefaults) {
   // Brown's badly scaled function (Moré, Garbow & Hillstrom 1981): x* = (1e6, 2e-6), and JᵀJ
   // spans twelve orders of magnitude.

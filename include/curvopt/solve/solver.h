@@ -89,6 +89,11 @@ struct SolverOptions {
   double min_trust_region_radius = 1e-32;
   /// Floor of the Marquardt diagonal diag(JᵀJ) (in the scaled variables). Ceres' default.
   double min_lm_diagonal = 1e-6;
+  /// Damp with λI (Levenberg 1944) instead of the running maximum of diag(JᵀJ) (MINPACK's and
+  /// Ceres' choice, Marquardt 1963). For networks: their weights' Jacobian columns differ by
+  /// orders of magnitude, and the diagonal leaves the small ones almost undamped, so that the
+  /// first steps throw those weights far out (into saturated units) — see docs/curve_fitting.md.
+  bool identity_damping = false;
   /// Geodesic acceleration (Transtrum, Machta & Sethna 2011) from the Jacobian the problem has.
   bool geodesic_acceleration = false;
   /// Box bounds; empty for none, else n entries with ±∞ where a side is free. Trial points are
@@ -120,6 +125,7 @@ struct Summary {
   Index num_parameters = 0;
   Index num_residuals = 0;
   bool jacobi_scaling = false;
+  bool identity_damping = false;
   std::string_view linear_solver;  ///< "parameter-space", "data-space" or "cg"
   /// Indices of the parameters at a bound at the solution, and which side.
   std::vector<Index> active_lower_bounds, active_upper_bounds;
