@@ -27,6 +27,7 @@
 #include "curvopt/optim/registry.h"
 #include "curvopt/problem/least_squares_problem.h"
 #include "curvopt/solve/solver.h"
+#include "testing/curve_models.h"
 
 namespace {
 
@@ -38,31 +39,8 @@ constexpr int kHidden = 16;
 constexpr Index kParameters = 2 * kHidden + kHidden + kHidden * kHidden + kHidden + 2 * kHidden + 2;
 
 // dy/dt = W3 tanh(W2 tanh(W1 y + b1) + b2) + b3, parameters packed W1, b1, W2, b2, W3, b3.
-struct NeuralRhs {
-  template <class T>
-  bool operator()(double, const T* y, const T* th, T* dydt) const {
-    using std::tanh;
-    T h1[kHidden], h2[kHidden];
-    const T* W1 = th;
-    const T* b1 = W1 + 2 * kHidden;
-    const T* W2 = b1 + kHidden;
-    const T* b2 = W2 + kHidden * kHidden;
-    const T* W3 = b2 + kHidden;
-    const T* b3 = W3 + 2 * kHidden;
-    for (int i = 0; i < kHidden; ++i) h1[i] = tanh(W1[2 * i] * y[0] + W1[2 * i + 1] * y[1] + b1[i]);
-    for (int i = 0; i < kHidden; ++i) {
-      T s = b2[i];
-      for (int j = 0; j < kHidden; ++j) s = s + W2[i * kHidden + j] * h1[j];
-      h2[i] = tanh(s);
-    }
-    for (int o = 0; o < 2; ++o) {
-      T s = b3[o];
-      for (int j = 0; j < kHidden; ++j) s = s + W3[o * kHidden + j] * h2[j];
-      dydt[o] = s;
-    }
-    return true;
-  }
-};
+using NeuralRhs = curvopt::testing::TanhNetwork;
+const NeuralRhs kNetwork{.hidden = kHidden};
 
 struct LotkaVolterra {
   template <class T>
@@ -143,7 +121,7 @@ int main(int argc, char** argv) {
   fit.ode.max_steps = 1000;
   curvopt::LeastSquaresProblem problem(kParameters);
   problem.add_block(std::make_unique<curvopt::OdeTrajectoryBlock<NeuralRhs>>(
-      NeuralRhs{}, 2, kParameters, y0, data, fit));
+      kNetwork, 2, kParameters, y0, data, fit));
 
   // Initial weights: uniform ±1/√fan_in (PyTorch's default), last layer scaled down so the
   // initial dynamics are gentle.
@@ -163,10 +141,10 @@ int main(int argc, char** argv) {
   curvopt::Matrix<double> states, sensitivities;
   const auto t_plain = Clock::now();
   for (int r = 0; r < 20; ++r)
-    curvopt::integrate(NeuralRhs{}, 2, kParameters, y0, start, data.times, 0.0, fit.ode, states);
+    curvopt::integrate(kNetwork, 2, kParameters, y0, start, data.times, 0.0, fit.ode, states);
   const double plain = seconds_since(t_plain) / 20;
   const auto t_sens = Clock::now();
-  curvopt::integrate_with_sensitivities(NeuralRhs{}, 2, kParameters, y0, start, data.times, 0.0,
+  curvopt::integrate_with_sensitivities(kNetwork, 2, kParameters, y0, start, data.times, 0.0,
                                         fit.ode, states, sensitivities);
   const double with_sensitivities = seconds_since(t_sens);
 
@@ -241,7 +219,7 @@ int main(int argc, char** argv) {
       part.values = data.values.leftCols(k);
       curvopt::LeastSquaresProblem partial(kParameters);
       partial.add_block(std::make_unique<curvopt::OdeTrajectoryBlock<NeuralRhs>>(
-          NeuralRhs{}, 2, kParameters, y0, part, fit));
+          kNetwork, 2, kParameters, y0, part, fit));
       curvopt::SolverOptions options = lm_options;
       if (!defaults_only) {
         options.identity_damping = true;

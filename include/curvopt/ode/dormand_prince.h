@@ -208,22 +208,38 @@ class StateSystem final : public AugmentedOdeSystem {
   Matrix<double>& states_;
 };
 
+/// What both sensitivity systems share: the sizes, θ, and where each output's y and S go.
+class SensitivityOutputs : public AugmentedOdeSystem {
+ public:
+  SensitivityOutputs(Index n, Index p, const double* theta, Matrix<double>& states,
+                     Matrix<double>& sensitivities)
+      : n_(n), p_(p), theta_(theta), states_(states), sens_(sensitivities) {}
+
+  void output(Index k, const double* z) override {
+    const Index m = n_ + p_;
+    states_.col(k) = ConstVectorMap<double>(z, n_);
+    sens_.middleCols(k * m, m) = ConstMatrixMap<double>(z + n_, n_, m);
+  }
+
+ protected:
+  Index n_, p_;
+  const double* theta_;
+
+ private:
+  Matrix<double>& states_;
+  Matrix<double>& sens_;
+};
+
 /// F(t, [y; vec S]) = [f; f_y S + f_θ], S n × m (m = n + p) column-major after y. Chunk by
 /// chunk of C columns, f runs on duals with yᵢ = (yᵢ, S(i, chunk)) and θₖ = (θₖ, e_{n+k}
 /// restricted to the chunk), so the dual parts of f are (f_y S + f_θ)(:, chunk): one pass of
 /// forward mode per chunk, at most ⌈m/C⌉ passes, never the explicit n × n matrix f_y.
 template <class Rhs, int C>
-class SensitivitySystem final : public AugmentedOdeSystem {
+class SensitivitySystem final : public SensitivityOutputs {
  public:
   SensitivitySystem(const Rhs& rhs, Index n, Index p, const double* theta, OdeWorkspace& ws,
                     Matrix<double>& states, Matrix<double>& sensitivities)
-      : rhs_(rhs),
-        n_(n),
-        p_(p),
-        theta_(theta),
-        d_(ws.duals<C>()),
-        states_(states),
-        sens_(sensitivities) {
+      : SensitivityOutputs(n, p, theta, states, sensitivities), rhs_(rhs), d_(ws.duals<C>()) {
     d_.y.resize(static_cast<std::size_t>(n));
     d_.theta.resize(static_cast<std::size_t>(p));
     d_.dydt.resize(static_cast<std::size_t>(n));
@@ -257,19 +273,9 @@ class SensitivitySystem final : public AugmentedOdeSystem {
     return all_finite(dz, n_ * (1 + m)) ? OdeStatus::kSuccess : OdeStatus::kNonFinite;
   }
 
-  void output(Index k, const double* z) override {
-    const Index m = n_ + p_;
-    states_.col(k) = ConstVectorMap<double>(z, n_);
-    sens_.middleCols(k * m, m) = ConstMatrixMap<double>(z + n_, n_, m);
-  }
-
  private:
   const Rhs& rhs_;
-  Index n_, p_;
-  const double* theta_;
   OdeWorkspace::DualBuffers<C>& d_;
-  Matrix<double>& states_;
-  Matrix<double>& sens_;
 };
 
 /// The right-hand side also runs on TapeVar, so reverse mode can differentiate it.
@@ -284,17 +290,11 @@ concept ReverseOdeRightHandSide = requires(const F& f, double t, const TapeVar* 
 /// f_y S (n × n times n × m) is added in plain arithmetic. Cost per stage: one recording, n
 /// sweeps and n²m multiply-adds, whatever p is.
 template <class Rhs>
-class TapedSensitivitySystem final : public AugmentedOdeSystem {
+class TapedSensitivitySystem final : public SensitivityOutputs {
  public:
   TapedSensitivitySystem(const Rhs& rhs, Index n, Index p, const double* theta, OdeWorkspace& ws,
                          Matrix<double>& states, Matrix<double>& sensitivities)
-      : rhs_(rhs),
-        n_(n),
-        p_(p),
-        theta_(theta),
-        d_(ws.taped),
-        states_(states),
-        sens_(sensitivities) {
+      : SensitivityOutputs(n, p, theta, states, sensitivities), rhs_(rhs), d_(ws.taped) {
     d_.y.resize(static_cast<std::size_t>(n));
     d_.theta.resize(static_cast<std::size_t>(p));
     d_.dydt.resize(static_cast<std::size_t>(n));
@@ -327,19 +327,9 @@ class TapedSensitivitySystem final : public AugmentedOdeSystem {
     return all_finite(dz, n_ * (1 + m)) ? OdeStatus::kSuccess : OdeStatus::kNonFinite;
   }
 
-  void output(Index k, const double* z) override {
-    const Index m = n_ + p_;
-    states_.col(k) = ConstVectorMap<double>(z, n_);
-    sens_.middleCols(k * m, m) = ConstMatrixMap<double>(z + n_, n_, m);
-  }
-
  private:
   const Rhs& rhs_;
-  Index n_, p_;
-  const double* theta_;
   OdeWorkspace::TapeBuffers& d_;
-  Matrix<double>& states_;
-  Matrix<double>& sens_;
 };
 
 /// [y₀; vec[I, 0]]: the augmented system's initial value.
