@@ -1,5 +1,6 @@
 // Accuracy and speed of full-batch least squares on the Moré, Garbow & Hillstrom (1981) test
-// set: each problem from its standard start with default options, solved by curvopt::solve and,
+// set and two real datasets (Longley, sunspots: testing/real_curve_data.h): each problem from its
+// standard start with default options, solved by curvopt::solve and,
 // when built with CURVOPT_CERES, by ceres::Solve on the same templated residual functor in the
 // same process. "Solved" means the final f = Σrᵢ² is within 1e-5 (relative) of a minimum the
 // paper lists. Times are the fastest of repeated solves from the start (problem built once),
@@ -19,6 +20,7 @@
 
 #include "curvopt/solve/solver.h"
 #include "testing/mgh_problems.h"
+#include "testing/real_curve_data.h"
 
 #ifdef CURVOPT_BENCH_HAVE_CERES
 #include <ceres/ceres.h>
@@ -189,9 +191,8 @@ int main(int argc, char** argv) {
   std::vector<double> ratios, both_ratios;  // all problems; those both libraries solve
   std::printf("%-30s %3s %3s | %-13s %4s %5s %9s | %-13s %4s %5s %9s | %6s\n", "problem", "n", "m",
               "curvopt f", "it", "ok", "us/solve", "ceres f", "it", "ok", "us/solve", "ratio");
-  curvopt::testing::for_each_mgh_problem([&](std::string name, Index n, Index m,
-                                             std::vector<double> start, std::vector<double> minima,
-                                             auto functor) {
+  const auto run_case = [&](std::string name, Index n, Index m, std::vector<double> start,
+                            std::vector<double> minima, auto functor) {
     ++total;
     std::vector<Solver> solvers{curvopt_solver(functor, n, m, start, minima, options)};
 #ifdef CURVOPT_BENCH_HAVE_CERES
@@ -221,7 +222,21 @@ int main(int argc, char** argv) {
 #else
     std::printf(" | (built without CURVOPT_CERES)\n");
 #endif
-  });
+  };
+  curvopt::testing::for_each_mgh_problem(run_case);
+  // The real datasets, when scripts/fetch_data has put them in the data directory: Longley
+  // against NIST's certified residual sum of squares, the sunspot cycle against the best period
+  // on a fine grid (the linear parameters solved exactly for each).
+  if (const auto longley = curvopt::testing::load_longley())
+    run_case("longley (NIST StRD, real)", 7, 16, std::vector<double>(7, 0.0),
+             {curvopt::testing::LongleyResiduals::kCertifiedRss}, *longley);
+  else
+    std::printf("longley: not in the data directory (scripts/fetch_data curve-fitting)\n");
+  if (const auto sunspots = curvopt::testing::load_sunspots())
+    run_case("sunspot cycle (real)", 4, sunspots->y.size(), sunspots->start(),
+             {2 * sunspots->grid_minimum().second}, *sunspots);
+  else
+    std::printf("sunspots: not in the data directory (scripts/fetch_data curve-fitting)\n");
   std::printf("\nsolved: curvopt %d of %d", solved_curvopt, total);
 #ifdef CURVOPT_BENCH_HAVE_CERES
   std::sort(ratios.begin(), ratios.end());
