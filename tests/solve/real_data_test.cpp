@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <utility>
 
 #include "curvopt/problem/least_squares_problem.h"
 #include "curvopt/solve/solver.h"
@@ -37,21 +36,18 @@ TEST(RealData, LongleyMatchesTheCertifiedValues) {
     EXPECT_NEAR(static_cast<double>(qr[k]), certified[k], 1e-12 * std::abs(certified[k])) << k;
 
   // With the default tolerances (1e-10) LM stops with 6.2–7.4 correct digits (log relative
-  // errors measured on Zen 3); with every tolerance at 1e-16 with 8.7–9.9, near what double
-  // precision allows at this conditioning (~1e9 unscaled). The bounds leave half a digit for
-  // other machines.
-  SolverOptions tight;
-  tight.function_tolerance = tight.gradient_tolerance = tight.parameter_tolerance = 1e-16;
-  for (const auto& [options, digits] : {std::pair{SolverOptions{}, 5.5}, std::pair{tight, 8.0}}) {
-    Vector<double> beta = Vector<double>::Zero(p);
-    const Summary summary = solve(problem, beta, options);
-    ASSERT_EQ(summary.termination, TerminationType::kConvergence) << summary.full_report();
-    for (Index k = 0; k < p; ++k)
-      EXPECT_LE(std::abs(beta[k] - certified[k]), std::pow(10.0, -digits) * std::abs(certified[k]))
-          << "beta" << k << " with tolerance " << options.function_tolerance;
-    EXPECT_NEAR(2 * summary.final_cost, testing::LongleyResiduals::kCertifiedRss,
-                1e-9 * testing::LongleyResiduals::kCertifiedRss);
-  }
+  // errors measured in the -march=native build on Zen 3); asserted: 5.5, which the portable SSE2
+  // build under the sanitizers also clears. (Tolerances of 1e-16 gave 8.7–9.9 digits natively
+  // but fewer in the portable build: how far LM goes at that level depends on rounding, so it is
+  // a measurement in the docs, not an assertion.)
+  Vector<double> beta = Vector<double>::Zero(p);
+  const Summary summary = solve(problem, beta);
+  ASSERT_EQ(summary.termination, TerminationType::kConvergence) << summary.full_report();
+  for (Index k = 0; k < p; ++k)
+    EXPECT_LE(std::abs(beta[k] - certified[k]), std::pow(10.0, -5.5) * std::abs(certified[k]))
+        << "beta" << k;
+  EXPECT_NEAR(2 * summary.final_cost, testing::LongleyResiduals::kCertifiedRss,
+              1e-9 * testing::LongleyResiduals::kCertifiedRss);
 }
 
 TEST(RealData, SunspotCycleMatchesAFineGridOverThePeriod) {
