@@ -37,28 +37,42 @@ Index ReducedProblem<Scalar>::num_residuals() const {
 }
 
 template <class Scalar>
+template <class Fill>
+void ReducedProblem<Scalar>::gather_scaled(const InterleavedRows& layout, double scale,
+                                           VectorRef<Scalar> out, Fill fill) {
+  local_.resize(layout.rows(communicator_.rank()));
+  if (local_.size() > 0) {
+    fill(local_);
+    local_ *= static_cast<Scalar>(scale);
+  }
+  layout.gather(communicator_, local_, out, gathered_);
+}
+
+template <class Scalar>
+template <class Fill>
+void ReducedProblem<Scalar>::gather_scaled_rows(const InterleavedRows& layout, double scale,
+                                                MatrixRef<Scalar> out, Fill fill) {
+  local_rows_.resize(layout.rows(communicator_.rank()), num_parameters_);
+  if (local_rows_.rows() > 0) {
+    fill(local_rows_);
+    local_rows_ *= static_cast<Scalar>(scale);
+  }
+  layout.gather_rows(communicator_, local_rows_, out, gathered_);
+}
+
+template <class Scalar>
 void ReducedProblem<Scalar>::residuals(ConstVectorRef<Scalar> params, VectorRef<Scalar> r) {
   this->require(Oracle::kResiduals, "ReducedProblem::residuals");
-  const InterleavedRows& rows = residual_rows("ReducedProblem::residuals");
-  local_.resize(rows.rows(communicator_.rank()));
-  if (local_.size() > 0) {
-    shard_->residuals(params, local_);
-    local_ *= static_cast<Scalar>(std::sqrt(curvature_weight_));
-  }
-  rows.gather(communicator_, local_, r, gathered_);
+  gather_scaled(residual_rows("ReducedProblem::residuals"), std::sqrt(curvature_weight_), r,
+                [&](VectorRef<Scalar> mine) { shard_->residuals(params, mine); });
 }
 
 template <class Scalar>
 void ReducedProblem<Scalar>::jvp(ConstVectorRef<Scalar> params, ConstVectorRef<Scalar> v,
                                  VectorRef<Scalar> out) {
   this->require(Oracle::kJvp, "ReducedProblem::jvp");
-  const InterleavedRows& rows = residual_rows("ReducedProblem::jvp");
-  local_.resize(rows.rows(communicator_.rank()));
-  if (local_.size() > 0) {
-    shard_->jvp(params, v, local_);
-    local_ *= static_cast<Scalar>(std::sqrt(curvature_weight_));
-  }
-  rows.gather(communicator_, local_, out, gathered_);
+  gather_scaled(residual_rows("ReducedProblem::jvp"), std::sqrt(curvature_weight_), out,
+                [&](VectorRef<Scalar> mine) { shard_->jvp(params, v, mine); });
 }
 
 template <class Scalar>
@@ -76,13 +90,8 @@ void ReducedProblem<Scalar>::vjp(ConstVectorRef<Scalar> params, ConstVectorRef<S
 
 template <class Scalar>
 void ReducedProblem<Scalar>::gather_jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> out) {
-  const InterleavedRows& rows = residual_rows("ReducedProblem::jacobian");
-  local_rows_.resize(rows.rows(communicator_.rank()), num_parameters_);
-  if (local_rows_.rows() > 0) {
-    shard_->jacobian(params, local_rows_);
-    local_rows_ *= static_cast<Scalar>(std::sqrt(curvature_weight_));
-  }
-  rows.gather_rows(communicator_, local_rows_, out, gathered_);
+  gather_scaled_rows(residual_rows("ReducedProblem::jacobian"), std::sqrt(curvature_weight_), out,
+                     [&](MatrixRef<Scalar> mine) { shard_->jacobian(params, mine); });
 }
 
 template <class Scalar>
@@ -151,24 +160,17 @@ template <class Scalar>
 void ReducedProblem<Scalar>::per_example_gradients(ConstVectorRef<Scalar> params,
                                                    MatrixRef<Scalar> G) {
   this->require(Oracle::kPerExampleGradients, "ReducedProblem::per_example_gradients");
-  local_rows_.resize(example_rows_.rows(communicator_.rank()), num_parameters_);
-  if (local_rows_.rows() > 0) {
-    shard_->per_example_gradients(params, local_rows_);
-    local_rows_ *= static_cast<Scalar>(batch_weight_);  // rows that sum to the shard's ∇f_r
-  }
-  example_rows_.gather_rows(communicator_, local_rows_, G, gathered_);
+  // Rows that sum to the shard's share of ∇f.
+  gather_scaled_rows(example_rows_, batch_weight_, G,
+                     [&](MatrixRef<Scalar> mine) { shard_->per_example_gradients(params, mine); });
 }
 
 template <class Scalar>
 void ReducedProblem<Scalar>::per_example_losses(ConstVectorRef<Scalar> params,
                                                 VectorRef<Scalar> out) {
   this->require(Oracle::kPerExampleGradients, "ReducedProblem::per_example_losses");
-  local_.resize(example_rows_.rows(communicator_.rank()));
-  if (local_.size() > 0) {
-    shard_->per_example_losses(params, local_);
-    local_ *= static_cast<Scalar>(batch_weight_);
-  }
-  example_rows_.gather(communicator_, local_, out, gathered_);
+  gather_scaled(example_rows_, batch_weight_, out,
+                [&](VectorRef<Scalar> mine) { shard_->per_example_losses(params, mine); });
 }
 
 template <class Scalar>
@@ -176,12 +178,9 @@ void ReducedProblem<Scalar>::sampled_gauss_newton_rows(ConstVectorRef<Scalar> pa
                                                        MatrixRef<Scalar> rows) {
   this->require(Oracle::kSampledGaussNewton, "ReducedProblem::sampled_gauss_newton_rows");
   Rng own = rank_stream(rng);
-  local_rows_.resize(curvature_rows_.rows(communicator_.rank()), num_parameters_);
-  if (local_rows_.rows() > 0) {
-    shard_->sampled_gauss_newton_rows(params, own, local_rows_);
-    local_rows_ *= static_cast<Scalar>(std::sqrt(curvature_weight_));
-  }
-  curvature_rows_.gather_rows(communicator_, local_rows_, rows, gathered_);
+  gather_scaled_rows(
+      curvature_rows_, std::sqrt(curvature_weight_), rows,
+      [&](MatrixRef<Scalar> mine) { shard_->sampled_gauss_newton_rows(params, own, mine); });
 }
 
 template <class Scalar>

@@ -119,6 +119,14 @@ class ReducedProblem final : public Problem<Scalar> {
   void reduce(VectorRef<Scalar> out, double weight);
   /// The residual layout, checking that this rank's shard has the rows it says.
   const InterleavedRows& residual_rows(const char* who) const;
+  /// out ← this rank's values from fill(local) (not called on a rank that holds none of
+  /// `layout`'s rows) times `scale`, gathered in the whole batch's order: the shape of every
+  /// gathered oracle. The row form fills rows of n values (J, per-example gradients).
+  template <class Fill>
+  void gather_scaled(const InterleavedRows& layout, double scale, VectorRef<Scalar> out, Fill fill);
+  template <class Fill>
+  void gather_scaled_rows(const InterleavedRows& layout, double scale, MatrixRef<Scalar> out,
+                          Fill fill);
   /// out ← J of the whole curvature batch (the gathered, scaled rows).
   void gather_jacobian(ConstVectorRef<Scalar> params, MatrixRef<Scalar> out);
   /// The seed of this rank's own stream for sampled quantities, from one draw of `rng`.
