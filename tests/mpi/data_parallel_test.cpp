@@ -68,22 +68,44 @@ std::vector<Index> a_batch(Index size = 37) {
   return batch;
 }
 
-TEST(DataParallel, ReducedOraclesAreTheWholeBatchs) {
+// The blobs problem twice from the same weights: this rank's shard behind a
+// ShardedTrainingProblem, and the whole batch on one process; the curvature batch (0: none) split
+// over the ranks as the trainer splits it.
+struct ShardAndWhole {
+  explicit ShardAndWhole(Index curvature_batch = 0)
+      : sharded(with_curvature_batch(curvature_batch), *world, Reduction::kMean, curvature_batch) {}
+  void bind(const std::vector<Index>& batch, Index step) {
+    sharded.bind(batch, step);
+    whole.bind(batch, step);
+  }
+
   Blobs b;
   Sequential<double> shard_model = b.blobs.model, whole_model = b.blobs.model;
-  NetworkProblem<double> shard(shard_model, b.loss, b.data), whole(whole_model, b.loss, b.data);
-  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean);
-  const std::vector<Index> batch = a_batch();
-  sharded.bind(batch, 7);
-  whole.bind(batch, 7);
-  Problem<double>& reduced = sharded.problem();
-  Problem<double>& one = whole.problem();
+  NetworkProblem<double> shard{shard_model, b.loss, b.data}, whole{whole_model, b.loss, b.data};
+  ShardedTrainingProblem<double> sharded;
+
+ private:
+  NetworkProblem<double>& with_curvature_batch(Index c) {
+    if (c > 0) {
+      shard.set_curvature_batch(ShardedTrainingProblem<double>::local_curvature_examples(
+          c, world->rank(), world->size()));
+      whole.set_curvature_batch(c);
+    }
+    return shard;
+  }
+};
+
+TEST(DataParallel, ReducedOraclesAreTheWholeBatchs) {
+  ShardAndWhole p;
+  p.bind(a_batch(), 7);
+  Problem<double>& reduced = p.sharded.problem();
+  Problem<double>& one = p.whole.problem();
   EXPECT_TRUE(reduced.oracles().contains(Oracle::kGaussNewtonMatrix));
   EXPECT_EQ(reduced.batch_size(), 37);
 
   const Index n = one.num_parameters();
   Rng rng(11);
-  Vector<double> theta = b.blobs.model.parameters(), v(n);
+  Vector<double> theta = p.b.blobs.model.parameters(), v(n);
   for (Index i = 0; i < n; ++i) v(i) = rng.normal();
   Matrix<double> V(n, 3);
   for (Index i = 0; i < V.size(); ++i) V(i) = rng.normal();
@@ -194,13 +216,9 @@ void expect_gathered_oracles_of_one_process(Problem<double>& reduced, Problem<do
 }
 
 TEST(DataParallel, GatheredOraclesAreTheWholeBatchsRowForRow) {
-  Blobs b;
-  Sequential<double> shard_model = b.blobs.model, whole_model = b.blobs.model;
-  NetworkProblem<double> shard(shard_model, b.loss, b.data), whole(whole_model, b.loss, b.data);
-  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean);
-  sharded.bind(a_batch(), 7);
-  whole.bind(a_batch(), 7);
-  expect_gathered_oracles_of_one_process(sharded.problem(), whole.problem(), "whole batch");
+  ShardAndWhole p;
+  p.bind(a_batch(), 7);
+  expect_gathered_oracles_of_one_process(p.sharded.problem(), p.whole.problem(), "whole batch");
 }
 
 // Five tasks of unequal cost: each fills its two outputs from its index and counts its runs.
@@ -247,18 +265,14 @@ TEST(DataParallel, SharedWorkRunsEachTaskOnceAndEveryRankGetsItsOutputs) {
 }
 
 TEST(DataParallel, KfacFactorsAreTheWholeBatchs) {
-  Blobs b;
-  Sequential<double> shard_model = b.blobs.model, whole_model = b.blobs.model;
-  NetworkProblem<double> shard(shard_model, b.loss, b.data), whole(whole_model, b.loss, b.data);
-  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean);
-  sharded.bind(a_batch(), 2);
-  whole.bind(a_batch(), 2);
-  const Vector<double> theta = b.blobs.model.parameters();
+  ShardAndWhole p;
+  p.bind(a_batch(), 2);
+  const Vector<double> theta = p.b.blobs.model.parameters();
   for (KfacTargets targets : {KfacTargets::kEmpirical, KfacTargets::kExact}) {
     std::vector<KfacFactors<double>> mine, one;
     Rng rng(4), rng1(4);
-    sharded.problem().kfac_statistics(theta, targets, rng, mine);
-    whole.problem().kfac_statistics(theta, targets, rng1, one);
+    p.sharded.problem().kfac_statistics(theta, targets, rng, mine);
+    p.whole.problem().kfac_statistics(theta, targets, rng1, one);
     EXPECT_EQ(mine.size(), 2u);
     EXPECT_EQ(mine.size(), one.size());
     for (std::size_t l = 0; l < std::min(mine.size(), one.size()); ++l) {
@@ -270,48 +284,36 @@ TEST(DataParallel, KfacFactorsAreTheWholeBatchs) {
 }
 
 TEST(DataParallel, TheCurvatureBatchIsTheFirstExamplesOfTheWholeBatch) {
-  Blobs b;
-  Sequential<double> shard_model = b.blobs.model, whole_model = b.blobs.model;
-  NetworkProblem<double> shard(shard_model, b.loss, b.data), whole(whole_model, b.loss, b.data);
-  const Index c = 8;
-  shard.set_curvature_batch(
-      ShardedTrainingProblem<double>::local_curvature_examples(c, world->rank(), world->size()));
-  whole.set_curvature_batch(c);
-  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean, c);
-  sharded.bind(a_batch(), 3);
-  whole.bind(a_batch(), 3);
-  const Index n = whole.problem().num_parameters();
-  Vector<double> theta = b.blobs.model.parameters(), v = Vector<double>::LinSpaced(n, -1, 1);
+  ShardAndWhole p(8);
+  p.bind(a_batch(), 3);
+  const Index n = p.whole.problem().num_parameters();
+  Vector<double> theta = p.b.blobs.model.parameters(), v = Vector<double>::LinSpaced(n, -1, 1);
   Vector<double> Gv(n), Gv1(n), g(n), g1(n);
-  sharded.problem().ggn_vector_product(theta, v, Gv);
-  whole.problem().ggn_vector_product(theta, v, Gv1);
+  p.sharded.problem().ggn_vector_product(theta, v, Gv);
+  p.whole.problem().ggn_vector_product(theta, v, Gv1);
   EXPECT_LT(relative_difference(Gv, Gv1), kReductionTolerance);
-  sharded.problem().gradient(theta, g);  // the gradient stays the whole batch's
-  whole.problem().gradient(theta, g1);
+  p.sharded.problem().gradient(theta, g);  // the gradient stays the whole batch's
+  p.whole.problem().gradient(theta, g1);
   EXPECT_LT(relative_difference(g, g1), kReductionTolerance);
-  expect_gathered_oracles_of_one_process(sharded.problem(), whole.problem(), "curvature batch");
+  expect_gathered_oracles_of_one_process(p.sharded.problem(), p.whole.problem(), "curvature batch");
 }
 
 TEST(DataParallel, ARankWithoutExamplesAddsNothing) {
-  Blobs b;
-  Sequential<double> shard_model = b.blobs.model, whole_model = b.blobs.model;
-  NetworkProblem<double> shard(shard_model, b.loss, b.data), whole(whole_model, b.loss, b.data);
-  ShardedTrainingProblem<double> sharded(shard, *world, Reduction::kMean);
+  ShardAndWhole p;
   const std::vector<Index> two = {5, 61};  // on 3 ranks, rank 2 holds none
-  sharded.bind(two, 1);
-  whole.bind(two, 1);
+  p.bind(two, 1);
   const int k = world->size(), r = world->rank();  // positions 0 and 1: r, r + k, …
-  EXPECT_EQ(sharded.shard_examples(), (r < 2 ? 1 : 0) + (r + k < 2 ? 1 : 0));
-  const Index n = whole.problem().num_parameters();
-  Vector<double> theta = b.blobs.model.parameters(), g(n), g1(n);
-  EXPECT_NEAR(sharded.problem().gradient(theta, g), whole.problem().gradient(theta, g1), 1e-12);
+  EXPECT_EQ(p.sharded.shard_examples(), (r < 2 ? 1 : 0) + (r + k < 2 ? 1 : 0));
+  const Index n = p.whole.problem().num_parameters();
+  Vector<double> theta = p.b.blobs.model.parameters(), g(n), g1(n);
+  EXPECT_NEAR(p.sharded.problem().gradient(theta, g), p.whole.problem().gradient(theta, g1), 1e-12);
   EXPECT_LT(relative_difference(g, g1), kReductionTolerance);
   // Its rows: none. It knows how many every other rank has once it has seen a batch with
   // examples (the network's rows per example).
-  ShardedTrainingProblem<double> seen(shard, *world, Reduction::kMean);
+  ShardedTrainingProblem<double> seen(p.shard, *world, Reduction::kMean);
   seen.bind(a_batch(), 1);
   seen.bind(two, 1);
-  expect_gathered_oracles_of_one_process(seen.problem(), whole.problem(), "two examples");
+  expect_gathered_oracles_of_one_process(seen.problem(), p.whole.problem(), "two examples");
 }
 
 TEST(DataParallel, EverySumSendsTwiceTheVectorOverAllRanks) {
