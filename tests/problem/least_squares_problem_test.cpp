@@ -282,6 +282,36 @@ TEST(LeastSquaresProblem, InfeasiblePointsHaveNaNCost) {
   EXPECT_FALSE(std::isfinite(problem.value(nan_point)));
 }
 
+// Reverse mode meets NaN as forward mode does: a wide block (40 parameters, so the default is
+// reverse) whose only non-finite piece is a derivative — √x at 0 has value 0 and slope ∞ — makes
+// the point unusable for derivatives, and a failing functor makes it infeasible.
+TEST(LeastSquaresProblem, ReverseModeNonFiniteDerivativesAreRefused) {
+  LeastSquaresProblem problem(40);
+  problem.add_residual_block(
+      [](const auto* p, auto* r) {
+        using std::sqrt;
+        if (p[1] < 0.0) return false;
+        auto sum = sqrt(p[0]);
+        for (int j = 1; j < 40; ++j) sum += p[j] * p[j];
+        r[0] = sum;
+        return true;
+      },
+      1);
+  Vector<double> x = Vector<double>::Constant(40, 0.5);
+  x[0] = 0;
+  EXPECT_TRUE(std::isfinite(problem.value(x)));  // the residual itself is fine
+  Matrix<double> J(1, 40);
+  EXPECT_THROW(problem.jacobian(x, J), ValueError);
+  Vector<double> g(40);
+  EXPECT_TRUE(std::isnan(problem.gradient(x, g)));  // a minimizer then keeps θ
+  x[0] = 1;
+  problem.jacobian(x, J);
+  EXPECT_DOUBLE_EQ(J(0, 0), 0.5);
+  EXPECT_DOUBLE_EQ(J(0, 39), 1.0);
+  x[1] = -1;
+  EXPECT_TRUE(std::isnan(problem.value(x)));
+}
+
 TEST(LeastSquaresProblem, DerivativeCheckerPassesGoodAndCatchesWrongJacobians) {
   auto good = decay_problem(1);
   const Vector<double> x = (Vector<double>(3) << 4.0, 0.4, 1.0).finished();
